@@ -1,0 +1,56 @@
+//! The Tauri-free core of SMTP OAuth Wizard: everything the desktop wizard and
+//! the `smtp-oauth` CLI know how to do, as plain data types and functions.
+//!
+//! The flow it supports, in wizard order: a [`profile::Profile`] holds the
+//! registration details, [`keychain`] keeps the client secret, [`powershell`]
+//! writes the Exchange Online script, [`token`] fetches an access token,
+//! [`claims`] decodes and checks it, [`smtp_probe`] sends a real message and
+//! records the dialogue, and [`diagnosis`] turns any failure into a cause, a
+//! fix and the [`step::WizardStep`] to revisit. [`report::run`] chains the
+//! network stages for the `check` command and the wizard's last steps.
+
+pub mod checks;
+pub mod claims;
+pub mod cloud;
+pub mod diagnosis;
+pub mod keychain;
+pub mod powershell;
+pub mod profile;
+pub mod report;
+pub mod secret;
+pub mod smtp_probe;
+pub mod step;
+pub mod token;
+pub mod trust;
+pub mod validation;
+
+pub use checks::{Check, CheckId, Status};
+pub use cloud::Cloud;
+pub use diagnosis::Diagnosis;
+pub use profile::{AuthPath, Profile};
+pub use secret::{AccessToken, ClientSecret};
+pub use step::WizardStep;
+
+use std::time::Duration;
+
+/// Bounds for one network stage (the token request, or the whole SMTP dialogue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Time allowed to open the TCP connection.
+    pub connect: Duration,
+    /// Time allowed for the whole stage, connection included.
+    pub overall: Duration,
+}
+
+impl Timeouts {
+    /// `overall` seconds for the stage, and at most 10 s of it to connect.
+    pub fn with_overall(overall: Duration) -> Timeouts {
+        Timeouts { connect: overall.min(Duration::from_secs(10)), overall }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts::with_overall(Duration::from_secs(30))
+    }
+}

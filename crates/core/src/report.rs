@@ -1,0 +1,126 @@
+//! The network stages chained: token, claims checks, then (when a recipient
+//! is given) the SMTP probe, with a diagnosis for whatever failed. This is
+//! `smtp-oauth check` and the wizard's Token and Test message steps.
+
+use crate::Timeouts;
+use crate::checks::{self, Check, Status};
+use crate::claims::{self, Claims};
+use crate::diagnosis::{self, Context, Diagnosis};
+use crate::profile::Profile;
+use crate::secret::{AccessToken, ClientSecret};
+use crate::smtp_probe::{self, ProbeRequest, SmtpReport, Stage};
+use crate::token;
+use crate::trust::Trust;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenReport {
+    /// The token URL the request went to.
+    pub endpoint: String,
+    /// Always true: the claims were read without verifying the signature.
+    pub decoded_not_verified: bool,
+    pub claims: Option<Claims>,
+    pub expires_in: Option<u64>,
+    /// What went wrong, when no token came back.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub profile: String,
+    pub token: Option<TokenReport>,
+    pub checks: Vec<Check>,
+    pub smtp: Option<SmtpReport>,
+    pub diagnosis: Vec<Diagnosis>,
+    /// `ok` when everything passed, `warn` when only warnings, else `fail`.
+    pub outcome: Status,
+}
+
+/// Reported as each network stage starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "kebab-case")]
+pub enum Progress {
+    Token { endpoint: String },
+    Smtp { step: Stage, host: String, port: u16 },
+}
+
+pub struct Plan<'a> {
+    pub profile: &'a Profile,
+    pub secret: &'a ClientSecret,
+    /// Send a test message to this address; `None` stops after the token.
+    pub send_to: Option<&'a str>,
+    pub timeouts: Timeouts,
+    pub now: OffsetDateTime,
+}
+
+pub async fn run(plan: Plan<'_>, on_progress: &(dyn Fn(Progress) + Send + Sync)) -> Report {
+    run_revealing(plan, on_progress).await.0
+}
+
+/// [`run`], also handing back the access token, for `smtp-oauth token
+/// --show-token` only: the report itself never holds it.
+pub async fn run_revealing(
+    plan: Plan<'_>,
+    on_progress: &(dyn Fn(Progress) + Send + Sync),
+) -> (Report, Option<AccessToken>) {
+    let profile = plan.profile;
+    let mut checks = checks::secret_checks(profile, plan.secret, plan.now.date());
+    let report = |token, checks: Vec<Check>, smtp, diagnosis: Vec<Diagnosis>| {
+        let outcome = if diagnosis.is_empty() { checks::worst(&checks) } else { Status::Fail };
+        Report { profile: profile.name.clone(), token, checks, smtp, diagnosis, outcome }
+    };
+
+    let endpoint = match profile.token_url() {
+        Ok(url) => url.to_string(),
+        Err(e) => {
+            let d = diagnosis::for_token_error(&token::TokenError::Profile(e), &Context { profile, checks: &checks });
+            return (report(None, checks, None, vec![d]), None);
+        }
+    };
+    let trust = match Trust::load(profile.ca_file.as_deref()) {
+        Ok(trust) => trust,
+        Err(e) => {
+            let d = diagnosis::for_token_error(&token::TokenError::CaFile(e), &Context { profile, checks: &checks });
+            return (report(None, checks, None, vec![d]), None);
+        }
+    };
+    on_progress(Progress::Token { endpoint: endpoint.clone() });
+    let mut token_report =
+        TokenReport { endpoint, decoded_not_verified: true, claims: None, expires_in: None, error: None };
+    let access_token = match token::fetch(profile, plan.secret, plan.timeouts, &trust).await {
+        Ok(t) => t,
+        Err(e) => {
+            let d = diagnosis::for_token_error(&e, &Context { profile, checks: &checks });
+            token_report.error = Some(e.to_string());
+            return (report(Some(token_report), checks, None, vec![d]), None);
+        }
+    };
+    token_report.expires_in = access_token.expires_in;
+    match claims::decode(access_token.value.expose()) {
+        Ok(claims) => {
+            checks.extend(claims::check(&claims, profile, plan.now));
+            token_report.claims = Some(claims);
+        }
+        Err(e) => {
+            token_report.error = Some(e.to_string());
+            return (
+                report(Some(token_report), checks, None, vec![diagnosis::for_decode_error(&e)]),
+                Some(access_token),
+            );
+        }
+    }
+
+    let Some(to) = plan.send_to else {
+        return (report(Some(token_report), checks, None, Vec::new()), Some(access_token));
+    };
+    let host = profile.smtp_host().to_string();
+    let port = profile.smtp_port();
+    let on_stage = |step| on_progress(Progress::Smtp { step, host: host.clone(), port });
+    let request =
+        ProbeRequest { profile, token: &access_token, to, now: plan.now, timeouts: plan.timeouts, trust: &trust };
+    let smtp = smtp_probe::probe(request, &on_stage).await;
+    let diagnosis =
+        smtp.failure.iter().map(|f| diagnosis::for_smtp_failure(f, &Context { profile, checks: &checks })).collect();
+    (report(Some(token_report), checks, Some(smtp), diagnosis), Some(access_token))
+}
