@@ -1,0 +1,258 @@
+//! The SMTP probe against the look-alike: a delivered message, each refusal
+//! Exchange can give, and the transport failures.
+
+use crate::{profile, run, secret, timeouts, trust};
+use lookalike::{Cert, Directory, Lookalike, MAILBOX, OTHER_SENDER, RECIPIENT, SP_OBJECT_ID};
+use smtp_oauth_core::checks::{CheckId, Status};
+use smtp_oauth_core::report::{self, Plan, Progress, Report};
+use smtp_oauth_core::smtp_probe::{Party, SmtpFailure, Stage};
+use smtp_oauth_core::trust::TlsProblem;
+use smtp_oauth_core::{AuthPath, Profile, WizardStep};
+use std::sync::Mutex;
+use std::time::Instant;
+
+fn transcript(report: &Report) -> Vec<String> {
+    report.smtp.as_ref().unwrap().transcript.iter().map(|l| format!("{:?}: {}", l.from, l.line)).collect()
+}
+
+fn failure(report: &Report) -> &SmtpFailure {
+    report.smtp.as_ref().unwrap().failure.as_ref().expect("a failure")
+}
+
+#[tokio::test]
+async fn delivers_a_message_and_records_the_dialogue() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let p = profile(&rig);
+    let stages = Mutex::new(Vec::new());
+    let plan = Plan {
+        profile: &p,
+        secret: &secret(),
+        send_to: Some(RECIPIENT),
+        timeouts: timeouts(20),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let report = report::run(plan, &|progress| stages.lock().unwrap().push(progress)).await;
+
+    assert_eq!(report.outcome, Status::Ok, "{report:#?}");
+    let smtp = report.smtp.as_ref().unwrap();
+    assert!(smtp.delivered);
+    let reply = smtp.reply.as_ref().unwrap();
+    assert_eq!((reply.code, reply.enhanced.as_deref()), (250, Some("2.0.0")));
+    assert!(reply.text.starts_with("OK <"), "{reply:?}");
+
+    let lines = transcript(&report);
+    let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
+    assert!(lines[0].starts_with("Server: 220 SN4PR0201CA0059"), "greeting first: {lines:#?}");
+    assert!(has("Client: STARTTLS"));
+    assert!(has("Server: 220 2.0.0 SMTP server ready"));
+    assert!(has("Note: TLS handshake complete; certificate verified for localhost"));
+    assert!(has("Server: 250-AUTH LOGIN XOAUTH2"), "AUTH offered after STARTTLS: {lines:#?}");
+    assert!(has("Client: AUTH XOAUTH2 <redacted, "));
+    assert!(has("Server: 235 2.7.0 Authentication successful"));
+    assert!(has(&format!("Client: MAIL FROM:<{MAILBOX}>")));
+    assert!(has(&format!("Client: RCPT TO:<{RECIPIENT}>")));
+    assert!(has("Client: Subject: SMTP OAuth Wizard test message (profile contoso)"));
+    assert!(has("Server: 221 2.0.0"));
+    // before STARTTLS the server offers no AUTH, as Exchange does
+    let before_tls: Vec<_> = lines.iter().take_while(|l| !l.starts_with("Client: STARTTLS")).collect();
+    assert!(!before_tls.iter().any(|l| l.contains("AUTH")), "{before_tls:#?}");
+
+    // what the server received
+    let messages = rig.messages();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(m["rcpt_to"][0], RECIPIENT);
+    assert_eq!(m["from"], MAILBOX);
+    assert!(m["date"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(m["message_id"].as_str().is_some_and(|d| d.starts_with('<')));
+    assert_eq!(rig.auth_attempts()[0]["user"], MAILBOX);
+
+    // the token appears nowhere in the report
+    let json = serde_json::to_string(&report).unwrap();
+    let token_bytes = rig.auth_attempts()[0]["token_bytes"].as_u64().unwrap();
+    assert!(token_bytes > 500);
+    assert!(!json.contains("eyJ"), "a JWT leaked into the report");
+
+    let stages = stages.into_inner().unwrap();
+    let names: Vec<String> = stages
+        .iter()
+        .map(|s| match s {
+            Progress::Token { .. } => "token".to_string(),
+            Progress::Smtp { step, .. } => format!("{step:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["token", "Connect", "Starttls", "Authenticate", "Send"]);
+}
+
+/// Runs a full check against `dir` (with `edit` applied to the profile) and
+/// returns the report.
+async fn check_with(dir: Directory, edit: impl FnOnce(&mut Profile)) -> (Report, Lookalike) {
+    let rig = Lookalike::start(&dir);
+    let mut p = profile(&rig);
+    edit(&mut p);
+    let report = run(&p, &secret(), Some(RECIPIENT)).await;
+    (report, rig)
+}
+
+#[tokio::test]
+async fn each_refusal_is_diagnosed_with_the_step_to_revisit() {
+    let mut no_consent = Directory::healthy();
+    no_consent.app().roles.clear();
+    let mut wrong_object_id = Directory::healthy();
+    wrong_object_id.exchange.service_principals[0].object_id = lookalike::APP_OBJECT_ID.into();
+    let mut not_registered = Directory::healthy();
+    not_registered.exchange.service_principals.clear();
+    let mut mailbox_off = Directory::healthy();
+    mailbox_off.exchange.mailboxes[0].smtp_auth_disabled = Some(true);
+    let mut tenant_off = Directory::healthy();
+    tenant_off.exchange.mailboxes[0].smtp_auth_disabled = None;
+    let mut no_send_as = Directory::healthy();
+    no_send_as.exchange.send_as.clear();
+
+    type Edit = Box<dyn FnOnce(&mut Profile)>;
+    let same: fn() -> Edit = || Box::new(|_| {});
+    let cases: Vec<(Directory, Edit, &str, &str, WizardStep)> = vec![
+        (no_consent, same(), "535 5.7.3", "SMTP.SendAsApp missing or not consented", WizardStep::Permissions),
+        // the user entered the App registration's object ID, and Exchange has it
+        (
+            wrong_object_id,
+            Box::new(|p| p.sp_object_id = Some(lookalike::APP_OBJECT_ID.into())),
+            "535 5.7.3",
+            "New-ServicePrincipal was run with the wrong ID",
+            WizardStep::ServicePrincipal,
+        ),
+        (not_registered, same(), "535 5.7.139", "Service principal not registered in Exchange", WizardStep::Powershell),
+        (mailbox_off, same(), "535 5.7.139", "SMTP AUTH is disabled for the mailbox", WizardStep::Powershell),
+        (tenant_off, same(), "535 5.7.139", "SMTP AUTH is disabled for the organisation", WizardStep::Powershell),
+        (no_send_as, same(), "554 5.2.252", "SendAs denied", WizardStep::Powershell),
+        (
+            Directory::healthy(),
+            Box::new(|p| p.sender = Some(OTHER_SENDER.into())),
+            "554 5.2.252",
+            "SendAs denied",
+            WizardStep::Powershell,
+        ),
+    ];
+    for (dir, edit, code, title, step) in cases {
+        let (report, rig) = check_with(dir, edit).await;
+        assert_eq!(report.outcome, Status::Fail);
+        let d = &report.diagnosis[0];
+        assert_eq!((d.code.as_str(), d.title.as_str(), d.step), (code, title, step), "{report:#?}");
+        assert_eq!(report.smtp.as_ref().unwrap().reply.as_ref().unwrap().key(), code);
+        assert!(rig.messages().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn send_as_denied_arrives_after_data_and_names_the_command() {
+    let (report, rig) = check_with(Directory::healthy(), |p| p.sender = Some(OTHER_SENDER.into())).await;
+    let SmtpFailure::Rejected { stage, reply } = failure(&report) else { panic!() };
+    assert_eq!(*stage, Stage::Send);
+    assert!(reply.text.contains("SendAsDenied"));
+    let lines = transcript(&report);
+    let data = lines.iter().position(|l| l == "Client: DATA").expect("DATA was sent");
+    assert!(lines[data..].iter().any(|l| l.starts_with("Server: 554 5.2.252")));
+    assert_eq!(
+        report.diagnosis[0].command.as_deref(),
+        Some(format!("Add-RecipientPermission -Identity '{OTHER_SENDER}' -Trustee '{SP_OBJECT_ID}' -AccessRights SendAs -Confirm:$false").as_str())
+    );
+    assert_eq!(rig.events().iter().filter(|e| e["kind"] == "rejected-message").count(), 1);
+}
+
+#[tokio::test]
+async fn app_rbac_path_sends_without_roles() {
+    let (report, rig) = check_with(Directory::healthy_app_rbac(), |p| p.auth_path = AuthPath::AppRbac).await;
+    assert_eq!(report.outcome, Status::Ok, "{report:#?}");
+    let roles = report.checks.iter().find(|c| c.id == CheckId::Roles).unwrap();
+    assert!(roles.message.contains("App RBAC"));
+    assert_eq!(report.token.as_ref().unwrap().claims.as_ref().unwrap().roles, None);
+    assert_eq!(rig.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn no_starttls_means_no_token_on_the_wire() {
+    let mut dir = Directory::healthy();
+    dir.smtp.starttls = false;
+    let (report, rig) = check_with(dir, |_| {}).await;
+    assert_eq!(failure(&report), &SmtpFailure::StarttlsNotOffered);
+    assert_eq!(report.diagnosis[0].code, "starttls-not-offered");
+    // This server would have taken AUTH in the clear; the client never sent it.
+    let server_saw = rig.smtp_lines();
+    assert!(server_saw.iter().any(|l| l.contains("AUTH LOGIN XOAUTH2")), "the server offered AUTH: {server_saw:#?}");
+    assert!(!server_saw.iter().any(|l| l.starts_with("C:") && l.to_uppercase().contains("AUTH")), "{server_saw:#?}");
+    assert!(server_saw.iter().any(|l| l.starts_with("C: QUIT")), "{server_saw:#?}");
+    assert!(rig.auth_attempts().is_empty());
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_host_is_refused_before_auth() {
+    let mut dir = Directory::healthy();
+    dir.smtp.cert = Cert::OtherHost;
+    let (report, rig) = check_with(dir, |_| {}).await;
+    assert!(matches!(failure(&report), SmtpFailure::Tls { problem: TlsProblem::NameMismatch, .. }), "{report:#?}");
+    assert_eq!(report.diagnosis[0].title, "The SMTP server's certificate is for another host name");
+    assert!(rig.auth_attempts().is_empty());
+}
+
+#[tokio::test]
+async fn the_extra_ca_is_used_for_smtp_too() {
+    // The token endpoint trusts the test CA through the profile; SMTP must use
+    // the same file, or this would fail as untrusted.
+    let rig = Lookalike::start(&Directory::healthy());
+    let with_ca = profile(&rig);
+    let report = run(&with_ca, &secret(), Some(RECIPIENT)).await;
+    assert!(report.smtp.as_ref().unwrap().delivered);
+
+    // Without it, the token request already fails as untrusted, so probe the
+    // SMTP server alone with a token fetched while trusting the CA.
+    let token = smtp_oauth_core::token::fetch(&with_ca, &secret(), timeouts(20), &trust(&with_ca)).await.unwrap();
+    let without = Profile { ca_file: None, ..with_ca.clone() };
+    let request = smtp_oauth_core::smtp_probe::ProbeRequest {
+        profile: &without,
+        token: &token,
+        to: RECIPIENT,
+        now: time::OffsetDateTime::now_utc(),
+        timeouts: timeouts(20),
+        trust: &trust(&without),
+    };
+    let smtp = smtp_oauth_core::smtp_probe::probe(request, &|_| {}).await;
+    assert!(matches!(smtp.failure, Some(SmtpFailure::Tls { problem: TlsProblem::UntrustedIssuer, .. })), "{smtp:#?}");
+    assert_eq!(rig.auth_attempts().len(), 1, "only the trusted run authenticated");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    let mut dir = Directory::healthy();
+    dir.smtp.silent = true;
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let plan = Plan {
+        profile: &p,
+        secret: &secret(),
+        send_to: Some(RECIPIENT),
+        timeouts: timeouts(3),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let started = Instant::now();
+    let report = report::run(plan, &|_| {}).await;
+    assert_eq!(failure(&report), &SmtpFailure::Timeout { stage: Stage::Connect, seconds: 3 });
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    let d = &report.diagnosis[0];
+    assert_eq!(
+        (d.code.as_str(), d.title.as_str()),
+        ("smtp-timeout", "The server accepted the connection but never answered")
+    );
+    assert!(report.smtp.as_ref().unwrap().transcript.is_empty());
+    assert!(rig.events().iter().any(|e| e["kind"] == "silent-accept"));
+}
+
+#[tokio::test]
+async fn a_closed_port_is_refused() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let p = Profile { smtp_port: Some(closed), ..profile(&rig) };
+    let report = run(&p, &secret(), Some(RECIPIENT)).await;
+    assert_eq!(failure(&report), &SmtpFailure::ConnectRefused);
+    assert_eq!(report.diagnosis[0].code, "smtp-refused");
+    assert!(report.smtp.as_ref().unwrap().transcript.iter().all(|l| l.from != Party::Client));
+}

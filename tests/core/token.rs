@@ -1,0 +1,185 @@
+//! The token request against the look-alike's Entra-like endpoint.
+
+use crate::{profile, secret, timeouts, trust};
+use lookalike::{Directory, Lookalike, SECRET_ID};
+use smtp_oauth_core::checks::{CheckId, Status};
+use smtp_oauth_core::diagnosis::{self, Context};
+use smtp_oauth_core::token::{self, TokenError};
+use smtp_oauth_core::trust::TlsProblem;
+use smtp_oauth_core::{ClientSecret, Cloud, Profile, WizardStep, claims};
+use std::time::Instant;
+
+#[tokio::test]
+async fn fetches_a_token_whose_claims_decode() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let p = profile(&rig);
+    let token = token::fetch(&p, &secret(), timeouts(20), &trust(&p)).await.unwrap();
+    assert_eq!(token.expires_in, Some(3599));
+    let claims = claims::decode(token.value.expose()).unwrap();
+    assert_eq!(claims.aud.as_deref(), Some("https://outlook.office365.com"));
+    assert_eq!(claims.roles, Some(vec!["SMTP.SendAsApp".to_string()]));
+    assert_eq!(claims.oid.as_deref(), Some(lookalike::SP_OBJECT_ID));
+    assert_eq!(claims.tid.as_deref(), Some(lookalike::TENANT_ID));
+    assert_eq!(rig.token_requests()[0]["outcome"], "issued");
+}
+
+/// Fetches with `profile` and `secret` from a look-alike running `dir`, and
+/// returns the Entra code and the diagnosis step.
+async fn entra_failure(dir: Directory, edit: impl FnOnce(&mut Profile), secret: &str) -> (String, WizardStep, String) {
+    let rig = Lookalike::start(&dir);
+    let mut p = profile(&rig);
+    edit(&mut p);
+    let secret = ClientSecret::new(secret).unwrap();
+    let err = token::fetch(&p, &secret, timeouts(20), &trust(&p)).await.unwrap_err();
+    let TokenError::Entra(entra) = &err else { panic!("expected an Entra error, got {err:?}") };
+    assert!(entra.correlation_id.is_some());
+    let checks = smtp_oauth_core::checks::secret_checks(&p, &secret, time::OffsetDateTime::now_utc().date());
+    let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &checks });
+    (entra.code().unwrap(), d.step, d.title)
+}
+
+#[tokio::test]
+async fn each_entra_refusal_is_typed_and_diagnosed() {
+    let healthy = Directory::healthy;
+    let no_edit = |_: &mut Profile| {};
+    let mut expired = healthy();
+    expired.app().secret_expired = true;
+    let mut disabled = healthy();
+    disabled.app().disabled = true;
+    let mut blocked = healthy();
+    blocked.app().blocked_by_conditional_access = true;
+
+    type Case = (Directory, Box<dyn FnOnce(&mut Profile)>, &'static str, &'static str, WizardStep, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            healthy(),
+            Box::new(no_edit),
+            "wrong-secret-value~",
+            "AADSTS7000215",
+            WizardStep::Secret,
+            "Invalid client secret",
+        ),
+        (
+            healthy(),
+            Box::new(no_edit),
+            SECRET_ID,
+            "AADSTS7000215",
+            WizardStep::Secret,
+            "The Secret ID was used instead of the secret Value",
+        ),
+        (
+            expired,
+            Box::new(no_edit),
+            lookalike::SECRET,
+            "AADSTS7000222",
+            WizardStep::Secret,
+            "The client secret has expired",
+        ),
+        (
+            healthy(),
+            Box::new(|p| p.client_id = "22222222-3333-4444-8555-666666666666".into()),
+            lookalike::SECRET,
+            "AADSTS700016",
+            WizardStep::AppRegistration,
+            "Application not found in the directory",
+        ),
+        (
+            healthy(),
+            Box::new(|p| p.tenant = "fabrikam.onmicrosoft.com".into()),
+            lookalike::SECRET,
+            "AADSTS90002",
+            WizardStep::AppRegistration,
+            "Tenant not found",
+        ),
+        (
+            healthy(),
+            Box::new(|p| p.tenant = "not_a_domain".into()),
+            lookalike::SECRET,
+            "AADSTS900023",
+            WizardStep::AppRegistration,
+            "Tenant is not a valid GUID or domain",
+        ),
+        (
+            healthy(),
+            Box::new(|p| p.cloud = Cloud::GccHigh),
+            lookalike::SECRET,
+            "AADSTS500011",
+            WizardStep::Profile,
+            "Resource principal not found",
+        ),
+        (
+            disabled,
+            Box::new(no_edit),
+            lookalike::SECRET,
+            "AADSTS7000112",
+            WizardStep::AppRegistration,
+            "Application is disabled",
+        ),
+        (
+            blocked,
+            Box::new(no_edit),
+            lookalike::SECRET,
+            "AADSTS53003",
+            WizardStep::AppRegistration,
+            "Blocked by Conditional Access",
+        ),
+    ];
+    for (dir, edit, secret, code, step, title) in cases {
+        let got = entra_failure(dir, edit, secret).await;
+        assert_eq!(got, (code.to_string(), step, title.to_string()));
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_token_endpoint_fails_within_its_timeout() {
+    let mut dir = Directory::healthy();
+    dir.token.hang = true;
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let started = Instant::now();
+    let err = token::fetch(&p, &secret(), timeouts(2), &trust(&p)).await.unwrap_err();
+    assert!(matches!(err, TokenError::Timeout { seconds: 2, .. }), "{err:?}");
+    // generous bound: only proves the 2 s timeout, not a default, ended it
+    assert!(started.elapsed().as_secs() < 15, "{:?}", started.elapsed());
+    assert_eq!(rig.token_requests()[0]["outcome"], "held");
+    let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &[] });
+    assert_eq!((d.code.as_str(), d.step), ("token-timeout", WizardStep::Profile));
+}
+
+#[tokio::test]
+async fn the_extra_ca_is_needed_and_used() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let p = Profile { ca_file: None, ..profile(&rig) };
+    let err = token::fetch(&p, &secret(), timeouts(20), &trust(&p)).await.unwrap_err();
+    assert!(matches!(err, TokenError::Tls { problem: TlsProblem::UntrustedIssuer, .. }), "{err:?}");
+    let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &[] });
+    assert_eq!(d.title, "The token endpoint's certificate is not trusted");
+    assert!(rig.token_requests().is_empty(), "no request may pass an untrusted TLS handshake");
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_connect_error() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let p = profile(&rig);
+    drop(rig); // nothing listens there any more
+    let err = token::fetch(&p, &secret(), timeouts(5), &trust(&p)).await.unwrap_err();
+    assert!(matches!(err, TokenError::Connect { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn claims_checks_on_a_real_token() {
+    let mut dir = Directory::healthy();
+    dir.app().roles = vec!["SMTP.SendAsApp".into(), "full_access_as_app".into()];
+    let rig = Lookalike::start(&dir);
+    let p = Profile { sp_object_id: Some(lookalike::APP_OBJECT_ID.into()), ..profile(&rig) };
+    let report = crate::run(&p, &secret(), None).await;
+    let status = |id| report.checks.iter().find(|c| c.id == id).map(|c| c.status);
+    assert_eq!(status(CheckId::Aud), Some(Status::Ok));
+    assert_eq!(status(CheckId::Roles), Some(Status::Ok));
+    assert_eq!(status(CheckId::BroadRoles), Some(Status::Warn));
+    assert_eq!(status(CheckId::Oid), Some(Status::Fail));
+    let oid = report.checks.iter().find(|c| c.id == CheckId::Oid).unwrap();
+    assert_eq!(oid.suggestion.as_deref(), Some(lookalike::SP_OBJECT_ID));
+    assert_eq!(report.outcome, Status::Fail);
+    assert!(report.diagnosis.is_empty(), "no SMTP was tried, so only the checks speak");
+}

@@ -1,0 +1,322 @@
+// A local Exchange Online look-alike for the tests: an Entra-like token
+// endpoint issuing real RS256 JWTs, and an SMTP server (npm smtp-server) that
+// answers as Exchange does. Its behaviour follows a simulated directory (the
+// JSON file named on the command line, written by tests/lookalike/src/lib.rs):
+// which apps exist, what they are granted, what Exchange knows about them.
+//
+// Prints one JSON line {"smtp_port", "token_port"} when ready. Appends every
+// event (token requests, SMTP lines as the server saw them, AUTH attempts,
+// received messages) as JSON lines to config.log_file.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import util from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+
+const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const tlsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'tls');
+const pem = (name) => ({
+  key: fs.readFileSync(path.join(tlsDir, `${name}-key.pem`)),
+  cert: fs.readFileSync(path.join(tlsDir, `${name}.pem`)),
+});
+
+function log(event) {
+  fs.appendFileSync(config.log_file, JSON.stringify({ at: Date.now(), ...event }) + '\n');
+}
+
+const HOST = 'SN4PR0201CA0059.namprd02.prod.outlook.com';
+const EXCHANGE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
+const ACCEPTED_AUDIENCES = [config.resource, EXCHANGE_APP_ID];
+
+// ---------------------------------------------------------------------------
+// Tokens: RS256, signed with a key made at start-up.
+
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+function signJwt(claims) {
+  const header = { typ: 'JWT', alg: 'RS256', kid: 'lookalike-1', x5t: 'lookalike-1' };
+  const data = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  return `${data}.${b64url(crypto.sign('sha256', Buffer.from(data), privateKey))}`;
+}
+
+function verifyJwt(token) {
+  const parts = (token || '').split('.');
+  if (parts.length !== 3) return null;
+  const ok = crypto.verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), publicKey, Buffer.from(parts[2], 'base64url'));
+  if (!ok) return null;
+  try {
+    return JSON.parse(Buffer.from(parts[1], 'base64url').toString());
+  } catch {
+    return null;
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^([a-z0-9-]+\.)+[a-z]{2,}$/i;
+const same = (a, b) => (a || '').toLowerCase() === (b || '').toLowerCase();
+
+function entraError(res, status, error, code, message) {
+  const trace = crypto.randomUUID();
+  const correlation = crypto.randomUUID();
+  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\..*/, 'Z');
+  const body = {
+    error,
+    error_description: `AADSTS${code}: ${message}\r\nTrace ID: ${trace}\r\nCorrelation ID: ${correlation}\r\nTimestamp: ${timestamp}`,
+    error_codes: [code],
+    timestamp,
+    trace_id: trace,
+    correlation_id: correlation,
+    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+  };
+  log({ kind: 'token-request', outcome: `AADSTS${code}` });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+function issueToken(req, res, tenantSegment, form) {
+  const notFound = `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`;
+  if (GUID.test(tenantSegment)) {
+    if (!same(tenantSegment, config.tenant_id)) return entraError(res, 400, 'invalid_request', 90002, notFound);
+  } else if (!DOMAIN.test(tenantSegment)) {
+    return entraError(res, 400, 'invalid_request', 900023, `Specified tenant identifier '${tenantSegment}' is neither a valid DNS name, nor a valid external domain.`);
+  } else if (!config.domains.some((d) => same(d, tenantSegment))) {
+    return entraError(res, 400, 'invalid_request', 90002, notFound);
+  }
+  if (form.get('grant_type') !== 'client_credentials') {
+    return entraError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+  }
+  const scope = form.get('scope') || '';
+  if (!scope.endsWith('/.default')) {
+    return entraError(res, 400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+  }
+  const resource = scope.slice(0, -'/.default'.length);
+  if (!ACCEPTED_AUDIENCES.some((a) => same(a, resource))) {
+    return entraError(res, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantSegment}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+  }
+  const app = config.apps.find((a) => same(a.client_id, form.get('client_id')));
+  if (!app) {
+    return entraError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory '${tenantSegment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+  }
+  if (app.disabled) {
+    return entraError(res, 400, 'unauthorized_client', 7000112, `Application '${app.client_id}'(${app.display_name}) is disabled.`);
+  }
+  if (form.get('client_secret') !== app.secret) {
+    return entraError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.client_id}'.`);
+  }
+  if (app.secret_expired) {
+    return entraError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+  }
+  if (app.blocked_by_conditional_access) {
+    return entraError(res, 400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.');
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: resource,
+    iss: `https://sts.windows.net/${config.tenant_id}/`,
+    iat: now,
+    nbf: now,
+    exp: now + 3599,
+    aio: b64url(crypto.randomBytes(24)),
+    app_displayname: app.display_name,
+    appid: app.client_id,
+    appidacr: '1',
+    idp: `https://sts.windows.net/${config.tenant_id}/`,
+    idtyp: 'app',
+    oid: app.sp_object_id,
+    rh: '1.AVEA' + b64url(crypto.randomBytes(12)) + '.',
+    ...(app.roles.length ? { roles: app.roles } : {}),
+    sid: crypto.randomUUID(),
+    sub: app.sp_object_id,
+    tid: config.tenant_id,
+    uti: b64url(crypto.randomBytes(16)),
+    ver: '1.0',
+    wids: ['0997a1d0-0d1d-4acb-b408-d5ca73121e90'],
+  };
+  log({ kind: 'token-request', outcome: 'issued', client_id: app.client_id });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: signJwt(claims) }));
+}
+
+const tokenServer = https.createServer(pem('localhost'), (req, res) => {
+  const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(new URL(req.url, 'https://x').pathname);
+  let body = '';
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => {
+    if (config.token.hang) {
+      log({ kind: 'token-request', outcome: 'held' });
+      return; // never answer; the client's timeout must end it
+    }
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      return res.end('<html><body>Not found</body></html>');
+    }
+    issueToken(req, res, decodeURIComponent(match[1]), new URLSearchParams(body));
+  });
+});
+
+// ---------------------------------------------------------------------------
+// SMTP: smtp-server, with Exchange's reply texts and checks.
+
+// Exchange's wording for the replies smtp-server words its own way.
+const EXCHANGE_TEXT = new Map([
+  ['220 Ready to start TLS', '2.0.0 SMTP server ready'],
+  ['235 Authentication successful', '2.7.0 Authentication successful'],
+  ['250 Accepted MAIL_FROM_OK', '2.1.0 Sender OK'],
+  ['250 Accepted RCPT_TO_OK', '2.1.5 Recipient OK'],
+  ['354 End data with <CR><LF>.<CR><LF>', 'Start mail input; end with <CRLF>.<CRLF>'],
+  ['221 Bye', '2.0.0 Service closing transmission channel'],
+]);
+const originalSend = SMTPConnection.prototype.send;
+SMTPConnection.prototype.send = function (code, data, context) {
+  const key = [code, data, typeof context === 'string' ? context : ''].filter(Boolean).join(' ');
+  return originalSend.call(this, code, EXCHANGE_TEXT.get(key) ?? EXCHANGE_TEXT.get(`${code} ${data}`) ?? data, context);
+};
+
+// smtp-server waits 100 ms before its greeting to catch clients that talk
+// too early; Exchange Online greets at once, and so does the look-alike.
+SMTPConnection.prototype.init = function () {
+  this._setListeners(() => this.connectionReady());
+};
+
+function smtpError(code, text) {
+  const err = new Error(text);
+  err.responseCode = code;
+  return err;
+}
+
+const AUTH_FAILED = () => smtpError(535, `5.7.3 Authentication unsuccessful [${HOST}]`);
+
+function mailbox(address) {
+  return config.exchange.mailboxes.find((m) => same(m.address, address));
+}
+
+function authenticate(auth, session, callback) {
+  log({ kind: 'auth', method: auth.method, user: auth.username, secure: session.secure, token_bytes: (auth.accessToken || auth.password || '').length });
+  if (auth.method !== 'XOAUTH2') {
+    return callback(smtpError(535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.'));
+  }
+  const claims = verifyJwt(auth.accessToken);
+  const now = Date.now() / 1000;
+  if (!claims || claims.exp < now || !ACCEPTED_AUDIENCES.some((a) => same(a, claims.aud)) || !same(claims.tid, config.tenant_id)) {
+    return callback(AUTH_FAILED());
+  }
+  const sp = config.exchange.service_principals.find((s) => same(s.app_id, claims.appid));
+  if (!sp) {
+    return callback(smtpError(535, '5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.'));
+  }
+  if (!same(sp.object_id, claims.oid)) {
+    return callback(AUTH_FAILED()); // New-ServicePrincipal ran with another object ID
+  }
+  const box = mailbox(auth.username);
+  if (!box) return callback(AUTH_FAILED());
+  const disabled = box.smtp_auth_disabled ?? config.exchange.smtp_auth_disabled_tenant;
+  if (disabled) {
+    const where = box.smtp_auth_disabled == null ? 'Tenant' : 'Mailbox';
+    return callback(smtpError(535, `5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the ${where}. Visit https://aka.ms/smtp_auth_disabled for more information. [${HOST}]`));
+  }
+  const viaRole = (claims.roles || []).includes('SMTP.SendAsApp');
+  const viaRbac = config.exchange.rbac.some((r) => same(r.app_id, claims.appid) && r.addresses.some((a) => same(a, box.address)));
+  if (!viaRole && !viaRbac) return callback(AUTH_FAILED());
+  callback(null, { user: { app_id: claims.appid, oid: claims.oid, mailbox: box.address, via_role: viaRole } });
+}
+
+function mayUseAddress(user, address) {
+  if (user.via_role) {
+    return config.exchange.send_as.some((s) => same(s.mailbox, address) && same(s.trustee, user.oid));
+  }
+  return config.exchange.rbac.some((r) => same(r.app_id, user.app_id) && r.addresses.some((a) => same(a, address)));
+}
+
+function headerValue(headers, name) {
+  const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(headers);
+  return m ? m[1].replace(/\r?\n[ \t]+/g, ' ').trim() : null;
+}
+
+const addressOf = (value) => (/<([^>]+)>/.exec(value || '') || [null, (value || '').trim()])[1];
+
+const logger = {};
+for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
+  logger[level] = (meta, format, ...args) => {
+    if (format === 'S:' || (typeof format === 'string' && format.startsWith('C:'))) {
+      for (const line of util.format(format, ...args).split(/\r?\n/)) {
+        if (line) log({ kind: 'smtp-line', line });
+      }
+    }
+  };
+}
+
+const smtpOptions = {
+  ...pem(config.smtp.cert),
+  name: HOST,
+  banner: `MAIL Service ready at ${new Date().toUTCString()}`,
+  heloResponse: '%s Hello %s',
+  disableReverseLookup: true, // Exchange greets at once; a reverse lookup here costs 100 ms
+  hideSTARTTLS: !config.smtp.starttls,
+  authMethods: ['LOGIN', 'XOAUTH2'],
+  authOptional: true,
+  size: 157286400,
+  logger,
+  onConnect(session, callback) {
+    // Exchange offers AUTH only after STARTTLS. Without STARTTLS this server
+    // offers it in the clear, as a careless relay would: a client must still
+    // refuse to send its token there.
+    if (config.smtp.starttls) session.disabledCommands = ['AUTH'];
+    callback();
+  },
+  onSecure(socket, session, callback) {
+    session.disabledCommands = [];
+    callback();
+  },
+  onAuth: authenticate,
+  onMailFrom(address, session, callback) {
+    if (!session.user) return callback(smtpError(530, `5.7.57 Client not authenticated to send mail. [${HOST}]`));
+    callback();
+  },
+  onData(stream, session, callback) {
+    const chunks = [];
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const headers = raw.split(/\r?\n\r?\n/)[0];
+      const from = addressOf(headerValue(headers, 'From'));
+      const user = session.user;
+      const message = {
+        kind: 'message',
+        mail_from: session.envelope.mailFrom && session.envelope.mailFrom.address,
+        rcpt_to: session.envelope.rcptTo.map((r) => r.address),
+        from,
+        to: headerValue(headers, 'To'),
+        subject: headerValue(headers, 'Subject'),
+        date: headerValue(headers, 'Date'),
+        message_id: headerValue(headers, 'Message-ID'),
+        size: raw.length,
+        authenticated_as: user.mailbox,
+      };
+      if (!mayUseAddress(user, from)) {
+        log({ ...message, kind: 'rejected-message' });
+        return callback(smtpError(554, `5.2.252 SendAsDenied; ${user.mailbox} not allowed to send as ${from}; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message. [${HOST}]`));
+      }
+      log(message);
+      callback(null, `2.0.0 OK <${crypto.randomUUID()}@${HOST}> [Hostname=${HOST}]`);
+    });
+  },
+};
+
+const smtpServer = config.smtp.silent
+  ? net.createServer((socket) => {
+      log({ kind: 'silent-accept' });
+      socket.on('error', () => {});
+    })
+  : new SMTPServer(smtpOptions);
+if (!config.smtp.silent) smtpServer.on('error', (err) => log({ kind: 'smtp-error', message: err.message }));
+
+const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const [smtpPort, tokenPort] = await Promise.all([listen(smtpServer.server || smtpServer), listen(tokenServer)]);
+process.stdout.write(JSON.stringify({ smtp_port: smtpPort, token_port: tokenPort }) + '\n');
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,289 @@
+//! Starts the local Exchange Online look-alike (`server/lookalike.mjs`) for a
+//! test or a benchmark, with a simulated directory the caller chooses, and
+//! reads back what the servers saw.
+//!
+//! ```no_run
+//! let mut dir = lookalike::Directory::healthy();
+//! dir.exchange.send_as.clear(); // Add-RecipientPermission never ran
+//! let rig = lookalike::Lookalike::start(&dir);
+//! // ... point the tool at rig.authority(), rig.smtp_host(), rig.smtp_port ...
+//! assert!(rig.messages().is_empty());
+//! ```
+
+use serde::Serialize;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const TENANT_ID: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+pub const DOMAIN: &str = "contoso.onmicrosoft.com";
+pub const CLIENT_ID: &str = "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a";
+/// Shaped like a real secret Value.
+pub const SECRET: &str = "Xy18Q~lookalike.SECRET_value-0123456789abcd";
+/// What the portal shows as the Secret ID: the classic wrong paste.
+pub const SECRET_ID: &str = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+/// The service principal's object ID (Enterprise applications).
+pub const SP_OBJECT_ID: &str = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+/// The App registration's object ID: the classic wrong object ID.
+pub const APP_OBJECT_ID: &str = "11111111-2222-4333-8444-555555555555";
+pub const MAILBOX: &str = "noreply@contoso.com";
+/// A second mailbox the app was not given SendAs on.
+pub const OTHER_SENDER: &str = "alerts@contoso.com";
+pub const RECIPIENT: &str = "admin@contoso.com";
+pub const RESOURCE: &str = "https://outlook.office365.com";
+
+/// The simulated tenant: Entra's view (apps) and Exchange's view.
+#[derive(Debug, Clone, Serialize)]
+pub struct Directory {
+    pub tenant_id: String,
+    pub domains: Vec<String>,
+    /// The resource (and `aud`) the token endpoint and SMTP server accept.
+    pub resource: String,
+    pub apps: Vec<App>,
+    pub exchange: Exchange,
+    pub smtp: SmtpBehaviour,
+    pub token: TokenBehaviour,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct App {
+    pub client_id: String,
+    pub secret: String,
+    pub secret_expired: bool,
+    pub app_object_id: String,
+    pub sp_object_id: String,
+    pub display_name: String,
+    /// Application permissions with admin consent (the token's `roles`).
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub blocked_by_conditional_access: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// What `New-ServicePrincipal` registered.
+    pub service_principals: Vec<ServicePrincipal>,
+    pub mailboxes: Vec<Mailbox>,
+    pub smtp_auth_disabled_tenant: bool,
+    /// What `Add-RecipientPermission ... SendAs` granted.
+    pub send_as: Vec<SendAs>,
+    /// App RBAC role assignments (`Application SMTP.SendAsApp`), by scope.
+    pub rbac: Vec<RbacAssignment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServicePrincipal {
+    pub app_id: String,
+    pub object_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mailbox {
+    pub address: String,
+    /// `Set-CASMailbox -SmtpClientAuthenticationDisabled`; `None` follows the tenant.
+    pub smtp_auth_disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SendAs {
+    pub mailbox: String,
+    pub trustee: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RbacAssignment {
+    pub app_id: String,
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cert {
+    /// Valid for `localhost` and 127.0.0.1.
+    Localhost,
+    /// Valid, from the test CA, but for `mail.other-host.test`.
+    OtherHost,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SmtpBehaviour {
+    pub starttls: bool,
+    pub cert: Cert,
+    /// Accept connections and never say a word.
+    pub silent: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenBehaviour {
+    /// Accept token requests and never answer.
+    pub hang: bool,
+}
+
+impl Directory {
+    /// A tenant where everything is set up right: consent granted, service
+    /// principal registered with the right ID, SendAs on the mailbox, SMTP AUTH
+    /// on. Tests break one thing at a time.
+    pub fn healthy() -> Directory {
+        Directory {
+            tenant_id: TENANT_ID.into(),
+            domains: vec![DOMAIN.into(), "contoso.com".into()],
+            resource: RESOURCE.into(),
+            apps: vec![App {
+                client_id: CLIENT_ID.into(),
+                secret: SECRET.into(),
+                secret_expired: false,
+                app_object_id: APP_OBJECT_ID.into(),
+                sp_object_id: SP_OBJECT_ID.into(),
+                display_name: "Contoso SMTP".into(),
+                roles: vec!["SMTP.SendAsApp".into()],
+                disabled: false,
+                blocked_by_conditional_access: false,
+            }],
+            exchange: Exchange {
+                service_principals: vec![ServicePrincipal { app_id: CLIENT_ID.into(), object_id: SP_OBJECT_ID.into() }],
+                mailboxes: vec![
+                    Mailbox { address: MAILBOX.into(), smtp_auth_disabled: Some(false) },
+                    Mailbox { address: OTHER_SENDER.into(), smtp_auth_disabled: Some(false) },
+                ],
+                smtp_auth_disabled_tenant: true,
+                send_as: vec![SendAs { mailbox: MAILBOX.into(), trustee: SP_OBJECT_ID.into() }],
+                rbac: Vec::new(),
+            },
+            smtp: SmtpBehaviour { starttls: true, cert: Cert::Localhost, silent: false },
+            token: TokenBehaviour { hang: false },
+        }
+    }
+
+    /// The same tenant set up on the App RBAC path: no Entra permission (no
+    /// `roles`), a role assignment scoped to the mailbox instead of SendAs.
+    pub fn healthy_app_rbac() -> Directory {
+        let mut d = Directory::healthy();
+        d.apps[0].roles.clear();
+        d.exchange.send_as.clear();
+        d.exchange.rbac = vec![RbacAssignment { app_id: CLIENT_ID.into(), addresses: vec![MAILBOX.into()] }];
+        d
+    }
+
+    pub fn app(&mut self) -> &mut App {
+        &mut self.apps[0]
+    }
+}
+
+/// The folder of the look-alike's Node program.
+pub fn server_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("server")
+}
+
+/// The test CA that signed the look-alike's certificates.
+pub fn ca_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/tls/ca.pem")
+        .canonicalize()
+        .expect("tests/fixtures/tls/ca.pem")
+}
+
+/// A running look-alike; stopped when dropped.
+pub struct Lookalike {
+    child: Child,
+    pub smtp_port: u16,
+    pub token_port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Lookalike {
+    pub fn start(directory: &Directory) -> Lookalike {
+        let server = server_dir();
+        assert!(
+            server.join("node_modules/smtp-server").is_dir(),
+            "the look-alike's npm packages are missing: run `cargo xtask test` (or `npm ci` in {})",
+            server.display()
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("events.jsonl");
+        std::fs::write(&log, "").expect("log file");
+        let mut config = serde_json::to_value(directory).expect("directory serialises");
+        config["log_file"] = log.display().to_string().into();
+        let config_path = dir.path().join("directory.json");
+        std::fs::write(&config_path, config.to_string()).expect("write directory.json");
+
+        let mut child = Command::new("node")
+            .arg(server.join("lookalike.mjs"))
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start node (Node.js 20 or newer must be installed; `cargo xtask test` installs it)");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) if !line.trim().is_empty() => line,
+            other => {
+                let _ = child.kill();
+                panic!("the look-alike did not start: {other:?}");
+            }
+        };
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line");
+        let port = |k: &str| ready[k].as_u64().and_then(|p| u16::try_from(p).ok()).expect("port");
+        Lookalike { smtp_port: port("smtp_port"), token_port: port("token_port"), child, log, _dir: dir }
+    }
+
+    /// Base URL of the token endpoint, for the profile's authority.
+    pub fn authority(&self) -> String {
+        format!("https://localhost:{}", self.token_port)
+    }
+
+    /// The SMTP host name the certificates are valid for.
+    pub fn smtp_host(&self) -> &'static str {
+        "localhost"
+    }
+
+    /// Everything the servers logged, in order.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.log)
+            .expect("read events")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("event JSON"))
+            .collect()
+    }
+
+    fn of_kind(&self, kind: &str) -> Vec<serde_json::Value> {
+        self.events().into_iter().filter(|e| e["kind"] == kind).collect()
+    }
+
+    /// Messages Exchange accepted for delivery.
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        self.of_kind("message")
+    }
+
+    /// AUTH attempts that reached the server's authentication handler.
+    pub fn auth_attempts(&self) -> Vec<serde_json::Value> {
+        self.of_kind("auth")
+    }
+
+    /// Token requests and their outcome (`issued`, `AADSTS7000215`, `held`).
+    pub fn token_requests(&self) -> Vec<serde_json::Value> {
+        self.of_kind("token-request")
+    }
+
+    /// The SMTP dialogue as the server logged it (`C: ...` and `S: ...`).
+    pub fn smtp_lines(&self) -> Vec<String> {
+        self.of_kind("smtp-line").iter().filter_map(|e| e["line"].as_str().map(str::to_string)).collect()
+    }
+}
+
+impl Drop for Lookalike {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
