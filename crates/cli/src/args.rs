@@ -1,0 +1,269 @@
+//! Command-line arguments, and turning them into a profile: a saved one
+//! (`--profile NAME`) with any field flags laid over it, or one made from the
+//! flags alone.
+
+use clap::{Args, Parser, Subcommand};
+use smtp_oauth_core::profile::{Field, FieldError, Profile, ProfileStore};
+use smtp_oauth_core::{AuthPath, Cloud};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "smtp-oauth",
+    version,
+    about = "Checks and sets up sending mail through Microsoft 365 with OAuth 2.0 (client credentials, SMTP XOAUTH2)",
+    after_help = "The client secret is read from --secret-stdin, else the SMTP_OAUTH_CLIENT_SECRET environment variable, else the OS keychain; never from an argument.\n\nExit status: 0 when everything passed, 1 when a check failed, 2 for bad input.\n\nExample, on the server that will send the mail:\n  SMTP_OAUTH_CLIENT_SECRET=... smtp-oauth check --tenant contoso.onmicrosoft.com \\\n    --client-id <GUID> --mailbox noreply@contoso.com --to you@contoso.com"
+)]
+pub struct Cli {
+    /// Print one JSON document instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List, show, save, delete, export or import profiles
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Store, check or delete the client secret in the OS keychain
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Print the Exchange Online PowerShell for the profile
+    Powershell {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Write the script to this .ps1 file instead of printing it
+        #[arg(long, value_name = "FILE.ps1")]
+        out: Option<PathBuf>,
+        /// Also grant FullAccess on the mailbox (Microsoft's guide does; sending does not need it)
+        #[arg(long)]
+        full_access: bool,
+        /// Print only the Add-RecipientPermission command(s)
+        #[arg(long)]
+        only_add_recipient_permission: bool,
+    },
+    /// Fetch a token, decode it and check its claims
+    Token {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Also print the raw access token (it grants sending as the mailbox: keep it private)
+        #[arg(long)]
+        show_token: bool,
+    },
+    /// Fetch a token and send a test message, showing the SMTP dialogue
+    SendTest {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Recipient of the test message (default: the profile's test recipient)
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+    },
+    /// Token, claims checks and a test message: the whole check, for the sending server
+    Check {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Recipient of the test message (default: the profile's test recipient)
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once; boxing would not fit clap's flatten")]
+pub enum ProfileCommand {
+    /// List saved profiles
+    List,
+    /// Show a saved profile
+    Show { name: String },
+    /// Save a profile from the field flags (over the saved one, if any)
+    Save {
+        name: String,
+        #[command(flatten)]
+        fields: FieldArgs,
+    },
+    /// Delete a saved profile (the keychain secret stays)
+    Delete { name: String },
+    /// Print a profile as a JSON document to import elsewhere (never with the secret)
+    Export {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Save a profile from an exported JSON document
+    Import {
+        file: PathBuf,
+        /// Save it under this name instead of the one in the file
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SecretCommand {
+    /// Store the client secret Value, read from standard input (a prompt on a terminal)
+    Set {
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+    /// Say whether a secret is stored (never prints it)
+    Status {
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+    /// Remove the stored secret
+    Delete {
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+}
+
+#[derive(Args, Clone, Default)]
+pub struct ProfileArgs {
+    /// Use this saved profile (field flags override its values)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct FieldArgs {
+    /// Directory (tenant) ID, or a domain such as contoso.onmicrosoft.com
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Application (client) ID
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
+    /// Object ID of the service principal (Enterprise applications > Overview)
+    #[arg(long, value_name = "GUID")]
+    pub sp_object_id: Option<String>,
+    /// Mailbox the app signs in as (XOAUTH2 user)
+    #[arg(long, value_name = "ADDR")]
+    pub mailbox: Option<String>,
+    /// MAIL FROM / From: address, when not the mailbox
+    #[arg(long, value_name = "ADDR")]
+    pub sender: Option<String>,
+    /// Default recipient of test messages
+    #[arg(long, value_name = "ADDR")]
+    pub test_recipient: Option<String>,
+    /// global, gcc-high, dod or china
+    #[arg(long)]
+    pub cloud: Option<Cloud>,
+    /// Authorisation path: entra-permission (default) or app-rbac
+    #[arg(long)]
+    pub path: Option<AuthPath>,
+    /// Token service base URL, when not the cloud's
+    #[arg(long, value_name = "URL")]
+    pub authority: Option<String>,
+    /// SMTP host (default from the cloud: smtp.office365.com)
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587)
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// Extra trusted CA certificate (PEM), e.g. a TLS-inspecting proxy's
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Client secret expiry date, YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub secret_expires: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct NetworkArgs {
+    /// Seconds allowed for each network stage (token request, SMTP dialogue)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// Read the client secret from standard input
+    #[arg(long)]
+    pub secret_stdin: bool,
+}
+
+impl FieldArgs {
+    /// Lays the given flags over `profile`.
+    pub fn apply(&self, profile: &mut Profile) {
+        let set = |target: &mut String, value: &Option<String>| {
+            if let Some(v) = value {
+                *target = v.clone();
+            }
+        };
+        set(&mut profile.tenant, &self.tenant);
+        set(&mut profile.client_id, &self.client_id);
+        set(&mut profile.mailbox, &self.mailbox);
+        let set_opt = |target: &mut Option<String>, value: &Option<String>| {
+            if value.is_some() {
+                *target = value.clone();
+            }
+        };
+        set_opt(&mut profile.sp_object_id, &self.sp_object_id);
+        set_opt(&mut profile.sender, &self.sender);
+        set_opt(&mut profile.test_recipient, &self.test_recipient);
+        set_opt(&mut profile.authority, &self.authority);
+        set_opt(&mut profile.smtp_host, &self.smtp_host);
+        set_opt(&mut profile.secret_expires, &self.secret_expires);
+        if let Some(cloud) = self.cloud {
+            profile.cloud = cloud;
+        }
+        if let Some(path) = self.path {
+            profile.auth_path = path;
+        }
+        if self.smtp_port.is_some() {
+            profile.smtp_port = self.smtp_port;
+        }
+        if self.ca_file.is_some() {
+            profile.ca_file = self.ca_file.clone();
+        }
+    }
+}
+
+/// Fields each command needs to be valid.
+pub const FOR_SECRET: &[Field] = &[Field::Tenant, Field::ClientId];
+pub const FOR_TOKEN: &[Field] =
+    &[Field::Tenant, Field::ClientId, Field::SpObjectId, Field::Authority, Field::CaFile, Field::SecretExpires];
+pub const FOR_POWERSHELL: &[Field] = &[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender];
+pub const FOR_SEND: &[Field] = &[
+    Field::Tenant,
+    Field::ClientId,
+    Field::SpObjectId,
+    Field::Mailbox,
+    Field::Sender,
+    Field::TestRecipient,
+    Field::SmtpHost,
+    Field::SmtpPort,
+    Field::Authority,
+    Field::CaFile,
+    Field::SecretExpires,
+];
+
+/// Name of a profile made from flags alone.
+pub const COMMAND_LINE_PROFILE: &str = "command-line";
+
+pub enum ResolveError {
+    Store(smtp_oauth_core::profile::ProfileError),
+    Invalid(Vec<FieldError>),
+}
+
+impl ProfileArgs {
+    /// The profile to use, checked for the `needed` fields.
+    pub fn resolve(&self, store: &ProfileStore, needed: &[Field]) -> Result<Profile, ResolveError> {
+        let mut profile = match &self.profile {
+            Some(name) => store.load(name).map_err(ResolveError::Store)?,
+            None => Profile { name: COMMAND_LINE_PROFILE.into(), ..Profile::default() },
+        };
+        self.fields.apply(&mut profile);
+        let profile = profile.normalized();
+        let errors: Vec<FieldError> = needed
+            .iter()
+            .filter_map(|&field| profile.field_problem(field).map(|message| FieldError { field, message }))
+            .collect();
+        if errors.is_empty() { Ok(profile) } else { Err(ResolveError::Invalid(errors)) }
+    }
+}

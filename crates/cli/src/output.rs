@@ -1,0 +1,196 @@
+//! Human-readable output: progress lines on stderr, results on stdout.
+
+use smtp_oauth_core::checks::{Check, Status};
+use smtp_oauth_core::claims::Claims;
+use smtp_oauth_core::keychain::{self, KeychainError};
+use smtp_oauth_core::profile::Profile;
+use smtp_oauth_core::report::{Progress, Report};
+use smtp_oauth_core::smtp_probe::{Party, SmtpReport, Stage};
+use std::fmt::Write;
+
+/// Prints one line per network stage as it starts (text mode only).
+pub fn progress(json: bool) -> impl Fn(Progress) + Send + Sync {
+    move |p| {
+        if json {
+            return;
+        }
+        let line = match p {
+            Progress::Token { endpoint } => format!("requesting a token from {endpoint}"),
+            Progress::Smtp { step: Stage::Connect, host, port } => format!("connecting to {host}:{port}"),
+            Progress::Smtp { step: Stage::Starttls, .. } => "starting TLS (STARTTLS)".into(),
+            Progress::Smtp { step: Stage::Authenticate, .. } => "authenticating (AUTH XOAUTH2)".into(),
+            Progress::Smtp { step: Stage::Send, .. } => "sending the test message".into(),
+        };
+        eprintln!("-> {line}");
+    }
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+    }
+}
+
+pub fn report(report: &Report) -> String {
+    let mut out = String::new();
+    if let Some(token) = &report.token {
+        if let Some(claims) = &token.claims {
+            let _ = writeln!(out, "Token claims (decoded, not verified):");
+            out.push_str(&claims_table(claims));
+            out.push('\n');
+        } else if let Some(error) = &token.error {
+            let _ = writeln!(out, "Token: not issued: {error}\n");
+        }
+    }
+    if !report.checks.is_empty() {
+        let _ = writeln!(out, "Checks:");
+        for check in &report.checks {
+            out.push_str(&check_line(check));
+        }
+        out.push('\n');
+    }
+    if let Some(smtp) = &report.smtp {
+        out.push_str(&smtp_section(smtp));
+    }
+    for d in &report.diagnosis {
+        let _ = writeln!(out, "{}: {}", d.code, d.title);
+        let _ = writeln!(out, "  Cause:   {}", d.cause);
+        let _ = writeln!(out, "  Fix:     {}", d.fix);
+        if let Some(command) = &d.command {
+            let _ = writeln!(out, "  Run:     {command}");
+        }
+        let _ = writeln!(out, "  Revisit: {} (in the wizard)\n", d.step);
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        match report.outcome {
+            Status::Ok => "Result: everything passed",
+            Status::Warn => "Result: passed, with warnings above",
+            Status::Fail => "Result: FAILED (see above)",
+        }
+    );
+    out
+}
+
+fn claims_table(c: &Claims) -> String {
+    let mut out = String::new();
+    let mut row = |name: &str, value: Option<String>| {
+        let _ = writeln!(out, "  {name:<7} {}", value.unwrap_or_else(|| "(absent)".into()));
+    };
+    row("aud", c.aud.clone());
+    row("roles", c.roles.as_ref().map(|r| r.join(", ")));
+    row("appid", c.client_id().map(str::to_string));
+    row("tid", c.tid.clone());
+    row("oid", c.oid.clone());
+    row(
+        "exp",
+        c.exp.map(|exp| {
+            time::OffsetDateTime::from_unix_timestamp(exp)
+                .ok()
+                .and_then(|t| {
+                    t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"))
+                        .ok()
+                })
+                .unwrap_or_else(|| exp.to_string())
+        }),
+    );
+    row("ver", c.ver.clone());
+    out
+}
+
+fn check_line(check: &Check) -> String {
+    let id = serde_json::to_value(check.id).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let mut line = format!("  {:<5} {id:<14} {}\n", status_word(check.status), check.message);
+    if check.status != Status::Ok
+        && let Some(step) = check.step
+    {
+        let _ = writeln!(line, "  {:<20} revisit {step}", "");
+    }
+    line
+}
+
+fn smtp_section(smtp: &SmtpReport) -> String {
+    let mut out = format!("SMTP dialogue with {}:{}:\n", smtp.host, smtp.port);
+    if smtp.transcript.is_empty() {
+        out.push_str("  (nothing was said)\n");
+    }
+    for line in &smtp.transcript {
+        let who = match line.from {
+            Party::Client => "C:",
+            Party::Server => "S:",
+            Party::Note => "--",
+        };
+        let _ = writeln!(out, "  {who} {}", line.line);
+    }
+    out.push('\n');
+    match (&smtp.failure, &smtp.reply) {
+        (None, Some(reply)) => {
+            let _ = writeln!(out, "Test message: accepted for delivery ({reply})\n");
+        }
+        (None, None) => out.push_str("Test message: accepted for delivery\n\n"),
+        (Some(failure), _) => {
+            let _ = writeln!(out, "Test message: not sent: {failure}\n");
+        }
+    }
+    out
+}
+
+pub fn profile(p: &Profile, stored: Result<bool, KeychainError>) -> String {
+    let mut out = String::new();
+    let none = || "(not set)".to_string();
+    let mut row = |name: &str, value: String| {
+        let _ = writeln!(out, "{name:<17} {value}");
+    };
+    row("name", p.name.clone());
+    row("cloud", p.cloud.to_string());
+    row("path", p.auth_path.id().to_string());
+    row("tenant", p.tenant.clone());
+    row("client id", p.client_id.clone());
+    row("sp object id", p.sp_object_id.clone().unwrap_or_else(none));
+    row("mailbox", p.mailbox.clone());
+    row("sender", p.sender.clone().unwrap_or_else(|| format!("{} (the mailbox)", p.mailbox)));
+    row("test recipient", p.test_recipient.clone().unwrap_or_else(none));
+    row("smtp", format!("{}:{}", p.smtp_host(), p.smtp_port()));
+    row("authority", p.authority().to_string());
+    row("extra CA", p.ca_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(none));
+    row("secret expires", p.secret_expires.clone().unwrap_or_else(none));
+    row(
+        "client secret",
+        match stored {
+            Ok(true) => format!("stored in the {}", keychain::store_name()),
+            Ok(false) => "not stored".into(),
+            Err(e) => e.to_string(),
+        },
+    );
+    out
+}
+
+pub fn secret_status(p: &Profile, stored: &Result<bool, KeychainError>, env: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "keychain entry    {} / {}", keychain::SERVICE, keychain::account(p));
+    let _ = writeln!(
+        out,
+        "stored           {}",
+        match stored {
+            Ok(true) => format!("yes, in the {}", keychain::store_name()),
+            Ok(false) => "no".into(),
+            Err(e) => e.to_string(),
+        }
+    );
+    let _ = writeln!(
+        out,
+        "environment      {}",
+        if env {
+            "SMTP_OAUTH_CLIENT_SECRET is set (used before the keychain)"
+        } else {
+            "SMTP_OAUTH_CLIENT_SECRET is not set"
+        }
+    );
+    if let Some(date) = &p.secret_expires {
+        let _ = writeln!(out, "expires          {date}");
+    }
+    out
+}

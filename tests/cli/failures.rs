@@ -1,0 +1,206 @@
+//! Each failure the look-alike can produce, as the user sees it: the cause,
+//! the fix and the wizard step to revisit, with exit status 1.
+
+use crate::{Machine, Run, args, flags, set_flag};
+use lookalike::{Cert, Directory, Lookalike, OTHER_SENDER, RECIPIENT, SECRET_ID, SP_OBJECT_ID};
+
+fn check(dir: &Directory, extra: &[&str], env_secret: &str) -> (Run, Lookalike) {
+    check_as(dir, |_| {}, extra, env_secret)
+}
+
+/// As [`check`], with the field flags edited first.
+fn check_as(
+    dir: &Directory,
+    edit: impl FnOnce(&mut Vec<String>),
+    extra: &[&str],
+    env_secret: &str,
+) -> (Run, Lookalike) {
+    let rig = Lookalike::start(dir);
+    let mut f = flags(&rig);
+    edit(&mut f);
+    let mut extra = extra.to_vec();
+    if !extra.contains(&"--to") {
+        extra.extend(["--to", RECIPIENT]);
+    }
+    let run = Machine::new().run_with(&args(&["check"], &f, &extra), &[("SMTP_OAUTH_CLIENT_SECRET", env_secret)], None);
+    (run, rig)
+}
+
+fn assert_shows(run: &Run, lines: &[&str]) {
+    assert_eq!(run.code, 1, "exit status 1 for a failed check\n{}\n{}", run.stdout, run.stderr);
+    for line in lines {
+        assert!(run.stdout.contains(line), "missing {line:?} in\n{}", run.stdout);
+    }
+    assert!(run.stdout.contains("Result: FAILED"));
+}
+
+#[test]
+fn send_as_missing() {
+    let mut dir = Directory::healthy();
+    dir.exchange.send_as.clear();
+    let (run, rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &[
+            "  S: 554 5.2.252 SendAsDenied;",
+            "554 5.2.252: SendAs denied",
+            &format!(
+                "  Run:     Add-RecipientPermission -Identity 'noreply@contoso.com' -Trustee '{SP_OBJECT_ID}' -AccessRights SendAs -Confirm:$false"
+            ),
+            "  Revisit: step 6, Exchange PowerShell (in the wizard)",
+        ],
+    );
+    assert!(rig.messages().is_empty());
+}
+
+#[test]
+fn sender_without_send_as() {
+    let (run, _rig) = check(&Directory::healthy(), &["--sender", OTHER_SENDER], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &["554 5.2.252: SendAs denied", "differs from the mailbox", &format!("-Identity '{OTHER_SENDER}'")],
+    );
+}
+
+#[test]
+fn consent_missing() {
+    let mut dir = Directory::healthy();
+    dir.app().roles.clear();
+    let (run, _rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &[
+            "  FAIL  roles ",
+            "  S: 535 5.7.3 Authentication unsuccessful",
+            "535 5.7.3: SMTP.SendAsApp missing or not consented",
+            "  Revisit: step 3, API permission and consent",
+        ],
+    );
+}
+
+#[test]
+fn object_id_of_the_app_registration() {
+    let mut dir = Directory::healthy();
+    dir.exchange.service_principals[0].object_id = lookalike::APP_OBJECT_ID.into();
+    let (run, _rig) =
+        check_as(&dir, |f| set_flag(f, "--sp-object-id", lookalike::APP_OBJECT_ID), &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &[
+            "probably the App registration's Object ID",
+            "535 5.7.3: New-ServicePrincipal was run with the wrong ID",
+            &format!("-ObjectId '{SP_OBJECT_ID}'"),
+            "  Revisit: step 5, Service principal",
+        ],
+    );
+}
+
+#[test]
+fn service_principal_not_registered() {
+    let mut dir = Directory::healthy();
+    dir.exchange.service_principals.clear();
+    let (run, _rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &["535 5.7.139: Service principal not registered in Exchange", "  Revisit: step 6, Exchange PowerShell"],
+    );
+}
+
+#[test]
+fn smtp_auth_disabled() {
+    let mut dir = Directory::healthy();
+    dir.exchange.mailboxes[0].smtp_auth_disabled = None; // follows the tenant: off
+    let (run, _rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &[
+            "535 5.7.139: SMTP AUTH is disabled for the organisation",
+            "  Run:     Set-CASMailbox -Identity 'noreply@contoso.com' -SmtpClientAuthenticationDisabled $false",
+        ],
+    );
+}
+
+#[test]
+fn the_secret_id_instead_of_the_value() {
+    let (run, rig) = check(&Directory::healthy(), &[], SECRET_ID);
+    assert_shows(
+        &run,
+        &[
+            "Token: not issued: Entra ID refused the token request: AADSTS7000215: Invalid client secret provided.",
+            "AADSTS7000215: The Secret ID was used instead of the secret Value",
+            "  Revisit: step 4, Client secret",
+        ],
+    );
+    assert!(run.stderr.contains("warning: the client secret this looks like the Secret ID"), "{}", run.stderr);
+    assert!(!run.stdout.contains("SMTP dialogue"), "no SMTP without a token");
+    assert_eq!(rig.token_requests()[0]["outcome"], "AADSTS7000215");
+}
+
+#[test]
+fn expired_secret() {
+    let mut dir = Directory::healthy();
+    dir.app().secret_expired = true;
+    let (run, _rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(&run, &["AADSTS7000222: The client secret has expired", "  Revisit: step 4, Client secret"]);
+}
+
+#[test]
+fn starttls_not_offered() {
+    let mut dir = Directory::healthy();
+    dir.smtp.starttls = false;
+    let (run, rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &["starttls-not-offered: STARTTLS not offered", "so the token was not sent", "  Revisit: step 1, Profile"],
+    );
+    assert!(rig.auth_attempts().is_empty());
+    assert!(!rig.smtp_lines().iter().any(|l| l.starts_with("C:") && l.to_uppercase().contains("AUTH")));
+}
+
+#[test]
+fn certificate_for_another_host() {
+    let mut dir = Directory::healthy();
+    dir.smtp.cert = Cert::OtherHost;
+    let (run, rig) = check(&dir, &[], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &["smtp-tls: The SMTP server's certificate is for another host name", "  Revisit: step 1, Profile"],
+    );
+    assert!(rig.auth_attempts().is_empty());
+}
+
+#[test]
+fn silent_server_times_out() {
+    let mut dir = Directory::healthy();
+    dir.smtp.silent = true;
+    let (run, _rig) = check(&dir, &["--timeout", "2"], lookalike::SECRET);
+    assert_shows(
+        &run,
+        &[
+            "Test message: not sent: no answer within 2 s while waiting to connect",
+            "smtp-timeout: The server accepted the connection but never answered",
+        ],
+    );
+}
+
+#[test]
+fn hanging_token_endpoint_times_out() {
+    let mut dir = Directory::healthy();
+    dir.token.hang = true;
+    let (run, _rig) = check(&dir, &["--timeout", "2"], lookalike::SECRET);
+    assert_shows(&run, &["did not answer within 2 s", "token-timeout: The token endpoint did not answer in time"]);
+}
+
+#[test]
+fn failure_json_lists_the_diagnosis() {
+    let mut dir = Directory::healthy();
+    dir.exchange.send_as.clear();
+    let (run, _rig) = check(&dir, &["--json"], lookalike::SECRET);
+    assert_eq!(run.code, 1);
+    let json = run.json();
+    assert_eq!(json["outcome"], "fail");
+    assert_eq!(json["smtp"]["reply"]["code"], 554);
+    assert_eq!(json["smtp"]["reply"]["enhanced"], "5.2.252");
+    assert_eq!(json["smtp"]["delivered"], false);
+    insta::assert_json_snapshot!("send-as-denied-diagnosis", json["diagnosis"]);
+}

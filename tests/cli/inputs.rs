@@ -1,0 +1,112 @@
+//! Bad input (exit status 2) and where the secret comes from.
+
+use crate::{Machine, args, flags, set_flag};
+use lookalike::{CLIENT_ID, Directory, Lookalike, MAILBOX, RECIPIENT, SECRET, SECRET_ID};
+
+#[test]
+fn invalid_fields_are_named_with_an_actionable_message() {
+    let m = Machine::new();
+    let run =
+        m.run(&["check", "--tenant", "contoso", "--client-id", "my-app", "--mailbox", MAILBOX, "--to", RECIPIENT]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("error: client ID must be a GUID"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn a_recipient_is_required_for_a_test_message() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let f = flags(&rig);
+    let run = Machine::new().run(&args(&["send-test"], &f, &[]));
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("pass --to ADDR"), "{}", run.stderr);
+    let run = Machine::new().run(&args(&["check"], &f, &["--to", "not-an-address"]));
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is not an email address"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_flags_and_bad_values_are_usage_errors() {
+    let m = Machine::new();
+    assert_eq!(m.run(&["check", "--secret", "x"]).code, 2);
+    assert_eq!(m.run(&["token", "--cloud", "mars"]).code, 2);
+    assert_eq!(m.run(&["token", "--timeout", "0"]).code, 2);
+}
+
+#[test]
+fn without_a_keychain_the_error_names_the_other_sources() {
+    let m = Machine::new();
+    let run = m.run_with(
+        &["token", "--tenant", lookalike::DOMAIN, "--client-id", CLIENT_ID],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no keychain is available (Secret Service"), "{}", run.stderr);
+    assert!(run.stderr.contains("--secret-stdin") && run.stderr.contains("SMTP_OAUTH_CLIENT_SECRET"), "{}", run.stderr);
+}
+
+#[test]
+fn secret_in_the_keychain_is_used_and_never_printed() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let m = Machine::new();
+    // a tenant domain of its own, so parallel tests never share the entry
+    let tenant = "contoso.com";
+    let mut f = flags(&rig);
+    set_flag(&mut f, "--tenant", tenant);
+    let secret_flags = ["--tenant", tenant, "--client-id", CLIENT_ID];
+
+    let status = m.run_with(&[&["secret", "status"][..], &secret_flags].concat(), &[], None);
+    assert!(status.stdout.contains("stored           no"), "{}{}", status.stdout, status.stderr);
+
+    let set = m.run_with(&[&["secret", "set"][..], &secret_flags].concat(), &[], Some(&format!("  {SECRET}  \n")));
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert!(set.stderr.contains("stored the client secret in the Secret Service"), "{}", set.stderr);
+
+    let status = m.run_with(&[&["secret", "status"][..], &secret_flags].concat(), &[], None);
+    assert!(status.stdout.contains("stored           yes, in the Secret Service"), "{}", status.stdout);
+    assert!(!status.stdout.contains(SECRET));
+
+    // no --secret-stdin, no environment variable: the keychain it is
+    let run = m.run_with(&args(&["check"], &f, &["--to", RECIPIENT]), &[], None);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+
+    let deleted = m.run_with(&[&["secret", "delete"][..], &secret_flags].concat(), &[], None);
+    assert!(deleted.stderr.contains("deleted the client secret"), "{}", deleted.stderr);
+    let run = m.run_with(&args(&["token"], &f, &[]), &[], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no client secret stored for contoso.com/"), "{}", run.stderr);
+    assert!(run.stderr.contains("smtp-oauth secret set"), "{}", run.stderr);
+}
+
+#[test]
+fn a_secret_id_is_stored_with_a_warning() {
+    let m = Machine::new();
+    let tenant = "fabrikam.onmicrosoft.com";
+    let flags = ["secret", "set", "--tenant", tenant, "--client-id", CLIENT_ID];
+    let set = m.run_with(&flags, &[], Some(SECRET_ID));
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert!(
+        set.stderr.contains("warning: this looks like the Secret ID (a GUID), not the secret Value"),
+        "{}",
+        set.stderr
+    );
+    m.run_with(&["secret", "delete", "--tenant", tenant, "--client-id", CLIENT_ID], &[], None);
+}
+
+#[test]
+fn an_empty_secret_is_refused() {
+    let run = Machine::new().run_with(
+        &["secret", "set", "--tenant", "x.onmicrosoft.com", "--client-id", CLIENT_ID],
+        &[],
+        Some("\n"),
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("the client secret is empty"), "{}", run.stderr);
+}

@@ -1,0 +1,98 @@
+//! The happy paths: a delivered message, the token, the JSON document.
+
+use crate::{Machine, args, flags};
+use lookalike::{Directory, Lookalike, RECIPIENT, SECRET};
+
+#[test]
+fn check_delivers_a_message_and_prints_aud_and_roles() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let f = flags(&rig);
+    let run = Machine::new().run(&args(&["check"], &f, &["--to", RECIPIENT]));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for expected in [
+        "Token claims (decoded, not verified):",
+        "  aud     https://outlook.office365.com",
+        "  roles   SMTP.SendAsApp",
+        "  ok    oid ",
+        "  S: 220 SN4PR0201CA0059",
+        "  C: STARTTLS",
+        "  -- TLS handshake complete; certificate verified for localhost",
+        "  C: AUTH XOAUTH2 <redacted, ",
+        "  S: 235 2.7.0 Authentication successful",
+        "Test message: accepted for delivery (250 2.0.0 OK <",
+        "Result: everything passed",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in\n{}", run.stdout);
+    }
+    // one progress line per network stage, on stderr
+    let progress: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("-> ")).collect();
+    assert_eq!(progress.len(), 5, "{}", run.stderr);
+    assert!(progress[0].starts_with("-> requesting a token from https://localhost:"));
+    assert_eq!(rig.messages().len(), 1);
+    assert!(!run.stdout.contains("eyJ") && !run.stderr.contains("eyJ"), "no token in the output");
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+}
+
+/// The JSON document, with the values that change from run to run replaced.
+fn stable(mut json: serde_json::Value) -> serde_json::Value {
+    for key in ["exp", "iat", "nbf"] {
+        json["token"]["claims"][key] = "[time]".into();
+    }
+    json["token"]["endpoint"] = "[endpoint]".into();
+    for check in json["checks"].as_array_mut().unwrap() {
+        if check["id"] == "exp" {
+            check["message"] = "[expiry]".into();
+        }
+    }
+    let smtp = &mut json["smtp"];
+    smtp["port"] = "[port]".into();
+    smtp["transcript"] = smtp["transcript"].as_array().map(|t| t.len() > 30).into();
+    if smtp["reply"]["code"] == 250 {
+        smtp["reply"]["text"] = "[queued]".into();
+    }
+    json
+}
+
+#[test]
+fn check_json_document() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let f = flags(&rig);
+    let run = Machine::new().run(&args(&["check", "--json"], &f, &["--to", RECIPIENT]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "", "JSON mode prints nothing else");
+    let json = run.json();
+    assert_eq!(json["token"]["claims"]["aud"], "https://outlook.office365.com");
+    assert_eq!(json["token"]["claims"]["roles"], serde_json::json!(["SMTP.SendAsApp"]));
+    assert_eq!(json["smtp"]["transcript"][0]["from"], "server");
+    assert!(json["smtp"]["transcript"][0]["line"].as_str().unwrap().starts_with("220 "));
+    insta::assert_json_snapshot!("check-json", stable(json));
+}
+
+#[test]
+fn send_test_and_token_commands() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let f = flags(&rig);
+    let m = Machine::new();
+    let sent = m.run(&args(&["send-test"], &f, &["--to", RECIPIENT]));
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    assert!(sent.stdout.contains("Test message: accepted for delivery"));
+
+    let token = m.run(&args(&["token"], &f, &[]));
+    assert_eq!(token.code, 0, "{}", token.stderr);
+    assert!(token.stdout.contains("  roles   SMTP.SendAsApp"));
+    assert!(!token.stdout.contains("SMTP dialogue"), "token stops before SMTP");
+    assert!(!token.stdout.contains("eyJ"));
+
+    let shown = m.run(&args(&["token", "--show-token"], &f, &[]));
+    let first = shown.stdout.lines().next().unwrap();
+    assert!(first.starts_with("eyJ") && first.split('.').count() == 3, "{first}");
+    assert_eq!(rig.messages().len(), 1, "only send-test sent a message");
+}
+
+#[test]
+fn the_secret_from_stdin() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let f = flags(&rig);
+    let run = Machine::new().run_with(&args(&["token", "--secret-stdin"], &f, &[]), &[], Some(&format!("{SECRET}\n")));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
