@@ -1,0 +1,102 @@
+//! Developer commands, run as `cargo xtask <command>`:
+//!
+//! - `run`: opens the wizard (until it exists, shows the CLI's usage)
+//! - `test`: installs what is missing, then runs every test
+//! - `bench`: the CLI against the seed's Python check script, same servers
+//!
+//! Each installs what it needs on a fresh Debian or Ubuntu machine and says so.
+
+mod bench;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run     build and open the wizard
+  test    install what is missing, then run every test (what CI runs)
+  bench   time `smtp-oauth check` against the seed's Python script
+  lookalike  run the Exchange look-alike in the foreground, to try the CLI by hand";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run_wizard(&args[1..]),
+        Some("test") => test::test(&args[1..]),
+        Some(test::IN_SESSION) => test::in_session(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("lookalike") => lookalike_foreground(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_wizard(_args: &[String]) -> Result<()> {
+    setup::debian_packages(setup::CORE_PACKAGES)?;
+    say("the desktop wizard is not built yet; here is the CLI it will share its core with:");
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "-p", "smtp-oauth-cli", "--", "--help"]);
+    run(cmd)
+}
+
+/// Starts a healthy look-alike and prints how to point the CLI at it.
+fn lookalike_foreground() -> Result<()> {
+    setup::node()?;
+    setup::npm_ci(&project_root().join("tests/lookalike/server"))?;
+    let rig = lookalike::Lookalike::start(&lookalike::Directory::healthy());
+    println!("Exchange look-alike running (Ctrl-C stops it). Try:\n");
+    println!(
+        "  SMTP_OAUTH_CLIENT_SECRET='{}' cargo run -q -p smtp-oauth-cli -- check \\\n    --tenant {} --client-id {} \\\n    --mailbox {} --to {} \\\n    --authority {} --smtp-host {} --smtp-port {} --ca-file {}\n",
+        lookalike::SECRET,
+        lookalike::DOMAIN,
+        lookalike::CLIENT_ID,
+        lookalike::MAILBOX,
+        lookalike::RECIPIENT,
+        rig.authority(),
+        rig.smtp_host(),
+        rig.smtp_port,
+        lookalike::ca_file().display()
+    );
+    loop {
+        std::thread::park();
+    }
+}
+
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the project root").to_path_buf()
+}
+
+/// The cargo that runs this xtask.
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(project_root());
+    cmd
+}
+
+pub fn say(message: &str) {
+    eprintln!("xtask: {message}");
+}
+
+/// Runs `cmd`, failing when it fails.
+pub fn run(mut cmd: Command) -> Result<()> {
+    let status = cmd.status().map_err(|e| format!("could not start {:?}: {e}", cmd.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{:?} {:?} failed ({status})", cmd.get_program(), cmd.get_args().collect::<Vec<_>>()).into())
+    }
+}

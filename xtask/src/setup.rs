@@ -1,0 +1,106 @@
+//! Installs what the commands need on a fresh Debian or Ubuntu machine:
+//! Debian packages through apt-get, npm packages through `npm ci`. Says what
+//! it installs and why; installs nothing that is already there.
+
+use crate::{Result, project_root, run, say};
+use std::path::Path;
+use std::process::Command;
+
+/// A Debian package and the reason it is needed, shown before installing.
+pub type Package = (&'static str, &'static str);
+
+/// Building the core and CLI, and the keychain tests.
+pub const CORE_PACKAGES: &[Package] = &[
+    ("build-essential", "C compiler for crates that build C code"),
+    ("pkg-config", "finds libdbus for the keychain crate"),
+    ("libdbus-1-dev", "the Linux keychain (Secret Service) client"),
+];
+
+pub const TEST_PACKAGES: &[Package] = &[
+    ("dbus", "dbus-run-session, a private session bus for the keychain tests"),
+    ("gnome-keyring", "a real Secret Service for the keychain tests"),
+    ("libsecret-tools", "secret-tool, to check what the keychain tests stored"),
+];
+
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "install ok installed")
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Installs the packages that are missing, with sudo unless running as root.
+pub fn debian_packages(packages: &[Package]) -> Result<()> {
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        say("not a Debian or Ubuntu system: make sure the equivalents of these are installed:");
+        for (name, why) in packages {
+            say(&format!("  {name}: {why}"));
+        }
+        return Ok(());
+    }
+    let missing: Vec<&Package> = packages.iter().filter(|(name, _)| !is_installed(name)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    say("installing Debian packages with apt-get:");
+    for (name, why) in &missing {
+        say(&format!("  {name}: {why}"));
+    }
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut argv: Vec<&str> = sudo.to_vec();
+        argv.extend_from_slice(args);
+        let mut cmd = Command::new(argv[0]);
+        cmd.args(&argv[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(apt(&["apt-get", "update", "-q"]))?;
+    let mut install = vec!["apt-get", "install", "-y", "-q", "--no-install-recommends"];
+    install.extend(missing.iter().map(|(name, _)| *name));
+    run(apt(&install))
+}
+
+fn node_major() -> Option<u32> {
+    let out = Command::new("node").arg("--version").output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().trim_start_matches('v').split('.').next()?.parse().ok()
+}
+
+/// Node.js 20 or newer, with npm.
+pub fn node() -> Result<()> {
+    const NEEDED: u32 = 20;
+    if node_major().is_none() {
+        debian_packages(&[
+            ("nodejs", "runs the test servers and builds the frontend"),
+            ("npm", "installs their packages"),
+        ])?;
+    }
+    match node_major() {
+        Some(major) if major >= NEEDED => Ok(()),
+        Some(major) => Err(format!(
+            "Node.js {major} is installed, but {NEEDED} or newer is needed: install it from https://nodejs.org or NodeSource's Debian packages"
+        )
+        .into()),
+        None => Err("Node.js could not be installed; install Node.js 20 or newer and run this again".into()),
+    }
+}
+
+/// `npm ci` in `dir` when its node_modules is missing or older than the lock file.
+pub fn npm_ci(dir: &Path) -> Result<()> {
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(&lock)) {
+        (Ok(s), Ok(l)) => s.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    say(&format!("installing npm packages in {} (npm ci)", dir.strip_prefix(project_root()).unwrap_or(dir).display()));
+    let mut cmd = Command::new("npm");
+    cmd.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir);
+    run(cmd)
+}
