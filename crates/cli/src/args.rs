@@ -229,19 +229,7 @@ pub const FOR_SECRET: &[Field] = &[Field::Tenant, Field::ClientId];
 pub const FOR_TOKEN: &[Field] =
     &[Field::Tenant, Field::ClientId, Field::SpObjectId, Field::Authority, Field::CaFile, Field::SecretExpires];
 pub const FOR_POWERSHELL: &[Field] = &[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender];
-pub const FOR_SEND: &[Field] = &[
-    Field::Tenant,
-    Field::ClientId,
-    Field::SpObjectId,
-    Field::Mailbox,
-    Field::Sender,
-    Field::TestRecipient,
-    Field::SmtpHost,
-    Field::SmtpPort,
-    Field::Authority,
-    Field::CaFile,
-    Field::SecretExpires,
-];
+pub const FOR_SEND: &[Field] = smtp_oauth_core::profile::VALIDATED;
 
 /// Name of a profile made from flags alone.
 pub const COMMAND_LINE_PROFILE: &str = "command-line";
@@ -260,10 +248,7 @@ impl ProfileArgs {
         };
         self.fields.apply(&mut profile);
         let profile = profile.normalized();
-        let errors: Vec<FieldError> = needed
-            .iter()
-            .filter_map(|&field| profile.field_problem(field).map(|message| FieldError { field, message }))
-            .collect();
+        let errors = profile.problems(needed);
         if errors.is_empty() { Ok(profile) } else { Err(ResolveError::Invalid(errors)) }
     }
 }

@@ -73,14 +73,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 script.text()
             };
-            match out {
-                Some(path) => {
-                    profile::write_atomically(&path, text.as_bytes())?;
-                    eprintln!("wrote {}", path.display());
-                }
-                None => print!("{text}"),
-            }
-            Ok(())
+            write_or_print(out, &text, "")
         }
         Command::Token { profile, network, show_token } => {
             let profile = profile.resolve(&store, args::FOR_TOKEN)?;
@@ -106,6 +99,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             finish(&report, json)
         }
     }
+}
+
+/// Writes `text` to `out` (atomically), or prints it.
+fn write_or_print(out: Option<std::path::PathBuf>, text: &str, note: &str) -> Result<(), Failure> {
+    match out {
+        Some(path) => {
+            profile::write_atomically(&path, text.as_bytes())?;
+            eprintln!("wrote {}{note}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 fn plan<'a>(profile: &'a Profile, secret: &'a ClientSecret, to: Option<&'a str>, network: &NetworkArgs) -> Plan<'a> {
@@ -242,15 +247,7 @@ fn profile_command(store: &ProfileStore, command: ProfileCommand, json: bool) ->
             Ok(())
         }
         ProfileCommand::Export { name, out } => {
-            let text = profile::export_json(&store.load(&name)?);
-            match out {
-                Some(path) => {
-                    profile::write_atomically(&path, text.as_bytes())?;
-                    eprintln!("wrote {} (no secret in it)", path.display());
-                }
-                None => print!("{text}"),
-            }
-            Ok(())
+            write_or_print(out, &profile::export_json(&store.load(&name)?), " (no secret in it)")
         }
         ProfileCommand::Import { file, name } => {
             let text = std::fs::read_to_string(&file)

@@ -64,10 +64,7 @@ struct Values<'a> {
 }
 
 fn values(profile: &Profile) -> Result<Values<'_>, PowershellError> {
-    let invalid: Vec<FieldError> = [Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender]
-        .into_iter()
-        .filter_map(|field| profile.field_problem(field).map(|message| FieldError { field, message }))
-        .collect();
+    let invalid = profile.problems(&[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender]);
     if !invalid.is_empty() {
         return Err(PowershellError::Invalid(invalid));
     }

@@ -102,6 +102,22 @@ impl std::fmt::Display for FieldError {
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
 
+/// The fields that have a rule (cloud and path are always valid).
+pub const VALIDATED: &[Field] = &[
+    Field::Name,
+    Field::Tenant,
+    Field::ClientId,
+    Field::SpObjectId,
+    Field::Mailbox,
+    Field::Sender,
+    Field::TestRecipient,
+    Field::SmtpHost,
+    Field::SmtpPort,
+    Field::Authority,
+    Field::CaFile,
+    Field::SecretExpires,
+];
+
 impl Profile {
     /// Trims every value, lower-cases GUIDs and turns empty optional values
     /// into `None`, so that pasted values compare and validate as meant.
@@ -143,24 +159,30 @@ impl Profile {
 
     /// Every problem with the profile, each naming its field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let errors: Vec<FieldError> = [
-            Field::Name,
-            Field::Tenant,
-            Field::ClientId,
-            Field::SpObjectId,
-            Field::Mailbox,
-            Field::Sender,
-            Field::TestRecipient,
-            Field::SmtpHost,
-            Field::SmtpPort,
-            Field::Authority,
-            Field::CaFile,
-            Field::SecretExpires,
-        ]
-        .into_iter()
-        .filter_map(|field| self.field_problem(field).map(|message| FieldError { field, message }))
-        .collect();
+        let errors = self.problems(VALIDATED);
         if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// The problems among `fields`.
+    pub fn problems(&self, fields: &[Field]) -> Vec<FieldError> {
+        fields
+            .iter()
+            .filter_map(|&field| self.field_problem(field).map(|message| FieldError { field, message }))
+            .collect()
+    }
+
+    /// The problems of the values entered so far: a profile filled in step
+    /// by step may be saved before it is complete; commands check that the
+    /// fields they need are there.
+    pub fn problems_so_far(&self) -> Vec<FieldError> {
+        let entered = |field: &Field| match field {
+            Field::Tenant => !self.tenant.is_empty(),
+            Field::ClientId => !self.client_id.is_empty(),
+            Field::Mailbox => !self.mailbox.is_empty(),
+            _ => true,
+        };
+        let fields: Vec<Field> = VALIDATED.iter().copied().filter(entered).collect();
+        self.problems(&fields)
     }
 
     /// The message for one field, or `None` when it is fine.
@@ -409,9 +431,13 @@ impl ProfileStore {
         }
     }
 
-    /// Validates and writes atomically (temporary file, then rename).
+    /// Checks the values entered so far and writes atomically (temporary
+    /// file, then rename).
     pub fn save(&self, profile: &Profile) -> Result<Saved, ProfileError> {
-        profile.validate().map_err(ProfileError::Invalid)?;
+        let problems = profile.problems_so_far();
+        if !problems.is_empty() {
+            return Err(ProfileError::Invalid(problems));
+        }
         let path = self.path(&profile.name)?;
         fs::create_dir_all(&self.dir).map_err(|source| ProfileError::Io {
             action: "create",
@@ -448,7 +474,7 @@ pub fn export_json(profile: &Profile) -> String {
     serde_json::to_string_pretty(&doc).expect("a profile always serialises") + "\n"
 }
 
-/// Reads an exported profile and validates it.
+/// Reads an exported profile and checks the values it has.
 pub fn import_json(text: &str) -> Result<Profile, ProfileError> {
     let profile = match parse_document(text) {
         Ok(p) => p,
@@ -456,8 +482,8 @@ pub fn import_json(text: &str) -> Result<Profile, ProfileError> {
         Err(Parse::Broken(reason)) => return Err(ProfileError::NotAnExport(reason)),
     };
     let profile = profile.normalized();
-    profile.validate().map_err(ProfileError::Invalid)?;
-    Ok(profile)
+    let problems = profile.problems_so_far();
+    if problems.is_empty() { Ok(profile) } else { Err(ProfileError::Invalid(problems)) }
 }
 
 enum Parse {
@@ -606,6 +632,18 @@ mod tests {
         let ProfileError::Invalid(errors) = err else { panic!("{err}") };
         assert_eq!(errors[0].field, Field::Tenant);
         assert_eq!(store.list().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_partial_profile_can_be_saved_but_not_a_wrong_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(dir.path());
+        let partial = Profile { name: "fabrikam".into(), ..Profile::default() };
+        assert!(partial.validate().is_err());
+        store.save(&partial).unwrap();
+        assert_eq!(store.load("fabrikam").unwrap(), partial);
+        let err = store.save(&Profile { name: "".into(), ..Profile::default() }).unwrap_err();
+        assert!(matches!(err, ProfileError::Invalid(e) if e[0].field == Field::Name));
     }
 
     #[test]
