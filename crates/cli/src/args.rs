@@ -224,12 +224,10 @@ impl FieldArgs {
     }
 }
 
-/// Fields each command needs to be valid.
-pub const FOR_SECRET: &[Field] = &[Field::Tenant, Field::ClientId];
-pub const FOR_TOKEN: &[Field] =
-    &[Field::Tenant, Field::ClientId, Field::SpObjectId, Field::Authority, Field::CaFile, Field::SecretExpires];
-pub const FOR_POWERSHELL: &[Field] = &[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender];
-pub const FOR_SEND: &[Field] = smtp_oauth_core::profile::VALIDATED;
+pub use smtp_oauth_core::profile::{
+    NEEDED_FOR_POWERSHELL as FOR_POWERSHELL, NEEDED_FOR_SECRET as FOR_SECRET, NEEDED_FOR_SEND as FOR_SEND,
+    NEEDED_FOR_TOKEN as FOR_TOKEN,
+};
 
 /// Name of a profile made from flags alone.
 pub const COMMAND_LINE_PROFILE: &str = "command-line";

@@ -30,6 +30,7 @@ const BROAD_ROLES: &[&str] = &[
 
 /// The claims the checks and the UI use (decoded, not verified).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Claims {
     #[serde(deserialize_with = "string_or_first")]

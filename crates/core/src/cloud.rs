@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Cloud {
     /// Worldwide Microsoft 365, GCC included.
@@ -104,6 +105,69 @@ impl Cloud {
     }
 }
 
+/// A cloud's endpoints, for the wizard's choices and explanations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CloudInfo {
+    pub id: Cloud,
+    pub title: String,
+    pub authority: String,
+    pub scope: String,
+    pub smtp_host: String,
+    pub portal: String,
+    /// False where the defaults are not confirmed (see `endpoints_certain`).
+    pub certain: bool,
+}
+
+impl Cloud {
+    pub fn info(self) -> CloudInfo {
+        CloudInfo {
+            id: self,
+            title: self.title().into(),
+            authority: self.authority().into(),
+            scope: self.scope(),
+            smtp_host: self.smtp_host().into(),
+            portal: self.portal().into(),
+            certain: self.endpoints_certain(),
+        }
+    }
+}
+
+/// Admin portal pages the wizard opens in the browser. The pages that are
+/// about one app need its client ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PortalLinks {
+    pub app_registrations: String,
+    pub new_registration: String,
+    pub enterprise_applications: String,
+    pub app_overview: Option<String>,
+    pub api_permissions: Option<String>,
+    pub certificates_and_secrets: Option<String>,
+}
+
+impl Cloud {
+    pub fn portal_links(self, client_id: Option<&str>) -> PortalLinks {
+        let portal = self.portal();
+        let blade = "#view/Microsoft_AAD_RegisteredApps";
+        let app = |page: &str| {
+            client_id
+                .filter(|id| crate::validation::is_guid(id))
+                .map(|id| format!("{portal}/{blade}/ApplicationMenuBlade/~/{page}/appId/{id}"))
+        };
+        PortalLinks {
+            app_registrations: format!("{portal}/{blade}/ApplicationsListBlade"),
+            new_registration: format!("{portal}/{blade}/CreateApplicationBlade"),
+            enterprise_applications: format!(
+                "{portal}/#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AppAppsPreview"
+            ),
+            app_overview: app("Overview"),
+            api_permissions: app("CallAnAPI"),
+            certificates_and_secrets: app("Credentials"),
+        }
+    }
+}
+
 /// Office 365 Exchange Online's well-known application ID, which also appears
 /// as `aud` in some tokens.
 pub const EXCHANGE_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
@@ -137,6 +201,19 @@ mod tests {
             assert_eq!(cloud.id().parse::<Cloud>().unwrap(), cloud);
         }
         assert!("usgov".parse::<Cloud>().unwrap_err().contains("gcc-high"));
+    }
+
+    #[test]
+    fn portal_links_need_a_valid_client_id() {
+        let links = Cloud::Global.portal_links(Some("0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a"));
+        assert_eq!(
+            links.api_permissions.as_deref(),
+            Some(
+                "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a"
+            )
+        );
+        assert!(Cloud::GccHigh.portal_links(None).app_registrations.starts_with("https://portal.azure.us/"));
+        assert_eq!(Cloud::Global.portal_links(Some("not-a-guid")).api_permissions, None);
     }
 
     #[test]

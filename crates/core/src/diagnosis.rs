@@ -17,6 +17,7 @@ use crate::trust::TlsProblem;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnosis {
     /// The Entra code (`AADSTS7000215`), the SMTP reply (`535 5.7.3`) or a
     /// name for a failure without one (`smtp-timeout`).

@@ -7,12 +7,14 @@ use serde::Serialize;
 
 /// One command and the reason for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Command {
     pub why: String,
     pub code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Script {
     pub auth_path: AuthPath,
     pub commands: Vec<Command>,

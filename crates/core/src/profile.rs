@@ -12,6 +12,7 @@ use url::Url;
 
 /// How Exchange decides the app may send: see DOMAIN.md, "Two ways".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthPath {
     /// SMTP.SendAsApp in Entra with admin consent, plus SendAs in Exchange.
@@ -42,6 +43,7 @@ impl std::str::FromStr for AuthPath {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Profile {
     pub name: String,
@@ -70,6 +72,7 @@ pub struct Profile {
 
 /// The profile fields, as named in JSON and in the wizard's forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Name,
@@ -89,6 +92,7 @@ pub enum Field {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldError {
     pub field: Field,
     pub message: String,
@@ -101,6 +105,13 @@ impl std::fmt::Display for FieldError {
 }
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
+
+/// Fields a command needs before it can run (the rest may still be empty).
+pub const NEEDED_FOR_SECRET: &[Field] = &[Field::Tenant, Field::ClientId];
+pub const NEEDED_FOR_TOKEN: &[Field] =
+    &[Field::Tenant, Field::ClientId, Field::SpObjectId, Field::Authority, Field::CaFile, Field::SecretExpires];
+pub const NEEDED_FOR_POWERSHELL: &[Field] = &[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender];
+pub const NEEDED_FOR_SEND: &[Field] = VALIDATED;
 
 /// The fields that have a rule (cloud and path are always valid).
 pub const VALIDATED: &[Field] = &[

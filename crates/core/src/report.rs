@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TokenReport {
     /// The token URL the request went to.
     pub endpoint: String,
@@ -27,6 +28,7 @@ pub struct TokenReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub profile: String,
     pub token: Option<TokenReport>,
@@ -39,6 +41,7 @@ pub struct Report {
 
 /// Reported as each network stage starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "stage", rename_all = "kebab-case")]
 pub enum Progress {
     Token { endpoint: String },

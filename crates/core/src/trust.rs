@@ -101,6 +101,7 @@ impl Trust {
 
 /// What a TLS handshake failure means for the user, read from the error chain.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsProblem {
     /// The chain does not lead to a trusted root: a TLS-inspecting proxy, or

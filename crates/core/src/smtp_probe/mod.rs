@@ -25,6 +25,7 @@ use transcript::{Capture, Recorder};
 
 /// The stages the wizard shows progress for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     Connect,
@@ -46,6 +47,7 @@ impl Stage {
 
 /// Why a dialogue stopped short of a queued message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SmtpFailure {
     #[error("could not resolve the SMTP host name: {detail}")]
@@ -79,6 +81,7 @@ impl From<CaFileError> for SmtpFailure {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SmtpReport {
     pub host: String,
     pub port: u16,

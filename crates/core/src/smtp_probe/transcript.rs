@@ -12,6 +12,7 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Party {
     Client,
@@ -21,6 +22,7 @@ pub enum Party {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TranscriptLine {
     pub from: Party,
     pub line: String,
@@ -28,6 +30,7 @@ pub struct TranscriptLine {
 
 /// An SMTP reply: code, enhanced status (RFC 3463) and text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Reply {
     pub code: u16,
     pub enhanced: Option<String>,
