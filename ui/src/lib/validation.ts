@@ -1,0 +1,198 @@
+// Field rules, the same as the Rust core's (crates/core/src/profile.rs and
+// validation.rs), so the wizard can say what is wrong as the user types. Both
+// are tested against tests/fixtures/validation-cases.json. The backend checks
+// again on save; only it can check the CA file, which needs the file system.
+
+import type { Field, FieldError, Profile } from './bindings';
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export function isGuid(s: string): boolean {
+  return GUID.test(s);
+}
+
+function isDnsLabel(label: string): boolean {
+  return /^[A-Za-z0-9-]{1,63}$/.test(label) && !label.startsWith('-') && !label.endsWith('-');
+}
+
+export function isDomain(s: string): boolean {
+  const labels = s.split('.');
+  return (
+    labels.length >= 2 &&
+    s.length <= 253 &&
+    labels.every(isDnsLabel) &&
+    /^[A-Za-z]+$/.test(labels[labels.length - 1])
+  );
+}
+
+function isIpv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && !(p.length > 1 && p.startsWith('0')));
+}
+
+export function isHost(s: string): boolean {
+  return isIpv4(s) || (s.length > 0 && s.length <= 253 && s.split('.').every(isDnsLabel));
+}
+
+export function isEmail(s: string): boolean {
+  const at = s.lastIndexOf('@');
+  if (at < 0) return false;
+  const local = s.slice(0, at);
+  const domain = s.slice(at + 1);
+  return (
+    local.length > 0 &&
+    local.length <= 64 &&
+    // eslint-disable-next-line no-control-regex
+    !/[\s\x00-\x1f\x7f<>@",;\\()[\]:]/.test(local) &&
+    !local.startsWith('.') &&
+    !local.endsWith('.') &&
+    !local.includes('..') &&
+    isDomain(domain)
+  );
+}
+
+export function isProfileName(name: string): boolean {
+  return /^[a-z0-9][a-z0-9._-]{0,63}$/.test(name);
+}
+
+function isDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function tenantProblem(tenant: string): string | null {
+  if (['common', 'organizations', 'consumers'].includes(tenant.toLowerCase())) {
+    return `tenant "${tenant}" cannot be used by an app signing in as itself: enter the directory GUID or a domain such as contoso.onmicrosoft.com`;
+  }
+  return isGuid(tenant) || isDomain(tenant)
+    ? null
+    : 'tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com';
+}
+
+function authorityProblem(authority: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(authority);
+  } catch {
+    return 'authority must be a URL such as https://login.microsoftonline.com';
+  }
+  if (!url.hostname) return 'authority must name a host, such as https://login.microsoftonline.com';
+  const scheme = url.protocol.replace(/:$/, '');
+  if ((scheme === 'https' || scheme === 'http') && (url.search || url.hash || authority.includes('?') || authority.includes('#'))) {
+    return 'authority must not have a query or fragment: only the base URL, such as https://login.microsoftonline.com';
+  }
+  if (scheme === 'https') return null;
+  if (scheme === 'http') {
+    return isLoopback(url.hostname)
+      ? null
+      : 'authority must use https:// (plain http:// is allowed only for a loopback address such as 127.0.0.1)';
+  }
+  return 'authority must be an https:// URL such as https://login.microsoftonline.com';
+}
+
+/** The profile with values trimmed, GUIDs lower-cased and empty optional values null. */
+export function normalized(p: Profile): Profile {
+  const text = (s: string) => s.trim();
+  const opt = (s: string | null) => {
+    const t = (s ?? '').trim();
+    return t === '' ? null : t;
+  };
+  const guid = (s: string) => (isGuid(s) ? s.toLowerCase() : s);
+  let authority = opt(p.authority);
+  while (authority?.endsWith('/')) authority = authority.slice(0, -1);
+  const sp = opt(p.sp_object_id);
+  return {
+    ...p,
+    name: text(p.name),
+    tenant: guid(text(p.tenant)),
+    client_id: guid(text(p.client_id)),
+    sp_object_id: sp === null ? null : guid(sp),
+    mailbox: text(p.mailbox),
+    sender: opt(p.sender),
+    test_recipient: opt(p.test_recipient),
+    smtp_host: opt(p.smtp_host),
+    authority,
+    ca_file: opt(p.ca_file),
+    secret_expires: opt(p.secret_expires),
+  };
+}
+
+/** The message for one field of a normalised profile, or null when it is fine. */
+export function fieldProblem(p: Profile, field: Field): string | null {
+  switch (field) {
+    case 'name':
+      return isProfileName(p.name)
+        ? null
+        : "profile name must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (for example contoso-prod)";
+    case 'tenant':
+      return tenantProblem(p.tenant);
+    case 'client_id':
+      return isGuid(p.client_id)
+        ? null
+        : "client ID must be a GUID such as 0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a: the Application (client) ID on the app registration's Overview page";
+    case 'sp_object_id':
+      if (p.sp_object_id === null) return null;
+      if (!isGuid(p.sp_object_id)) {
+        return 'service principal object ID must be a GUID: Enterprise applications > your app > Overview > Object ID';
+      }
+      return p.sp_object_id.toLowerCase() === p.client_id.toLowerCase()
+        ? 'that is the Application (client) ID; the service principal object ID is under Enterprise applications > your app > Overview > Object ID'
+        : null;
+    case 'mailbox':
+      return isEmail(p.mailbox)
+        ? null
+        : 'mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as';
+    case 'sender':
+      return p.sender === null || isEmail(p.sender)
+        ? null
+        : 'sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox';
+    case 'test_recipient':
+      return p.test_recipient === null || isEmail(p.test_recipient)
+        ? null
+        : 'test recipient must be an email address such as you@contoso.com';
+    case 'smtp_host':
+      return p.smtp_host === null || isHost(p.smtp_host)
+        ? null
+        : 'SMTP host must be a host name such as smtp.office365.com, without https:// or a port';
+    case 'smtp_port':
+      return p.smtp_port === 0 ? 'SMTP port must be between 1 and 65535 (Exchange Online uses 587)' : null;
+    case 'authority':
+      return p.authority === null ? null : authorityProblem(p.authority);
+    case 'secret_expires':
+      return p.secret_expires === null || isDate(p.secret_expires)
+        ? null
+        : 'secret expiry must be a date written as YYYY-MM-DD, as the Certificates & secrets page shows it';
+    case 'ca_file': // the backend reads the file when the profile is saved
+    case 'cloud':
+    case 'auth_path':
+      return null;
+  }
+}
+
+export function problems(p: Profile, fields: Field[]): FieldError[] {
+  const n = normalized(p);
+  return fields.flatMap((field) => {
+    const message = fieldProblem(n, field);
+    return message === null ? [] : [{ field, message }];
+  });
+}
+
+/** Problems of the values entered so far (empty required text is not yet a problem). */
+export function problemsSoFar(p: Profile, fields: Field[]): FieldError[] {
+  const n = normalized(p);
+  const entered = (f: Field) => !((f === 'tenant' && !n.tenant) || (f === 'client_id' && !n.client_id) || (f === 'mailbox' && !n.mailbox));
+  return problems(p, fields.filter(entered));
+}
+
+/** A GUID pasted as the secret is the Secret ID, not the Value. */
+export function looksLikeSecretId(secret: string): boolean {
+  return isGuid(secret.trim());
+}
