@@ -1,0 +1,75 @@
+//! The TypeScript types of everything that crosses IPC, generated from the
+//! Rust types into `ui/src/lib/bindings.ts`. The test fails when the file is
+//! stale; `cargo xtask bindings` (UPDATE_BINDINGS=1) rewrites it.
+
+use crate::commands::SecretStatus;
+use crate::error::{CommandError, ErrorKind};
+use smtp_oauth_core::checks::{Check, CheckId, Status};
+use smtp_oauth_core::claims::Claims;
+use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
+use smtp_oauth_core::diagnosis::Diagnosis;
+use smtp_oauth_core::powershell::{Command, Script};
+use smtp_oauth_core::profile::{AuthPath, Field, FieldError, Profile};
+use smtp_oauth_core::report::{Progress, Report, TokenReport};
+use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpReport, Stage, TranscriptLine};
+use smtp_oauth_core::trust::TlsProblem;
+use smtp_oauth_core::{Cloud, WizardStep};
+use ts_rs::{Config, TS};
+
+fn render() -> String {
+    // Timestamps and sizes are far below 2^53: plain numbers, as serde_json sends them.
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        Cloud::decl(&cfg),
+        CloudInfo::decl(&cfg),
+        PortalLinks::decl(&cfg),
+        AuthPath::decl(&cfg),
+        Profile::decl(&cfg),
+        Field::decl(&cfg),
+        FieldError::decl(&cfg),
+        WizardStep::decl(&cfg),
+        Status::decl(&cfg),
+        CheckId::decl(&cfg),
+        Check::decl(&cfg),
+        Claims::decl(&cfg),
+        TokenReport::decl(&cfg),
+        Stage::decl(&cfg),
+        Party::decl(&cfg),
+        TranscriptLine::decl(&cfg),
+        Reply::decl(&cfg),
+        TlsProblem::decl(&cfg),
+        SmtpFailure::decl(&cfg),
+        SmtpReport::decl(&cfg),
+        Diagnosis::decl(&cfg),
+        Report::decl(&cfg),
+        Progress::decl(&cfg),
+        Command::decl(&cfg),
+        Script::decl(&cfg),
+        SecretStatus::decl(&cfg),
+        ErrorKind::decl(&cfg),
+        CommandError::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/bindings.rs: do not edit.\n// Regenerate with `cargo xtask bindings`.\n\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(&decl);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn typescript_bindings_are_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/bindings.ts");
+    let fresh = render();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).expect("write bindings.ts");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == fresh, "ui/src/lib/bindings.ts is stale: run `cargo xtask bindings` and commit the result");
+}

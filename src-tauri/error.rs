@@ -1,0 +1,79 @@
+//! Errors as they cross to the frontend: `{ kind, message, fields }`. The UI
+//! branches on `kind`, never on the text.
+
+use serde::Serialize;
+use smtp_oauth_core::keychain::KeychainError;
+use smtp_oauth_core::powershell::PowershellError;
+use smtp_oauth_core::profile::{FieldError, ProfileError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// One or more fields are wrong; `fields` says which.
+    InvalidInput,
+    NotFound,
+    /// A profile file could not be read and was moved aside.
+    Unreadable,
+    NewerSchema,
+    Io,
+    KeychainUnavailable,
+    KeychainFailed,
+    /// No client secret is stored for the profile.
+    NoSecret,
+    Cancelled,
+    /// Another network operation with the same ID is running.
+    Busy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CommandError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl CommandError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> CommandError {
+        CommandError { kind, message: message.into(), fields: Vec::new() }
+    }
+
+    pub fn invalid(fields: Vec<FieldError>) -> CommandError {
+        let message = fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ");
+        CommandError { kind: ErrorKind::InvalidInput, message, fields }
+    }
+}
+
+impl From<ProfileError> for CommandError {
+    fn from(e: ProfileError) -> CommandError {
+        let kind = match &e {
+            ProfileError::Invalid(fields) => return CommandError::invalid(fields.clone()),
+            ProfileError::NotFound { .. } => ErrorKind::NotFound,
+            ProfileError::Unreadable { .. } | ProfileError::NotAnExport(_) => ErrorKind::Unreadable,
+            ProfileError::NewerSchema { .. } => ErrorKind::NewerSchema,
+            ProfileError::Io { .. } | ProfileError::NoConfigDir => ErrorKind::Io,
+        };
+        CommandError::new(kind, e.to_string())
+    }
+}
+
+impl From<KeychainError> for CommandError {
+    fn from(e: KeychainError) -> CommandError {
+        let kind = match e {
+            KeychainError::Unavailable { .. } => ErrorKind::KeychainUnavailable,
+            KeychainError::Failed { .. } => ErrorKind::KeychainFailed,
+            KeychainError::NoIdentity => ErrorKind::InvalidInput,
+        };
+        CommandError::new(kind, e.to_string())
+    }
+}
+
+impl From<PowershellError> for CommandError {
+    fn from(e: PowershellError) -> CommandError {
+        match e {
+            PowershellError::Missing { field, message } => CommandError::invalid(vec![FieldError { field, message }]),
+            PowershellError::Invalid(fields) => CommandError::invalid(fields),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    smtp_oauth_wizard::builder(tauri::Builder::default())
+        .run(tauri::generate_context!())
+        .expect("the wizard's window could not be opened");
+}

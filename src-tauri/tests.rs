@@ -1,0 +1,232 @@
+//! The commands through Tauri's IPC with the app's real configuration and
+//! capabilities (`tauri::test::mock_builder` + `generate_context!`), against
+//! the real keychain and the Exchange look-alike.
+
+use lookalike::{Directory, Lookalike};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tauri::WebviewWindow;
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+
+/// One configuration folder for the whole test binary: the environment is
+/// process-wide, so tests keep apart by profile name instead.
+fn config_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        // SAFETY: set once, before any test reads it (every test calls this first).
+        unsafe { std::env::set_var("SMTP_OAUTH_CONFIG_DIR", &dir) };
+        dir
+    })
+}
+
+fn window() -> WebviewWindow<MockRuntime> {
+    config_dir();
+    let app = crate::builder(mock_builder()).build(tauri::generate_context!()).expect("app builds");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+    // The app must outlive the window's IPC calls.
+    std::mem::forget(app);
+    window
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = tauri::webview::InvokeRequest {
+        cmd: cmd.into(),
+        callback: tauri::ipc::CallbackFn(0),
+        error: tauri::ipc::CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: tauri::ipc::InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON response"))
+}
+
+fn profile(name: &str, rig: Option<&Lookalike>) -> Value {
+    let mut p = json!({
+        "name": name, "cloud": "global", "tenant": lookalike::DOMAIN, "client_id": lookalike::CLIENT_ID,
+        "sp_object_id": lookalike::SP_OBJECT_ID, "mailbox": lookalike::MAILBOX, "sender": null,
+        "test_recipient": null, "smtp_host": null, "smtp_port": null, "authority": null, "ca_file": null,
+        "auth_path": "entra-permission", "secret_expires": null,
+    });
+    if let Some(rig) = rig {
+        p["authority"] = rig.authority().into();
+        p["smtp_host"] = rig.smtp_host().into();
+        p["smtp_port"] = rig.smtp_port.into();
+        p["ca_file"] = lookalike::ca_file().display().to_string().into();
+    }
+    p
+}
+
+/// A tenant of its own per test, so keychain entries never collide.
+fn with_tenant(mut p: Value, tenant: &str) -> Value {
+    p["tenant"] = tenant.into();
+    p
+}
+
+#[test]
+fn clouds_and_portal_links() {
+    let w = window();
+    let clouds = invoke(&w, "clouds", json!({})).unwrap();
+    assert_eq!(clouds.as_array().unwrap().len(), 4);
+    assert_eq!(clouds[0]["id"], "global");
+    assert_eq!(clouds[0]["smtp_host"], "smtp.office365.com");
+    let links = invoke(&w, "portal_links", json!({ "cloud": "global", "clientId": lookalike::CLIENT_ID })).unwrap();
+    assert!(links["api_permissions"].as_str().unwrap().ends_with(lookalike::CLIENT_ID));
+}
+
+#[test]
+fn profiles_round_trip_and_errors_have_a_kind() {
+    let w = window();
+    let saved = invoke(&w, "profile_save", json!({ "profile": profile(" ipc-roundtrip ", None) })).unwrap();
+    assert_eq!(saved["name"], "ipc-roundtrip", "normalised on the way in");
+    assert!(invoke(&w, "profiles_list", json!({})).unwrap().as_array().unwrap().contains(&json!("ipc-roundtrip")));
+    assert_eq!(invoke(&w, "profile_load", json!({ "name": "ipc-roundtrip" })).unwrap()["tenant"], lookalike::DOMAIN);
+
+    let mut bad = profile("ipc-invalid", None);
+    bad["tenant"] = "contoso".into();
+    let err = invoke(&w, "profile_save", json!({ "profile": bad })).unwrap_err();
+    assert_eq!(err["kind"], "invalid-input");
+    assert_eq!(err["fields"][0]["field"], "tenant");
+    assert_eq!(
+        err["fields"][0]["message"],
+        "tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com"
+    );
+
+    let missing = invoke(&w, "profile_load", json!({ "name": "no-such-profile" })).unwrap_err();
+    assert_eq!(missing["kind"], "not-found");
+
+    invoke(&w, "profile_delete", json!({ "name": "ipc-roundtrip" })).unwrap();
+    assert_eq!(invoke(&w, "profile_load", json!({ "name": "ipc-roundtrip" })).unwrap_err()["kind"], "not-found");
+}
+
+#[test]
+fn export_and_import_keep_the_secret_out() {
+    let w = window();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.json");
+    let p = profile("ipc-export", None);
+    invoke(&w, "profile_export", json!({ "profile": p, "path": file })).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"schema_version\": 1") && !text.contains(lookalike::SECRET));
+    let imported = invoke(&w, "profile_import", json!({ "path": file })).unwrap();
+    assert_eq!(imported["name"], "ipc-export");
+    let again = invoke(&w, "profile_import", json!({ "path": file })).unwrap_err();
+    assert_eq!(again["kind"], "invalid-input");
+    assert!(again["message"].as_str().unwrap().contains("already exists"));
+}
+
+#[test]
+fn the_secret_goes_in_once_and_never_comes_back() {
+    let w = window();
+    let p = with_tenant(profile("ipc-secret", None), "ipc-secret.onmicrosoft.com");
+    let before = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
+    assert_eq!(before["stored"], false);
+    assert_eq!(before["store"], "Secret Service");
+
+    let saved = invoke(&w, "secret_save", json!({ "profile": p, "secret": lookalike::SECRET_ID })).unwrap();
+    assert_eq!(saved["stored"], true);
+    assert!(saved["warning"].as_str().unwrap().contains("Secret ID"), "{saved}");
+    let status = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
+    assert_eq!(status["stored"], true);
+    assert!(!status.to_string().contains(lookalike::SECRET_ID), "no response holds the secret");
+
+    let empty = invoke(&w, "secret_save", json!({ "profile": p, "secret": "   " })).unwrap_err();
+    assert_eq!(empty["kind"], "invalid-input");
+    let deleted = invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
+    assert_eq!(deleted["stored"], false);
+}
+
+#[test]
+fn token_and_test_message_against_the_lookalike() {
+    let rig = Lookalike::start(&Directory::healthy());
+    let w = window();
+    let p = with_tenant(profile("ipc-network", Some(&rig)), "contoso.com");
+    let none = invoke(&w, "fetch_token", json!({ "profile": p, "operation": 1 })).unwrap_err();
+    assert_eq!(none["kind"], "no-secret");
+    assert!(none["message"].as_str().unwrap().contains("step 4"));
+
+    invoke(&w, "secret_save", json!({ "profile": p, "secret": lookalike::SECRET })).unwrap();
+    let report = invoke(&w, "fetch_token", json!({ "profile": p, "operation": 2 })).unwrap();
+    assert_eq!(report["token"]["claims"]["aud"], "https://outlook.office365.com");
+    assert_eq!(report["token"]["claims"]["roles"][0], "SMTP.SendAsApp");
+    assert_eq!(report["outcome"], "ok");
+    assert!(!report.to_string().contains("eyJ"), "the token stays in the backend");
+
+    let bad_to =
+        invoke(&w, "send_test", json!({ "profile": p, "to": "nobody", "operation": 3, "onProgress": "__CHANNEL__:1" }))
+            .unwrap_err();
+    assert_eq!(bad_to["fields"][0]["field"], "test_recipient");
+    let sent = invoke(
+        &w,
+        "send_test",
+        json!({ "profile": p, "to": lookalike::RECIPIENT, "operation": 4, "onProgress": "__CHANNEL__:2" }),
+    )
+    .unwrap();
+    assert_eq!(sent["smtp"]["delivered"], true, "{sent}");
+    assert_eq!(rig.messages().len(), 1);
+    invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
+}
+
+#[test]
+fn a_hanging_request_can_be_cancelled() {
+    let mut dir = Directory::healthy();
+    dir.token.hang = true;
+    let rig = Lookalike::start(&dir);
+    let w = window();
+    let p = with_tenant(profile("ipc-cancel", Some(&rig)), "cancel.onmicrosoft.com");
+    invoke(&w, "secret_save", json!({ "profile": p, "secret": lookalike::SECRET })).unwrap();
+    let started = Instant::now();
+    let running = {
+        let (w, p) = (w.clone(), p.clone());
+        std::thread::spawn(move || invoke(&w, "fetch_token", json!({ "profile": p, "operation": 99 })))
+    };
+    // wait until the look-alike holds the request, then cancel
+    while rig.token_requests().is_empty() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(invoke(&w, "cancel", json!({ "operation": 99 })).unwrap(), true);
+    let err = running.join().unwrap().unwrap_err();
+    assert_eq!(err["kind"], "cancelled");
+    assert!(started.elapsed() < Duration::from_secs(25), "cancelled, not timed out: {:?}", started.elapsed());
+    assert_eq!(invoke(&w, "cancel", json!({ "operation": 99 })).unwrap(), false);
+    invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
+}
+
+#[test]
+fn powershell_needs_the_object_id() {
+    let w = window();
+    let mut p = profile("ipc-powershell", None);
+    let script = invoke(&w, "powershell_script", json!({ "profile": p, "fullAccess": true })).unwrap();
+    assert!(
+        script["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"].as_str().unwrap().starts_with("Add-MailboxPermission"))
+    );
+    p["sp_object_id"] = Value::Null;
+    let err = invoke(&w, "powershell_script", json!({ "profile": p, "fullAccess": false })).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "sp_object_id");
+}
+
+#[test]
+fn wizard_state_round_trip() {
+    let w = window();
+    let state = json!({ "version": 1, "current": "contoso", "drafts": {}, "progress": {} });
+    invoke(&w, "wizard_state_save", json!({ "state": state })).unwrap();
+    assert_eq!(invoke(&w, "wizard_state_load", json!({})).unwrap(), state);
+}
+
+#[test]
+fn only_what_the_capability_allows() {
+    let w = window();
+    // A plugin command the wizard does not use is refused by the ACL.
+    let denied = invoke(&w, "plugin:opener|open_path", json!({ "path": "/etc/passwd" })).unwrap_err();
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+    // The opener is scoped to Microsoft's portals.
+    let outside = invoke(&w, "plugin:opener|open_url", json!({ "url": "https://example.com/" })).unwrap_err();
+    assert!(outside.to_string().to_lowercase().contains("not allowed"), "{outside}");
+}
