@@ -1,0 +1,291 @@
+//! Starting the wizard under tauri-driver and driving it with fantoccini.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use smtp_oauth_core::Profile;
+use smtp_oauth_core::profile::ProfileStore;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The binary under test: the .deb's when `cargo xtask test` says so.
+fn app_binary() -> PathBuf {
+    std::env::var_os("SMTP_OAUTH_WIZARD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_smtp-oauth-wizard").into())
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let installed = home.join(".cargo/bin/tauri-driver");
+    if installed.exists() { installed } else { "tauri-driver".into() }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The app in a WebDriver session, with its own configuration folder.
+pub struct Session {
+    driver: Child,
+    pub client: Client,
+}
+
+impl Session {
+    pub async fn start(config: &Path) -> Session {
+        Session::start_with(config, &[]).await
+    }
+
+    /// Starts with extra environment for the app, such as `GTK_THEME`.
+    pub async fn start_with(config: &Path, env: &[(&str, &str)]) -> Session {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run the end-to-end tests with `cargo xtask test`, which starts Xvfb"
+        );
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("SMTP_OAUTH_CONFIG_DIR", config)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver (cargo xtask test installs it)");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": app_binary() }));
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await
+            {
+                Ok(client) => break client,
+                Err(e) if started.elapsed() < PATIENCE => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}"),
+            }
+        };
+        Session { driver, client }
+    }
+
+    /// Closes the window, then stops tauri-driver (see `Drop`).
+    pub async fn stop(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Session {
+    /// SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver and the
+    /// app; killed outright it would orphan them. Also runs when a test fails.
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.driver.id().to_string()]).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// What a user does and sees, with waiting built in.
+pub struct Wizard<'a> {
+    c: &'a Client,
+}
+
+impl<'a> Wizard<'a> {
+    pub fn new(session: &'a Session) -> Wizard<'a> {
+        Wizard { c: &session.client }
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.c
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Polls `check` until it holds or the patience runs out.
+    async fn until<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !check().await {
+            if started.elapsed() > PATIENCE {
+                panic!("waited in vain for {what}; the window shows:\n{}", self.visible_text().await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.scroll_to(&element).await;
+        element.click().await.unwrap_or_else(|e| panic!("click {css}: {e:?}"));
+    }
+
+    /// WebKitWebDriver does not scroll inside the wizard's scrolling panel.
+    async fn scroll_to(&self, element: &fantoccini::elements::Element) {
+        let arg = serde_json::to_value(element).expect("element reference");
+        let _ = self.c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await;
+    }
+
+    pub async fn click_button(&self, label: &str) {
+        let xpath = format!("//button[starts-with(normalize-space(.), {})]", xpath_literal(label));
+        let button = self.c.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
+        let button = button.unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+        self.scroll_to(&button).await;
+        button.click().await.unwrap_or_else(|e| panic!("click {label:?}: {e:?}"));
+    }
+
+    pub async fn next(&self) {
+        self.click("#next").await;
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.find(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    pub async fn clear_and_type(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        // clear() does not fire input events; select all and type over it.
+        field.send_keys("\u{E009}a").await.unwrap(); // Ctrl+A
+        field.send_keys("\u{E003}").await.unwrap(); // Backspace
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// The computed value of a CSS property of the first element matching `css`.
+    pub async fn css_value(&self, css: &str, property: &str) -> String {
+        let element = serde_json::to_value(self.find(css).await).expect("element reference");
+        let script = "return getComputedStyle(arguments[0]).getPropertyValue(arguments[1])";
+        let value = self.c.execute(script, vec![element, json!(property)]).await.expect("computed style");
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    pub async fn enabled(&self, css: &str) -> bool {
+        self.find(css).await.is_enabled().await.unwrap_or_else(|e| panic!("is {css} enabled: {e}"))
+    }
+
+    /// The element's text, once it has some.
+    pub async fn text_of(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                let text = e.text().await.unwrap_or_default();
+                if !text.trim().is_empty() {
+                    return text.trim().to_string();
+                }
+            }
+            if started.elapsed() > PATIENCE {
+                self.until(&format!("text in {css}"), || async { false }).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn sees(&self, css: &str) {
+        self.find(css).await;
+    }
+
+    /// The text the window shows.
+    pub async fn visible_text(&self) -> String {
+        match self.c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until nothing matches `css`.
+    pub async fn gone(&self, css: &str) {
+        self.until(&format!("{css} to go away"), || async { self.c.find(Locator::Css(css)).await.is_err() }).await;
+    }
+
+    pub async fn sees_text(&self, text: &str) {
+        self.until(&format!("{text:?} on screen"), || async { self.visible_text().await.contains(text) }).await;
+    }
+
+    /// Neither shown nor anywhere in the page's markup.
+    pub async fn not_in_page(&self, text: &str) {
+        let source = self.c.source().await.unwrap_or_default();
+        assert!(
+            !source.contains(text) && !self.visible_text().await.contains(text),
+            "{text:?} must not be in the page"
+        );
+    }
+
+    pub async fn heading_is(&self, title: &str) {
+        self.until(&format!("step {title:?}"), || async {
+            match self.c.find(Locator::Css("#step-heading")).await {
+                Ok(h) => h.text().await.unwrap_or_default().ends_with(title),
+                Err(_) => false,
+            }
+        })
+        .await;
+    }
+
+    pub async fn rail_status(&self, step: &str, status: &str) {
+        let css = format!("[data-step='{step}']");
+        self.until(&format!("{step} {status} in the rail"), || async {
+            match self.c.find(Locator::Css(&css)).await {
+                Ok(e) => e.attr("data-status").await.ok().flatten().as_deref() == Some(status),
+                Err(_) => false,
+            }
+        })
+        .await;
+    }
+
+    /// Saves what the window shows as docs/screenshots/NAME.png.
+    pub async fn screenshot(&self, name: &str) {
+        // let the last change paint
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.c.screenshot().await.expect("screenshot");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') { format!("'{s}'") } else { format!("\"{s}\"") }
+}
+
+/// Puts `profile` and the wizard's progress in `config`, as a user who has
+/// reached `step` would have them.
+pub fn seed(config: &Path, profile: &Profile, step: &str) {
+    ProfileStore::at(config.join("profiles")).save(profile).expect("seed profile");
+    let visited = [
+        "profile",
+        "app-registration",
+        "permissions",
+        "secret",
+        "service-principal",
+        "powershell",
+        "token",
+        "test-message",
+    ];
+    let state = json!({
+        "version": 1,
+        "current": profile.name,
+        "drafts": {},
+        "progress": { profile.name.clone(): {
+            "step": step, "visited": visited, "permissionAdded": true, "consentGranted": true,
+            "rbacUnderstood": false, "fullAccess": false, "scriptRan": true,
+            "secret": null, "token": null, "send": null,
+        }},
+    });
+    std::fs::write(config.join("wizard.json"), state.to_string()).expect("seed wizard.json");
+}

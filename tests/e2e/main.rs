@@ -1,0 +1,261 @@
+//! The real wizard window driven through WebDriver (tauri-driver +
+//! WebKitWebDriver) against the Exchange look-alike, the real gnome-keyring
+//! and a display from Xvfb. `cargo xtask test` provides all three; it also
+//! points SMTP_OAUTH_WIZARD_BIN at the binary from the freshly built .deb, so
+//! these tests drive the installed package's binary.
+//!
+//! Each step is photographed into docs/screenshots/ for the README.
+
+mod driver;
+
+use driver::{Session, Wizard};
+use lookalike::{CLIENT_ID, DOMAIN, Directory, Lookalike, MAILBOX, RECIPIENT, SECRET, SP_OBJECT_ID};
+use smtp_oauth_core::{ClientSecret, Profile, keychain};
+
+/// The e2e tests share the display and the screenshot folder: one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test(flavor = "multi_thread")]
+async fn walk_every_step_then_resume_after_a_restart() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let rig = Lookalike::start(&Directory::healthy());
+    let config = tempfile::tempdir().unwrap();
+    let session = Session::start(config.path()).await;
+    let w = Wizard::new(&session);
+
+    // 1. Profile, with the look-alike's endpoints and CA under Advanced
+    w.heading_is("Profile").await;
+    let background = w.css_value("body", "background-color").await;
+    assert!(!is_dark(&background), "a light desktop gets a light window, not {background}");
+    w.next().await;
+    w.sees_text("profile name must be 1-64 lowercase letters").await;
+    w.type_into("#field-name", "contoso").await;
+    w.click("details.advanced summary").await;
+    w.type_into("#field-authority", &rig.authority()).await;
+    w.type_into("#field-smtp-host", rig.smtp_host()).await;
+    w.type_into("#field-smtp-port", &rig.smtp_port.to_string()).await;
+    w.type_into("#field-ca-file", &lookalike::ca_file().display().to_string()).await;
+    w.screenshot("01-profile").await;
+    w.next().await;
+
+    // 2. App registration, with a wrong value first
+    w.heading_is("App registration").await;
+    w.type_into("#field-tenant", "contoso").await;
+    w.type_into("#field-client-id", CLIENT_ID).await;
+    w.next().await;
+    w.sees_text("tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com").await;
+    w.clear_and_type("#field-tenant", DOMAIN).await;
+    w.screenshot("02-app-registration").await;
+    w.next().await;
+
+    // 3. Permissions checklist
+    w.heading_is("API permission and consent").await;
+    w.click("#check-permission").await;
+    w.click("#check-consent").await;
+    w.rail_status("permissions", "ok").await;
+    w.screenshot("03-permissions").await;
+    w.next().await;
+
+    // 4. Client secret into the real keychain
+    w.heading_is("Client secret").await;
+    w.type_into("#field-secret", lookalike::SECRET_ID).await;
+    w.sees_text("This looks like the Secret ID").await;
+    w.clear_and_type("#field-secret", SECRET).await;
+    w.click_button("Save to Secret Service").await;
+    w.sees("[data-testid=secret-stored]").await;
+    let profile = Profile { tenant: DOMAIN.into(), client_id: CLIENT_ID.into(), ..Profile::default() };
+    let stored = tokio::task::spawn_blocking(move || keychain::load(&profile)).await.unwrap().unwrap();
+    assert_eq!(stored.expect("stored in gnome-keyring").expose(), SECRET);
+    w.not_in_page(SECRET).await;
+    w.screenshot("04-secret").await;
+    w.next().await;
+
+    // 5. Service principal, filled from a token
+    w.heading_is("Service principal").await;
+    w.click_button("Fetch a token to find it").await;
+    w.click_button(&format!("Fill from token ({SP_OBJECT_ID})")).await;
+    assert_eq!(w.value("#field-sp-object-id").await, SP_OBJECT_ID);
+    w.screenshot("05-service-principal").await;
+    w.next().await;
+
+    // 6. Exchange PowerShell
+    w.heading_is("Exchange PowerShell").await;
+    w.type_into("#field-mailbox", MAILBOX).await;
+    let command = w.text_of("[data-testid=add-recipient-permission] code").await;
+    assert_eq!(
+        command,
+        format!(
+            "Add-RecipientPermission -Identity '{MAILBOX}' -Trustee '{SP_OBJECT_ID}' -AccessRights SendAs -Confirm:$false"
+        )
+    );
+    w.sees_text("New-ServicePrincipal -AppId").await;
+    w.click("#check-script-ran").await;
+    w.screenshot("06-powershell").await;
+    w.next().await;
+
+    // 7. Token: claims on screen
+    w.heading_is("Token").await;
+    w.click("#fetch-token").await;
+    assert!(w.text_of("[data-claim=aud]").await.contains("https://outlook.office365.com"));
+    assert!(w.text_of("[data-claim=roles]").await.contains("SMTP.SendAsApp"));
+    w.sees_text("decoded, not verified").await;
+    w.rail_status("token", "ok").await;
+    w.screenshot("07-token").await;
+    w.next().await;
+
+    // 8. Test message: the look-alike receives it
+    w.heading_is("Test message").await;
+    w.type_into("#field-test-recipient", RECIPIENT).await;
+    w.click("#send-test").await;
+    assert!(w.text_of("#send-result").await.contains("Accepted for delivery"));
+    w.click(".transcript summary").await;
+    w.sees_text("AUTH XOAUTH2 <redacted,").await;
+    w.not_in_page("eyJ").await;
+    let messages = rig.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["rcpt_to"][0], RECIPIENT);
+    w.rail_status("test-message", "ok").await;
+    w.screenshot("08-test-message").await;
+    w.next().await;
+
+    // 9. Review
+    w.heading_is("Review").await;
+    assert!(w.text_of("[data-setting='Tenant ID'] code").await.contains(lookalike::TENANT_ID));
+    assert_eq!(w.text_of("[data-setting=Username] code").await, MAILBOX);
+    w.rail_status("review", "ok").await;
+    w.screenshot("09-review").await;
+    session.stop().await;
+
+    // Reopen: the wizard resumes where the user was.
+    let session = Session::start(config.path()).await;
+    let w = Wizard::new(&session);
+    w.heading_is("Review").await;
+    assert_eq!(w.text_of(".profile-badge").await, "contoso");
+    for step in [
+        "profile",
+        "app-registration",
+        "permissions",
+        "secret",
+        "service-principal",
+        "powershell",
+        "token",
+        "test-message",
+    ] {
+        w.rail_status(step, "ok").await;
+    }
+    w.click("[data-step=app-registration]").await;
+    assert_eq!(w.value("#field-tenant").await, DOMAIN);
+    session.stop().await;
+}
+
+/// A user who got as far as step 8 against `rig`: profile, progress and
+/// secret in place. `tenant` keeps each test's keychain entry apart.
+async fn seeded(rig: &Lookalike, config: &std::path::Path, name: &str, tenant: &str, step: &str) -> Profile {
+    let profile = Profile {
+        name: name.into(),
+        tenant: tenant.into(),
+        client_id: CLIENT_ID.into(),
+        sp_object_id: Some(SP_OBJECT_ID.into()),
+        mailbox: MAILBOX.into(),
+        test_recipient: Some(RECIPIENT.into()),
+        authority: Some(rig.authority()),
+        smtp_host: Some(rig.smtp_host().into()),
+        smtp_port: Some(rig.smtp_port),
+        ca_file: Some(lookalike::ca_file()),
+        ..Profile::default()
+    };
+    driver::seed(config, &profile, step);
+    let p = profile.clone();
+    tokio::task::spawn_blocking(move || keychain::save(&p, &ClientSecret::new(SECRET).unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    profile
+}
+
+async fn forget_secret(profile: &Profile) {
+    let p = profile.clone();
+    tokio::task::spawn_blocking(move || keychain::delete(&p)).await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_as_denied_leads_back_to_the_powershell_step() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut dir = Directory::healthy();
+    dir.exchange.send_as.clear(); // Add-RecipientPermission never ran
+    let rig = Lookalike::start(&dir);
+    let config = tempfile::tempdir().unwrap();
+    let profile = seeded(&rig, config.path(), "fabrikam", lookalike::TENANT_ID, "test-message").await;
+    let session = Session::start(config.path()).await;
+    let w = Wizard::new(&session);
+    w.heading_is("Test message").await;
+    w.click("#send-test").await;
+    assert!(w.text_of("#send-result").await.contains("Not sent: 554 5.2.252"));
+    let card = w.text_of(".diagnosis").await;
+    assert!(card.contains("SendAs denied"), "{card}");
+    assert!(
+        card.contains(&format!("Add-RecipientPermission -Identity '{MAILBOX}' -Trustee '{SP_OBJECT_ID}'")),
+        "{card}"
+    );
+    w.rail_status("powershell", "failed").await;
+    w.screenshot("10-failure-send-as-denied").await;
+    w.click(".diagnosis [data-goto=powershell]").await;
+    w.heading_is("Exchange PowerShell").await;
+    assert!(rig.messages().is_empty());
+    session.stop().await;
+    forget_secret(&profile).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_token_endpoint_can_be_cancelled_while_the_window_stays_usable() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut dir = Directory::healthy();
+    dir.token.hang = true; // accepts the request and never answers
+    let rig = Lookalike::start(&dir);
+    let config = tempfile::tempdir().unwrap();
+    let profile = seeded(&rig, config.path(), "northwind", "northwind.onmicrosoft.com", "token").await;
+    // This time the desktop asks for a dark theme; the window follows it.
+    let session = Session::start_with(config.path(), &[("GTK_THEME", "Adwaita:dark")]).await;
+    let w = Wizard::new(&session);
+    w.heading_is("Token").await;
+    let background = w.css_value("body", "background-color").await;
+    assert!(is_dark(&background), "a dark desktop gets a dark window, not {background}");
+    w.click("#fetch-token").await;
+    w.sees_text("Requesting a token").await;
+    let started = std::time::Instant::now();
+    while rig.token_requests().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the token request never reached the look-alike"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The window answers while the request hangs: move to another step and back.
+    w.click("[data-step=app-registration]").await;
+    w.heading_is("App registration").await;
+    assert_eq!(w.value("#field-tenant").await, "northwind.onmicrosoft.com");
+    w.click("[data-step=token]").await;
+    w.heading_is("Token").await;
+    w.screenshot("11-busy-with-cancel").await;
+    w.click_button("Cancel").await;
+    w.gone(".busy").await;
+    // Cancelled is not a failure: no error, no report, Fetch token usable again.
+    w.gone("[role=alert]").await;
+    w.gone("[data-claim]").await;
+    w.rail_status("token", "pending").await;
+    assert!(w.enabled("#fetch-token").await);
+    session.stop().await;
+    forget_secret(&profile).await;
+}
+
+/// Whether a CSS `rgb(r, g, b)` colour is dark.
+fn is_dark(rgb: &str) -> bool {
+    let channels: Vec<f64> = rgb
+        .trim_start_matches("rgba(")
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    channels.len() >= 3 && 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2] < 96.0
+}
