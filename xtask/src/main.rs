@@ -1,12 +1,13 @@
 //! Developer commands, run as `cargo xtask <command>`:
 //!
-//! - `run`: opens the wizard (until it exists, shows the CLI's usage)
+//! - `run`: builds the wizard and opens it
 //! - `test`: installs what is missing, then runs every test
 //! - `bench`: the CLI against the seed's Python check script, same servers
 //!
 //! Each installs what it needs on a fresh Debian or Ubuntu machine and says so.
 
 mod bench;
+mod deb;
 mod setup;
 mod test;
 
@@ -21,7 +22,8 @@ commands:
   run     build and open the wizard
   test    install what is missing, then run every test (what CI runs)
   bench   time `smtp-oauth check` against the seed's Python script
-  lookalike  run the Exchange look-alike in the foreground, to try the CLI by hand";
+  lookalike  run the Exchange look-alike in the foreground, to try the CLI by hand
+  bindings   regenerate ui/src/lib/bindings.ts from the Rust types";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some(test::IN_SESSION) => test::in_session(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("lookalike") => lookalike_foreground(),
+        Some("bindings") => bindings(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -46,11 +49,28 @@ fn main() -> ExitCode {
 }
 
 fn run_wizard(_args: &[String]) -> Result<()> {
-    setup::debian_packages(setup::CORE_PACKAGES)?;
-    say("the desktop wizard is not built yet; here is the CLI it will share its core with:");
+    setup::debian_packages(&[setup::CORE_PACKAGES, setup::WIZARD_PACKAGES].concat())?;
+    setup::node()?;
+    setup::frontend()?;
+    say("building the wizard (cargo build -p smtp-oauth-wizard)");
+    let mut build = cargo();
+    build.args(["build", "--locked", "-p", "smtp-oauth-wizard"]);
+    run(build)?;
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no display to open the window on: run this in a desktop session (or under xvfb-run)".into());
+    }
+    say("opening the wizard");
+    run(Command::new(project_root().join("target/debug/smtp-oauth-wizard")))
+}
+
+/// Rewrites ui/src/lib/bindings.ts from the Rust types.
+fn bindings() -> Result<()> {
+    setup::frontend()?;
     let mut cmd = cargo();
-    cmd.args(["run", "--quiet", "-p", "smtp-oauth-cli", "--", "--help"]);
-    run(cmd)
+    cmd.args(["test", "--locked", "-p", "smtp-oauth-wizard", "--lib", "bindings"]).env("UPDATE_BINDINGS", "1");
+    run(cmd)?;
+    say("wrote ui/src/lib/bindings.ts");
+    Ok(())
 }
 
 /// Starts a healthy look-alike and prints how to point the CLI at it.

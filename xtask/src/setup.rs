@@ -16,6 +16,21 @@ pub const CORE_PACKAGES: &[Package] = &[
     ("libdbus-1-dev", "the Linux keychain (Secret Service) client"),
 ];
 
+/// Building the desktop wizard (Tauri 2 on WebKitGTK).
+pub const WIZARD_PACKAGES: &[Package] = &[
+    ("libwebkit2gtk-4.1-dev", "the web view the wizard's window shows"),
+    ("libgtk-3-dev", "the window toolkit"),
+    ("librsvg2-dev", "SVG icons in GTK"),
+    ("libssl-dev", "TLS for the WebDriver client of the end-to-end tests"),
+];
+
+/// Driving the real window in the end-to-end tests.
+pub const E2E_PACKAGES: &[Package] = &[
+    ("xvfb", "a virtual display for the window"),
+    ("xauth", "X authority for the virtual display"),
+    ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver controls"),
+];
+
 pub const TEST_PACKAGES: &[Package] = &[
     ("dbus", "dbus-run-session, a private session bus for the keychain tests"),
     ("gnome-keyring", "a real Secret Service for the keychain tests"),
@@ -103,4 +118,28 @@ pub fn npm_ci(dir: &Path) -> Result<()> {
     let mut cmd = Command::new("npm");
     cmd.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir);
     run(cmd)
+}
+
+/// The frontend's packages, and its build in ui/dist (embedded into the app).
+pub fn frontend() -> Result<()> {
+    let ui = project_root().join("ui");
+    npm_ci(&ui)?;
+    say("building the frontend (vite build)");
+    let mut build = Command::new("npm");
+    build.args(["run", "--silent", "build"]).current_dir(&ui);
+    run(build)
+}
+
+/// tauri-driver, the WebDriver bridge for Tauri apps (cargo install, ~40 s).
+pub fn tauri_driver() -> Result<()> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    let found = home.join(".cargo/bin/tauri-driver").exists()
+        || Command::new("tauri-driver").arg("--help").output().is_ok_and(|o| o.status.success());
+    if found {
+        return Ok(());
+    }
+    say("installing tauri-driver (cargo install tauri-driver --locked)");
+    let mut install = crate::cargo();
+    install.args(["install", "tauri-driver", "--locked"]);
+    run(install)
 }

@@ -1,9 +1,11 @@
-//! `cargo xtask test`: every test, with the keychain tests against a real
-//! Secret Service. The test run happens inside `dbus-run-session` (a private
-//! session bus), where this command starts gnome-keyring with a throwaway
-//! keyring, so tests never touch the user's own keychain.
+//! `cargo xtask test`: every test. In order: the frontend's type check and
+//! unit tests (vitest) and its build; the .deb, built with the Tauri CLI and
+//! unpacked; then every cargo test inside `dbus-run-session` (a private
+//! session bus) where this command starts a throwaway gnome-keyring and an
+//! Xvfb display, so the keychain and WebDriver tests use real ones without
+//! touching the user's. The WebDriver tests drive the .deb's binary.
 
-use crate::{Result, cargo, project_root, say, setup};
+use crate::{Result, cargo, deb, project_root, say, setup};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,13 +14,28 @@ use std::time::{Duration, Instant};
 pub const IN_SESSION: &str = "test-in-session";
 
 pub fn test(args: &[String]) -> Result<()> {
-    setup::debian_packages(&[setup::CORE_PACKAGES, setup::TEST_PACKAGES].concat())?;
+    let packages = [setup::CORE_PACKAGES, setup::WIZARD_PACKAGES, setup::E2E_PACKAGES, setup::TEST_PACKAGES].concat();
+    setup::debian_packages(&packages)?;
     setup::node()?;
     setup::npm_ci(&project_root().join("tests/lookalike/server"))?;
-    say("running the tests in a private D-Bus session with a throwaway gnome-keyring");
+    setup::tauri_driver()?;
+    setup::frontend()?;
+    let ui = project_root().join("ui");
+    say("checking the frontend's types (svelte-check)");
+    crate::run(npm(&ui, &["run", "--silent", "check"]))?;
+    say("running the frontend's unit tests (vitest)");
+    crate::run(npm(&ui, &["run", "--silent", "test"]))?;
+    let app = deb::build_and_unpack()?;
+    say("running the tests in a private D-Bus session with a throwaway gnome-keyring and an Xvfb display");
     let mut cmd = Command::new("dbus-run-session");
-    cmd.arg("--").arg(std::env::current_exe()?).arg(IN_SESSION).args(args);
+    cmd.arg("--").arg(std::env::current_exe()?).arg(IN_SESSION).args(args).env("SMTP_OAUTH_WIZARD_BIN", app);
     crate::run(cmd)
+}
+
+fn npm(dir: &std::path::Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("npm");
+    cmd.args(args).current_dir(dir);
+    cmd
 }
 
 pub fn in_session(args: &[String]) -> Result<()> {
@@ -35,9 +52,11 @@ pub fn in_session(args: &[String]) -> Result<()> {
         .map_err(|e| format!("could not start gnome-keyring-daemon: {e}"))?;
     // The password unlocks (and here creates) the throwaway login keyring.
     daemon.stdin.take().expect("stdin").write_all(b"xtask-throwaway-keyring")?;
+    let display = Xvfb::start();
     let result = wait_for_secret_service().and_then(|()| {
+        let display = display?;
         let mut cmd = cargo();
-        cmd.args(["test", "--workspace", "--locked"]).args(args);
+        cmd.args(["test", "--workspace", "--locked"]).args(args).env("DISPLAY", &display.name);
         crate::run(cmd)
     });
     let _ = daemon.kill();
@@ -64,4 +83,45 @@ fn wait_for_secret_service() -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     Err("gnome-keyring did not register the Secret Service on the session bus within 15 s".into())
+}
+
+/// A virtual X display for the window; stopped when dropped.
+struct Xvfb {
+    name: String,
+    process: std::process::Child,
+}
+
+impl Xvfb {
+    fn start() -> Result<Xvfb> {
+        // A display number nobody else is using.
+        let number = (90..200)
+            .find(|n| {
+                !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .ok_or("no free X display number")?;
+        let name = format!(":{number}");
+        let process = Command::new("Xvfb")
+            .args([name.as_str(), "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start Xvfb: {e}"))?;
+        let socket = format!("/tmp/.X11-unix/X{number}");
+        let started = Instant::now();
+        while !std::path::Path::new(&socket).exists() {
+            if started.elapsed() > Duration::from_secs(15) {
+                return Err("Xvfb did not start within 15 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Xvfb { name, process })
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
 }
