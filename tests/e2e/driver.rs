@@ -263,26 +263,28 @@ fn xpath_literal(s: &str) -> String {
     if !s.contains('\'') { format!("'{s}'") } else { format!("\"{s}\"") }
 }
 
+/// The wizard's steps up to, not including, Review.
+pub const STEPS_BEFORE_REVIEW: [&str; 8] = [
+    "profile",
+    "app-registration",
+    "permissions",
+    "secret",
+    "service-principal",
+    "powershell",
+    "token",
+    "test-message",
+];
+
 /// Puts `profile` and the wizard's progress in `config`, as a user who has
 /// reached `step` would have them.
 pub fn seed(config: &Path, profile: &Profile, step: &str) {
     ProfileStore::at(config.join("profiles")).save(profile).expect("seed profile");
-    let visited = [
-        "profile",
-        "app-registration",
-        "permissions",
-        "secret",
-        "service-principal",
-        "powershell",
-        "token",
-        "test-message",
-    ];
     let state = json!({
         "version": 1,
         "current": profile.name,
         "drafts": {},
         "progress": { profile.name.clone(): {
-            "step": step, "visited": visited, "permissionAdded": true, "consentGranted": true,
+            "step": step, "visited": STEPS_BEFORE_REVIEW, "permissionAdded": true, "consentGranted": true,
             "rbacUnderstood": false, "fullAccess": false, "scriptRan": true,
             "secret": null, "token": null, "send": null,
         }},

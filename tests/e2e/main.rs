@@ -131,16 +131,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     let w = Wizard::new(&session);
     w.heading_is("Review").await;
     assert_eq!(w.text_of(".profile-badge").await, "contoso");
-    for step in [
-        "profile",
-        "app-registration",
-        "permissions",
-        "secret",
-        "service-principal",
-        "powershell",
-        "token",
-        "test-message",
-    ] {
+    for step in driver::STEPS_BEFORE_REVIEW {
         w.rail_status(step, "ok").await;
     }
     w.click("[data-step=app-registration]").await;

@@ -5,16 +5,10 @@ import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../src/App.svelte';
 import type { Profile, Report } from '../src/lib/bindings';
-import { emptyProfile, freshProgress } from '../src/lib/wizard';
+import { freshProgress } from '../src/lib/wizard';
+import { completeProfile } from './fixtures';
 
-const profile: Profile = {
-  ...emptyProfile('contoso'),
-  tenant: 'contoso.onmicrosoft.com',
-  client_id: '0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a',
-  sp_object_id: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
-  mailbox: 'noreply@contoso.com',
-  test_recipient: 'admin@contoso.com',
-};
+const profile: Profile = completeProfile;
 
 const clouds = [
   { id: 'global', title: 'Global (and GCC)', authority: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', smtp_host: 'smtp.office365.com', portal: 'https://entra.microsoft.com', certain: true },

@@ -5,14 +5,7 @@ import cases from '../../tests/fixtures/validation-cases.json';
 import type { Field, Profile } from '../src/lib/bindings';
 import { fieldProblem, looksLikeSecretId, normalized, problemsSoFar } from '../src/lib/validation';
 import { emptyProfile } from '../src/lib/wizard';
-
-const sample: Profile = {
-  ...emptyProfile('contoso'),
-  tenant: 'contoso.onmicrosoft.com',
-  client_id: '0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a',
-  sp_object_id: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
-  mailbox: 'noreply@contoso.com',
-};
+import { completeProfile } from './fixtures';
 
 describe('field rules shared with the Rust core', () => {
   const checked = (cases as { field: Field; value: unknown; ok: boolean; message_contains?: string }[])
@@ -21,7 +14,7 @@ describe('field rules shared with the Rust core', () => {
   it('covers the table', () => expect(checked.length).toBeGreaterThan(40));
   for (const c of checked) {
     it(`${c.field} = ${JSON.stringify(c.value)} is ${c.ok ? 'valid' : 'invalid'}`, () => {
-      const profile = normalized({ ...sample, [c.field]: c.value } as Profile);
+      const profile = normalized({ ...completeProfile, [c.field]: c.value } as Profile);
       const problem = fieldProblem(profile, c.field);
       expect(problem === null).toBe(c.ok);
       if (problem !== null && c.message_contains) expect(problem).toContain(c.message_contains);

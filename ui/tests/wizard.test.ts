@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Check, Diagnosis, Profile, Report } from '../src/lib/bindings';
+import type { Check, Diagnosis, Report } from '../src/lib/bindings';
 import {
   STEPS,
   applicationSettings,
@@ -12,15 +12,7 @@ import {
   stepStatuses,
   visit,
 } from '../src/lib/wizard';
-
-const complete: Profile = {
-  ...emptyProfile('contoso'),
-  tenant: 'contoso.onmicrosoft.com',
-  client_id: '0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a',
-  sp_object_id: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
-  mailbox: 'noreply@contoso.com',
-  test_recipient: 'admin@contoso.com',
-};
+import { completeProfile } from './fixtures';
 
 function report(outcome: Report['outcome'], checks: Check[] = [], diagnosis: Diagnosis[] = []): Report {
   return { profile: 'contoso', token: null, checks, smtp: null, diagnosis, outcome };
@@ -61,15 +53,15 @@ describe('Next', () => {
     expect(problems[0].message).toBe('tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com');
   });
   it('passes a complete step', () => {
-    expect(stepProblems('app-registration', complete, freshProgress())).toEqual([]);
-    expect(stepProblems('permissions', complete, freshProgress())).toEqual([]);
+    expect(stepProblems('app-registration', completeProfile, freshProgress())).toEqual([]);
+    expect(stepProblems('permissions', completeProfile, freshProgress())).toEqual([]);
   });
   it('rejects a wrong optional value', () => {
-    const p = { ...complete, sp_object_id: complete.client_id };
+    const p = { ...completeProfile, sp_object_id: completeProfile.client_id };
     expect(stepProblems('service-principal', p, freshProgress())[0].message).toContain('that is the Application (client) ID');
   });
   it('needs a recipient before a test message', () => {
-    const p = { ...complete, test_recipient: null };
+    const p = { ...completeProfile, test_recipient: null };
     expect(stepProblems('test-message', p, freshProgress())[0].field).toBe('test_recipient');
   });
 });
@@ -87,7 +79,7 @@ describe('rail statuses', () => {
       token: report('ok'),
       send: report('ok'),
     };
-    const all = stepStatuses(complete, progress);
+    const all = stepStatuses(completeProfile, progress);
     expect(all).toEqual({
       profile: 'ok', 'app-registration': 'ok', permissions: 'ok', secret: 'ok', 'service-principal': 'ok',
       powershell: 'ok', token: 'ok', 'test-message': 'ok', review: 'ok',
@@ -95,7 +87,7 @@ describe('rail statuses', () => {
   });
 
   it('App RBAC needs the acknowledgement instead of the checklist', () => {
-    const rbac = { ...complete, auth_path: 'app-rbac' as const };
+    const rbac = { ...completeProfile, auth_path: 'app-rbac' as const };
     expect(stepStatuses(rbac, freshProgress()).permissions).toBe('pending');
     expect(stepStatuses(rbac, { ...freshProgress(), rbacUnderstood: true }).permissions).toBe('ok');
   });
@@ -110,7 +102,7 @@ describe('rail statuses', () => {
         { code: '554 5.2.252', title: 'SendAs denied', cause: 'c', fix: 'f', step: 'powershell', command: null },
       ]),
     };
-    const s = stepStatuses(complete, { ...progress, scriptRan: true });
+    const s = stepStatuses(completeProfile, { ...progress, scriptRan: true });
     expect(s.permissions).toBe('failed');
     expect(s['service-principal']).toBe('warning');
     expect(s.powershell).toBe('failed');
@@ -123,13 +115,13 @@ describe('rail statuses', () => {
     const oid = { ...check('oid', 'fail', 'service-principal'), suggestion: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' };
     const progress = { ...freshProgress(), token: report('fail', [oid]) };
     const appObjectId = '11111111-2222-4333-8444-555555555555';
-    expect(stepStatuses({ ...complete, sp_object_id: appObjectId }, progress)['service-principal']).toBe('failed');
-    expect(stepStatuses(complete, progress)['service-principal']).toBe('ok');
+    expect(stepStatuses({ ...completeProfile, sp_object_id: appObjectId }, progress)['service-principal']).toBe('failed');
+    expect(stepStatuses(completeProfile, progress)['service-principal']).toBe('ok');
   });
 
   it('warns about a secret saved with a warning', () => {
     const progress = { ...freshProgress(), secret: { store: 'S', account: 'a', stored: true, warning: 'looks like the Secret ID' } };
-    expect(stepStatuses(complete, progress).secret).toBe('warning');
+    expect(stepStatuses(completeProfile, progress).secret).toBe('warning');
   });
 });
 
@@ -146,7 +138,7 @@ it('lists the settings for the sending application, with the tenant GUID from th
     },
   };
   const settings = Object.fromEntries(
-    applicationSettings(complete, progress, 'smtp.office365.com', 'https://outlook.office365.com/.default').map((s) => [s.label, s.value]),
+    applicationSettings(completeProfile, progress, 'smtp.office365.com', 'https://outlook.office365.com/.default').map((s) => [s.label, s.value]),
   );
   expect(settings['SMTP host']).toBe('smtp.office365.com');
   expect(settings['Port']).toBe('587');

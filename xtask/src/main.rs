@@ -49,6 +49,10 @@ fn main() -> ExitCode {
 }
 
 fn run_wizard(_args: &[String]) -> Result<()> {
+    // Said before a build of several minutes, not after it.
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no display to open the window on: run this in a desktop session (or under xvfb-run)".into());
+    }
     setup::debian_packages(&[setup::CORE_PACKAGES, setup::WIZARD_PACKAGES].concat())?;
     setup::node()?;
     setup::frontend()?;
@@ -56,9 +60,6 @@ fn run_wizard(_args: &[String]) -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--locked", "-p", "smtp-oauth-wizard"]);
     run(build)?;
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        return Err("no display to open the window on: run this in a desktop session (or under xvfb-run)".into());
-    }
     say("opening the wizard");
     run(Command::new(project_root().join("target/debug/smtp-oauth-wizard")))
 }
@@ -90,6 +91,22 @@ fn lookalike_foreground() -> Result<()> {
         rig.smtp_host(),
         rig.smtp_port,
         lookalike::ca_file().display()
+    );
+    println!("Or in the wizard (cargo xtask run), profile step, Advanced:");
+    println!(
+        "  authority URL {}\n  SMTP host {}  port {}\n  extra trusted CA {}",
+        rig.authority(),
+        rig.smtp_host(),
+        rig.smtp_port,
+        lookalike::ca_file().display()
+    );
+    println!(
+        "then tenant {}, client ID {}, client secret {}, mailbox {}, test recipient {}.",
+        lookalike::DOMAIN,
+        lookalike::CLIENT_ID,
+        lookalike::SECRET,
+        lookalike::MAILBOX,
+        lookalike::RECIPIENT
     );
     loop {
         std::thread::park();

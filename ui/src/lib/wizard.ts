@@ -61,6 +61,9 @@ export interface Progress {
   send: Report | null;
 }
 
+/** The progress that is a yes/no the user ticks. */
+export type ProgressFlag = 'permissionAdded' | 'consentGranted' | 'rbacUnderstood' | 'fullAccess' | 'scriptRan';
+
 export function freshProgress(): Progress {
   return {
     step: 'profile',
