@@ -212,7 +212,7 @@ pub fn cancel(operation: u32, operations: State<'_, Operations>) -> bool {
 
 #[tauri::command]
 pub async fn wizard_state_load() -> Result<Option<serde_json::Value>> {
-    Ok(wizard_state::load()?)
+    wizard_state::load()
 }
 
 #[tauri::command]

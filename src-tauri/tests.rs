@@ -218,6 +218,19 @@ fn wizard_state_round_trip() {
     let state = json!({ "version": 1, "current": "contoso", "drafts": {}, "progress": {} });
     invoke(&w, "wizard_state_save", json!({ "state": state })).unwrap();
     assert_eq!(invoke(&w, "wizard_state_load", json!({})).unwrap(), state);
+
+    // A damaged file is moved aside and reported, never silently dropped.
+    std::fs::write(config_dir().join("wizard.json"), "{ damaged").unwrap();
+    let err = invoke(&w, "wizard_state_load", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "unreadable", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("moved to"), "{err}");
+    let aside = std::fs::read_dir(config_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("wizard.json.unreadable-"))
+        .expect("the damaged file, kept");
+    assert_eq!(std::fs::read_to_string(aside.path()).unwrap(), "{ damaged");
+    assert_eq!(invoke(&w, "wizard_state_load", json!({})).unwrap(), Value::Null, "then a fresh start");
 }
 
 #[test]

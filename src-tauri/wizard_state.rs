@@ -3,6 +3,7 @@
 //! The frontend owns its shape; this file keeps it safe: atomic writes, and
 //! a file that cannot be read is moved aside, not overwritten.
 
+use crate::error::{CommandError, ErrorKind};
 use smtp_oauth_core::profile::{self, ProfileError};
 use std::path::PathBuf;
 
@@ -13,21 +14,28 @@ fn path() -> Result<PathBuf, ProfileError> {
     Ok(profile::config_dir()?.join("wizard.json"))
 }
 
-pub fn load() -> Result<Option<serde_json::Value>, ProfileError> {
+/// The saved progress, if any. A file that cannot be read is moved aside
+/// (nothing is lost) and reported, and the wizard starts afresh.
+pub fn load() -> Result<Option<serde_json::Value>, CommandError> {
     let path = path()?;
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ProfileError::Io { action: "read", path, source }),
+        Err(source) => return Err(ProfileError::Io { action: "read", path, source }.into()),
     };
     match serde_json::from_str(&text) {
         Ok(value) => Ok(Some(value)),
-        Err(_) => {
-            // Start afresh, but keep the old file for whoever wants it.
+        Err(e) => {
             let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
             let aside = path.with_extension(format!("json.unreadable-{stamp}"));
             std::fs::rename(&path, &aside).map_err(|source| ProfileError::Io { action: "move aside", path, source })?;
-            Ok(None)
+            Err(CommandError::new(
+                ErrorKind::Unreadable,
+                format!(
+                    "the saved wizard progress could not be read ({e}); it was moved to {} and the wizard starts afresh (profiles are not affected)",
+                    aside.display()
+                ),
+            ))
         }
     }
 }

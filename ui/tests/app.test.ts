@@ -67,6 +67,18 @@ afterEach(() => {
 });
 
 describe('first run', () => {
+  it('says so when the saved progress could not be read, and starts afresh', async () => {
+    backend(null, {
+      wizard_state_load: () => {
+        throw { kind: 'unreadable', message: 'the saved wizard progress could not be read (x); it was moved to /c/wizard.json.unreadable-1', fields: [] };
+      },
+    });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('[role=alert]')?.textContent).toContain('moved to /c/wizard.json.unreadable-1');
+    expect(text()).toContain('Step 1 of 9');
+  });
+
   it('asks for a profile name and explains what is wrong on Next', async () => {
     backend(null);
     app = mount(App, { target });
