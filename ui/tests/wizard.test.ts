@@ -115,8 +115,12 @@ describe('rail statuses', () => {
     const oid = { ...check('oid', 'fail', 'service-principal'), suggestion: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' };
     const progress = { ...freshProgress(), token: report('fail', [oid]) };
     const appObjectId = '11111111-2222-4333-8444-555555555555';
-    expect(stepStatuses({ ...completeProfile, sp_object_id: appObjectId }, progress)['service-principal']).toBe('failed');
-    expect(stepStatuses(completeProfile, progress)['service-principal']).toBe('ok');
+    const wrong = stepStatuses({ ...completeProfile, sp_object_id: appObjectId }, progress);
+    expect(wrong['service-principal']).toBe('failed');
+    expect(wrong.token).toBe('failed');
+    const entered = stepStatuses(completeProfile, progress);
+    expect(entered['service-principal']).toBe('ok');
+    expect(entered.token).toBe('ok');
   });
 
   it('warns about a secret saved with a warning', () => {

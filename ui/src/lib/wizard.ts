@@ -134,6 +134,19 @@ function resolved(check: Check, profile: Profile): boolean {
   return !!check.suggestion && !!entered && entered.trim().toLowerCase() === check.suggestion.toLowerCase();
 }
 
+const checkStatus = (c: Check): StepStatus => (c.status === 'fail' ? 'failed' : c.status === 'warn' ? 'warning' : 'ok');
+
+/**
+ * A report's outcome as the core computes it (any diagnosis fails it, else
+ * its worst check), leaving out the checks the user has since acted on.
+ */
+function outcome(report: Report | null, profile: Profile): StepStatus {
+  if (report === null) return 'pending';
+  if (report.diagnosis.length) return 'failed';
+  const live = report.checks.filter((c) => !resolved(c, profile)).map(checkStatus);
+  return live.includes('failed') ? 'failed' : live.includes('warning') ? 'warning' : 'ok';
+}
+
 /** The checks and diagnoses of the last token and send, grouped by the step they point at. */
 function findingsByStep(profile: Profile, progress: Progress): Map<WizardStep, StepStatus> {
   const found = new Map<WizardStep, StepStatus>();
@@ -146,7 +159,7 @@ function findingsByStep(profile: Profile, progress: Progress): Map<WizardStep, S
     if (!report) continue;
     report.checks
       .filter((c) => !resolved(c, profile))
-      .forEach((c) => mark(c.step, c.status === 'fail' ? 'failed' : c.status === 'warn' ? 'warning' : 'ok'));
+      .forEach((c) => mark(c.step, checkStatus(c)));
     report.diagnosis.forEach((d) => mark(d.step, 'failed'));
   }
   return found;
@@ -155,8 +168,6 @@ function findingsByStep(profile: Profile, progress: Progress): Map<WizardStep, S
 /** The status each step shows in the rail. */
 export function stepStatuses(profile: Profile, progress: Progress): Record<WizardStep, StepStatus> {
   const valid = (fields: Field[]) => problems(profile, fields).length === 0;
-  const outcome = (report: Report | null): StepStatus =>
-    report === null ? 'pending' : report.outcome === 'ok' ? 'ok' : report.outcome === 'warn' ? 'warning' : 'failed';
   const complete: Record<WizardStep, boolean> = {
     profile: valid(['name', 'authority', 'smtp_host', 'smtp_port']),
     'app-registration': valid(['tenant', 'client_id']),
@@ -173,8 +184,8 @@ export function stepStatuses(profile: Profile, progress: Progress): Record<Wizar
   const findings = findingsByStep(profile, progress);
   for (const { id } of STEPS) {
     let status: StepStatus = complete[id] ? 'ok' : 'pending';
-    if (id === 'token') status = outcome(progress.token);
-    if (id === 'test-message') status = outcome(progress.send);
+    if (id === 'token') status = outcome(progress.token, profile);
+    if (id === 'test-message') status = outcome(progress.send, profile);
     if (id === 'secret' && status === 'ok' && progress.secret?.warning) status = 'warning';
     const found = findings.get(id);
     if (found === 'failed' || (found === 'warning' && status === 'ok')) status = found;
