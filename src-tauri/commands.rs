@@ -135,14 +135,18 @@ pub async fn secret_delete(profile: Profile) -> Result<SecretStatus> {
     .await
 }
 
-#[tauri::command]
-pub async fn powershell_script(profile: Profile, full_access: bool) -> Result<Script> {
+fn script_for(profile: Profile, full_access: bool) -> Result<Script> {
     Ok(powershell::script(&profile.normalized(), powershell::Options { full_access })?)
 }
 
 #[tauri::command]
+pub async fn powershell_script(profile: Profile, full_access: bool) -> Result<Script> {
+    script_for(profile, full_access)
+}
+
+#[tauri::command]
 pub async fn powershell_save(profile: Profile, full_access: bool, path: PathBuf) -> Result<()> {
-    let script = powershell::script(&profile.normalized(), powershell::Options { full_access })?;
+    let script = script_for(profile, full_access)?;
     Ok(profile::write_atomically(&path, script.text().as_bytes())?)
 }
 

@@ -17,10 +17,9 @@ fn app_binary() -> PathBuf {
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_smtp-oauth-wizard").into())
 }
 
+/// tauri-driver where `cargo xtask test` installed it, else from PATH.
 fn tauri_driver() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    let installed = home.join(".cargo/bin/tauri-driver");
-    if installed.exists() { installed } else { "tauri-driver".into() }
+    std::env::var_os("TAURI_DRIVER_BIN").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into())
 }
 
 fn free_port() -> u16 {

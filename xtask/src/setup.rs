@@ -3,7 +3,7 @@
 //! it installs and why; installs nothing that is already there.
 
 use crate::{Result, project_root, run, say};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A Debian package and the reason it is needed, shown before installing.
@@ -115,9 +115,14 @@ pub fn npm_ci(dir: &Path) -> Result<()> {
         return Ok(());
     }
     say(&format!("installing npm packages in {} (npm ci)", dir.strip_prefix(project_root()).unwrap_or(dir).display()));
+    run(npm(dir, &["ci", "--no-audit", "--no-fund", "--loglevel=error"]))
+}
+
+/// `npm ARGS` in `dir`.
+pub fn npm(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("npm");
-    cmd.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir);
-    run(cmd)
+    cmd.args(args).current_dir(dir);
+    cmd
 }
 
 /// The frontend's packages, and its build in ui/dist (embedded into the app).
@@ -125,21 +130,27 @@ pub fn frontend() -> Result<()> {
     let ui = project_root().join("ui");
     npm_ci(&ui)?;
     say("building the frontend (vite build)");
-    let mut build = Command::new("npm");
-    build.args(["run", "--silent", "build"]).current_dir(&ui);
-    run(build)
+    run(npm(&ui, &["run", "--silent", "build"]))
 }
 
-/// tauri-driver, the WebDriver bridge for Tauri apps (cargo install, ~40 s).
-pub fn tauri_driver() -> Result<()> {
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
-    let found = home.join(".cargo/bin/tauri-driver").exists()
-        || Command::new("tauri-driver").arg("--help").output().is_ok_and(|o| o.status.success());
-    if found {
-        return Ok(());
+/// tauri-driver, the WebDriver bridge for Tauri apps (cargo install, ~40 s);
+/// returns where it is, for the end-to-end tests.
+pub fn tauri_driver() -> Result<PathBuf> {
+    // Where `cargo install` puts it: $CARGO_HOME/bin, by default ~/.cargo/bin.
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set: cannot tell where cargo installs tauri-driver")?;
+    let installed = cargo_home.join("bin/tauri-driver");
+    let on_path = || Command::new("tauri-driver").arg("--help").output().is_ok_and(|o| o.status.success());
+    if !installed.exists() && on_path() {
+        return Ok("tauri-driver".into());
     }
-    say("installing tauri-driver (cargo install tauri-driver --locked)");
-    let mut install = crate::cargo();
-    install.args(["install", "tauri-driver", "--locked"]);
-    run(install)
+    if !installed.exists() {
+        say("installing tauri-driver (cargo install tauri-driver --locked)");
+        let mut install = crate::cargo();
+        install.args(["install", "tauri-driver", "--locked"]);
+        run(install)?;
+    }
+    Ok(installed)
 }

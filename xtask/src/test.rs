@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every test. In order: the frontend's type check and
-//! unit tests (vitest) and its build; the .deb, built with the Tauri CLI and
-//! unpacked; then every cargo test inside `dbus-run-session` (a private
+//! unit tests (vitest); the .deb, built with the Tauri CLI (which builds the
+//! frontend first) and unpacked; then every cargo test inside `dbus-run-session` (a private
 //! session bus) where this command starts a throwaway gnome-keyring and an
 //! Xvfb display, so the keychain and WebDriver tests use real ones without
 //! touching the user's. The WebDriver tests drive the .deb's binary.
@@ -18,24 +18,24 @@ pub fn test(args: &[String]) -> Result<()> {
     setup::debian_packages(&packages)?;
     setup::node()?;
     setup::npm_ci(&project_root().join("tests/lookalike/server"))?;
-    setup::tauri_driver()?;
-    setup::frontend()?;
+    let tauri_driver = setup::tauri_driver()?;
     let ui = project_root().join("ui");
+    setup::npm_ci(&ui)?;
     say("checking the frontend's types (svelte-check)");
-    crate::run(npm(&ui, &["run", "--silent", "check"]))?;
+    crate::run(setup::npm(&ui, &["run", "--silent", "check"]))?;
     say("running the frontend's unit tests (vitest)");
-    crate::run(npm(&ui, &["run", "--silent", "test"]))?;
+    crate::run(setup::npm(&ui, &["run", "--silent", "test"]))?;
+    // Also builds the frontend into ui/dist (tauri.conf.json's beforeBuildCommand).
     let app = deb::build_and_unpack()?;
     say("running the tests in a private D-Bus session with a throwaway gnome-keyring and an Xvfb display");
     let mut cmd = Command::new("dbus-run-session");
-    cmd.arg("--").arg(std::env::current_exe()?).arg(IN_SESSION).args(args).env("SMTP_OAUTH_WIZARD_BIN", app);
+    cmd.arg("--")
+        .arg(std::env::current_exe()?)
+        .arg(IN_SESSION)
+        .args(args)
+        .env("SMTP_OAUTH_WIZARD_BIN", app)
+        .env("TAURI_DRIVER_BIN", tauri_driver);
     crate::run(cmd)
-}
-
-fn npm(dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new("npm");
-    cmd.args(args).current_dir(dir);
-    cmd
 }
 
 pub fn in_session(args: &[String]) -> Result<()> {
