@@ -2,16 +2,21 @@
 //! Rust types into `ui/src/lib/bindings.ts`. The test fails when the file is
 //! stale; `cargo xtask bindings` (UPDATE_BINDINGS=1) rewrites it.
 
-use crate::commands::SecretStatus;
+use crate::commands::{DeletePreview, Imported};
 use crate::error::{CommandError, ErrorKind};
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
-use smtp_oauth_core::diagnosis::Diagnosis;
+use smtp_oauth_core::diagnosis::{Diagnosis, Finding};
+use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Command, Script};
-use smtp_oauth_core::profile::{AuthPath, Field, FieldError, Profile};
+use smtp_oauth_core::profile::{AuthPath, CustomEndpoint, Field, FieldError, Profile};
 use smtp_oauth_core::report::{Progress, Report, TokenReport};
+use smtp_oauth_core::results::{
+    Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Recorded, Results, StepState, StepStatus,
+};
 use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpReport, Stage, TranscriptLine};
+use smtp_oauth_core::token::EntraIds;
 use smtp_oauth_core::trust::TlsProblem;
 use smtp_oauth_core::{Cloud, WizardStep};
 use ts_rs::{Config, TS};
@@ -27,11 +32,13 @@ fn render() -> String {
         Profile::decl(&cfg),
         Field::decl(&cfg),
         FieldError::decl(&cfg),
+        CustomEndpoint::decl(&cfg),
         WizardStep::decl(&cfg),
         Status::decl(&cfg),
         CheckId::decl(&cfg),
         Check::decl(&cfg),
         Claims::decl(&cfg),
+        EntraIds::decl(&cfg),
         TokenReport::decl(&cfg),
         Stage::decl(&cfg),
         Party::decl(&cfg),
@@ -40,12 +47,25 @@ fn render() -> String {
         TlsProblem::decl(&cfg),
         SmtpFailure::decl(&cfg),
         SmtpReport::decl(&cfg),
+        Finding::decl(&cfg),
         Diagnosis::decl(&cfg),
+        Evidence::decl(&cfg),
+        Input::decl(&cfg),
+        Recorded::decl(&cfg),
         Report::decl(&cfg),
         Progress::decl(&cfg),
         Command::decl(&cfg),
         Script::decl(&cfg),
         SecretStatus::decl(&cfg),
+        Results::decl(&cfg),
+        StepStatus::decl(&cfg),
+        Basis::decl(&cfg),
+        StepState::decl(&cfg),
+        JudgedReport::decl(&cfg),
+        JudgedTick::decl(&cfg),
+        Judged::decl(&cfg),
+        DeletePreview::decl(&cfg),
+        Imported::decl(&cfg),
         ErrorKind::decl(&cfg),
         CommandError::decl(&cfg),
     ];

@@ -13,6 +13,10 @@ pub enum ErrorKind {
     /// One or more fields are wrong; `fields` says which.
     InvalidInput,
     NotFound,
+    /// A profile of that name exists already.
+    Exists,
+    /// The profile file changed (or went) since the wizard opened it: reload.
+    ChangedElsewhere,
     /// A profile file could not be read and was moved aside.
     Unreadable,
     NewerSchema,
@@ -21,6 +25,9 @@ pub enum ErrorKind {
     KeychainFailed,
     /// No client secret is stored for the profile.
     NoSecret,
+    /// An imported profile's own endpoints wait for the user's confirmation
+    /// before the stored secret is used with them.
+    EndpointsUnconfirmed,
     Cancelled,
     /// Another network operation with the same ID is running.
     Busy,
@@ -50,9 +57,11 @@ impl From<ProfileError> for CommandError {
         let kind = match &e {
             ProfileError::Invalid(fields) => return CommandError::invalid(fields.clone()),
             ProfileError::NotFound { .. } => ErrorKind::NotFound,
+            ProfileError::Exists { .. } => ErrorKind::Exists,
+            ProfileError::ChangedElsewhere { .. } => ErrorKind::ChangedElsewhere,
             ProfileError::Unreadable { .. } | ProfileError::NotAnExport(_) => ErrorKind::Unreadable,
             ProfileError::NewerSchema { .. } => ErrorKind::NewerSchema,
-            ProfileError::Io { .. } | ProfileError::NoConfigDir => ErrorKind::Io,
+            ProfileError::File(_) | ProfileError::NoConfigDir => ErrorKind::Io,
         };
         CommandError::new(kind, e.to_string())
     }
@@ -66,6 +75,12 @@ impl From<KeychainError> for CommandError {
             KeychainError::NoIdentity => ErrorKind::InvalidInput,
         };
         CommandError::new(kind, e.to_string())
+    }
+}
+
+impl From<smtp_oauth_core::files::FileError> for CommandError {
+    fn from(e: smtp_oauth_core::files::FileError) -> CommandError {
+        CommandError::new(ErrorKind::Io, e.to_string())
     }
 }
 

@@ -23,8 +23,15 @@ fn config_dir() -> &'static PathBuf {
 }
 
 fn window() -> WebviewWindow<MockRuntime> {
+    window_answering(Vec::new())
+}
+
+/// A window whose save and open dialogs answer `answers`, in order.
+fn window_answering(answers: Vec<Option<PathBuf>>) -> WebviewWindow<MockRuntime> {
     config_dir();
-    let app = crate::builder(mock_builder()).build(tauri::generate_context!()).expect("app builds");
+    let app = crate::builder(mock_builder(), crate::Dialogs::scripted(answers))
+        .build(tauri::generate_context!())
+        .expect("app builds");
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
     // The app must outlive the window's IPC calls.
     std::mem::forget(app);
@@ -49,7 +56,7 @@ fn profile(name: &str, rig: Option<&Lookalike>) -> Value {
         "name": name, "cloud": "global", "tenant": lookalike::DOMAIN, "client_id": lookalike::CLIENT_ID,
         "sp_object_id": lookalike::SP_OBJECT_ID, "mailbox": lookalike::MAILBOX, "sender": null,
         "test_recipient": null, "smtp_host": null, "smtp_port": null, "authority": null, "ca_file": null,
-        "auth_path": "entra-permission", "secret_expires": null,
+        "auth_path": "entra-permission", "secret_expires": null, "endpoints_unconfirmed": false,
     });
     if let Some(rig) = rig {
         p["authority"] = rig.authority().into();
@@ -60,10 +67,15 @@ fn profile(name: &str, rig: Option<&Lookalike>) -> Value {
     p
 }
 
-/// A tenant of its own per test, so keychain entries never collide.
-fn with_tenant(mut p: Value, tenant: &str) -> Value {
-    p["tenant"] = tenant.into();
+/// An app of its own per test (the keychain keeps one entry per client ID),
+/// so keychain entries never collide; the look-alike must know it too.
+fn own_app(mut p: Value, label: &str) -> Value {
+    p["client_id"] = lookalike::client_id_for(label).into();
     p
+}
+
+fn directory_for(label: &str) -> Directory {
+    Directory::healthy().with_client_id(&lookalike::client_id_for(label))
 }
 
 #[test]
@@ -80,14 +92,21 @@ fn clouds_and_portal_links() {
 #[test]
 fn profiles_round_trip_and_errors_have_a_kind() {
     let w = window();
-    let saved = invoke(&w, "profile_save", json!({ "profile": profile(" ipc-roundtrip ", None) })).unwrap();
-    assert_eq!(saved["name"], "ipc-roundtrip", "normalised on the way in");
+    let created = invoke(&w, "profile_create", json!({ "profile": profile(" ipc-roundtrip ", None) })).unwrap();
+    assert_eq!(created["name"], "ipc-roundtrip", "normalised on the way in");
     assert!(invoke(&w, "profiles_list", json!({})).unwrap().as_array().unwrap().contains(&json!("ipc-roundtrip")));
     assert_eq!(invoke(&w, "profile_load", json!({ "name": "ipc-roundtrip" })).unwrap()["tenant"], lookalike::DOMAIN);
+    let again = invoke(&w, "profile_create", json!({ "profile": profile("ipc-roundtrip", None) })).unwrap_err();
+    assert_eq!(again["kind"], "exists");
 
-    let mut bad = profile("ipc-invalid", None);
+    let mut edited = created.clone();
+    edited["mailbox"] = "alerts@contoso.com".into();
+    let saved = invoke(&w, "profile_save", json!({ "profile": edited, "base": created })).unwrap();
+    assert_eq!(saved["mailbox"], "alerts@contoso.com");
+
+    let mut bad = saved.clone();
     bad["tenant"] = "contoso".into();
-    let err = invoke(&w, "profile_save", json!({ "profile": bad })).unwrap_err();
+    let err = invoke(&w, "profile_save", json!({ "profile": bad, "base": saved })).unwrap_err();
     assert_eq!(err["kind"], "invalid-input");
     assert_eq!(err["fields"][0]["field"], "tenant");
     assert_eq!(
@@ -98,30 +117,109 @@ fn profiles_round_trip_and_errors_have_a_kind() {
     let missing = invoke(&w, "profile_load", json!({ "name": "no-such-profile" })).unwrap_err();
     assert_eq!(missing["kind"], "not-found");
 
-    invoke(&w, "profile_delete", json!({ "name": "ipc-roundtrip" })).unwrap();
+    invoke(&w, "profile_delete", json!({ "name": "ipc-roundtrip", "deleteSecret": false })).unwrap();
+    assert_eq!(invoke(&w, "profile_load", json!({ "name": "ipc-roundtrip" })).unwrap_err()["kind"], "not-found");
+    // a save after the delete does not bring it back
+    let late = invoke(&w, "profile_save", json!({ "profile": saved, "base": saved })).unwrap_err();
+    assert_eq!(late["kind"], "changed-elsewhere");
     assert_eq!(invoke(&w, "profile_load", json!({ "name": "ipc-roundtrip" })).unwrap_err()["kind"], "not-found");
 }
 
+/// The profile file is the truth: an edit made with the CLI while the
+/// wizard had the profile open is never undone by the wizard's next save.
 #[test]
-fn export_and_import_keep_the_secret_out() {
+fn a_save_never_undoes_an_edit_made_elsewhere() {
     let w = window();
+    let opened = invoke(&w, "profile_create", json!({ "profile": profile("ipc-elsewhere", None) })).unwrap();
+    // the CLI saves a new object ID meanwhile
+    let store = smtp_oauth_core::profile::ProfileStore::open_default().unwrap();
+    let mut cli: smtp_oauth_core::Profile = store.load("ipc-elsewhere").unwrap();
+    cli.sp_object_id = Some(lookalike::APP_OBJECT_ID.into());
+    store.save(&cli, smtp_oauth_core::profile::Expect::Anything).unwrap();
+
+    let mut wizard = opened.clone();
+    wizard["mailbox"] = "alerts@contoso.com".into();
+    let err = invoke(&w, "profile_save", json!({ "profile": wizard, "base": opened })).unwrap_err();
+    assert_eq!(err["kind"], "changed-elsewhere", "{err}");
+    assert_eq!(store.load("ipc-elsewhere").unwrap().sp_object_id.as_deref(), Some(lookalike::APP_OBJECT_ID));
+}
+
+/// The webview never names a path: export and import go through dialogs
+/// opened by the Rust side (answered by a script here).
+#[test]
+fn export_and_import_go_through_dialogs_and_keep_the_secret_out() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("export.json");
+    let w =
+        window_answering(vec![Some(file.clone()), None, Some(file.clone()), Some(file.clone()), Some(file.clone())]);
     let p = profile("ipc-export", None);
-    invoke(&w, "profile_export", json!({ "profile": p, "path": file })).unwrap();
+    let path = invoke(&w, "profile_export", json!({ "profile": p })).unwrap();
+    assert_eq!(path, json!(file.display().to_string()));
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("\"schema_version\": 1") && !text.contains(lookalike::SECRET));
-    let imported = invoke(&w, "profile_import", json!({ "path": file })).unwrap();
-    assert_eq!(imported["name"], "ipc-export");
-    let again = invoke(&w, "profile_import", json!({ "path": file })).unwrap_err();
-    assert_eq!(again["kind"], "invalid-input");
+    assert_eq!(invoke(&w, "profile_export", json!({ "profile": p })).unwrap(), Value::Null, "cancelled");
+
+    let imported = invoke(&w, "profile_import", json!({ "replace": false })).unwrap();
+    assert_eq!(imported["profile"]["name"], "ipc-export");
+    assert_eq!(imported["custom_endpoints"], json!([]));
+    let again = invoke(&w, "profile_import", json!({ "replace": false })).unwrap_err();
+    assert_eq!(again["kind"], "exists");
     assert!(again["message"].as_str().unwrap().contains("already exists"));
+    let replaced = invoke(&w, "profile_import", json!({ "replace": true })).unwrap();
+    assert_eq!(replaced["replaced"], true);
+}
+
+#[test]
+fn the_ps1_is_saved_with_a_bom_where_the_user_chooses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("setup.ps1");
+    let w = window_answering(vec![Some(file.clone())]);
+    let saved =
+        invoke(&w, "powershell_save", json!({ "profile": profile("ipc-ps1", None), "fullAccess": false })).unwrap();
+    assert_eq!(saved, json!(file.display().to_string()));
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(&bytes[..3], [0xEF, 0xBB, 0xBF]);
+}
+
+/// An imported profile that sends the secret to an authority of someone
+/// else's choosing is not used with the stored secret until confirmed.
+#[test]
+fn an_imported_profiles_own_endpoints_wait_for_confirmation() {
+    let rig = Lookalike::start(&directory_for("ipc-imported-endpoints"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shared.json");
+    let p = own_app(profile("ipc-shared", Some(&rig)), "ipc-imported-endpoints");
+    let doc = json!({ "schema_version": 1, "profile": p });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let w = window_answering(vec![Some(file)]);
+    invoke(&w, "secret_save", json!({ "profile": p, "secret": lookalike::SECRET })).unwrap();
+
+    let imported = invoke(&w, "profile_import", json!({ "replace": false })).unwrap();
+    let fields: Vec<&str> =
+        imported["custom_endpoints"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["authority", "smtp_host", "ca_file"], "the look-alike's three endpoints");
+    let loaded = invoke(&w, "profile_load", json!({ "name": "ipc-shared" })).unwrap();
+    assert_eq!(loaded["endpoints_unconfirmed"], true);
+
+    let refused = invoke(&w, "fetch_token", json!({ "profile": loaded, "operation": 41 })).unwrap_err();
+    assert_eq!(refused["kind"], "endpoints-unconfirmed", "{refused}");
+    assert!(rig.token_requests().is_empty(), "the secret went nowhere");
+    // the webview cannot clear the flag by saving the profile without it
+    let mut cleared = loaded.clone();
+    cleared["endpoints_unconfirmed"] = false.into();
+    let saved = invoke(&w, "profile_save", json!({ "profile": cleared, "base": loaded })).unwrap();
+    assert_eq!(saved["endpoints_unconfirmed"], true);
+
+    let confirmed = invoke(&w, "profile_confirm_endpoints", json!({ "name": "ipc-shared" })).unwrap();
+    let report = invoke(&w, "fetch_token", json!({ "profile": confirmed, "operation": 42 })).unwrap();
+    assert_eq!(report["outcome"], "ok", "{report}");
+    invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
 }
 
 #[test]
 fn the_secret_goes_in_once_and_never_comes_back() {
     let w = window();
-    let p = with_tenant(profile("ipc-secret", None), "ipc-secret.onmicrosoft.com");
+    let p = own_app(profile("ipc-secret", None), "ipc-secret");
     let before = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
     assert_eq!(before["stored"], false);
     assert_eq!(before["store"], "Secret Service");
@@ -131,19 +229,23 @@ fn the_secret_goes_in_once_and_never_comes_back() {
     assert!(saved["warning"].as_str().unwrap().contains("Secret ID"), "{saved}");
     let status = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
     assert_eq!(status["stored"], true);
-    assert!(!status.to_string().contains(lookalike::SECRET_ID), "no response holds the secret");
+    assert_eq!(status["fingerprint"], saved["fingerprint"]);
+    for part in lookalike::SECRET_ID.split('-') {
+        assert!(!status.to_string().contains(part), "no response holds the secret or a piece of it");
+    }
 
     let empty = invoke(&w, "secret_save", json!({ "profile": p, "secret": "   " })).unwrap_err();
     assert_eq!(empty["kind"], "invalid-input");
+    assert_eq!(empty["fields"][0]["field"], "secret");
     let deleted = invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
     assert_eq!(deleted["stored"], false);
 }
 
 #[test]
 fn token_and_test_message_against_the_lookalike() {
-    let rig = Lookalike::start(&Directory::healthy());
+    let rig = Lookalike::start(&directory_for("ipc-network"));
     let w = window();
-    let p = with_tenant(profile("ipc-network", Some(&rig)), "contoso.com");
+    let p = own_app(profile("ipc-network", Some(&rig)), "ipc-network");
     let none = invoke(&w, "fetch_token", json!({ "profile": p, "operation": 1 })).unwrap_err();
     assert_eq!(none["kind"], "no-secret");
     assert!(none["message"].as_str().unwrap().contains("step 4"));
@@ -167,16 +269,32 @@ fn token_and_test_message_against_the_lookalike() {
     .unwrap();
     assert_eq!(sent["smtp"]["delivered"], true, "{sent}");
     assert_eq!(rig.messages().len(), 1);
+    for token in rig.issued_tokens() {
+        assert!(!sent.to_string().contains(&token) && !report.to_string().contains(&token));
+    }
+
+    // The results, judged: fresh, then out of date once the tenant changes.
+    let status = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
+    let results = json!({ "secret": status, "ticks": [], "token": report, "send": sent });
+    let judged = invoke(&w, "judge", json!({ "profile": p, "results": results })).unwrap();
+    let step = |j: &Value, id: &str| j["steps"].as_array().unwrap().iter().find(|s| s["step"] == id).unwrap().clone();
+    assert_eq!(step(&judged, "test-message")["status"], "ok", "{judged}");
+    assert_eq!(step(&judged, "review")["status"], "ok");
+    let mut moved = p.clone();
+    moved["tenant"] = lookalike::TENANT_ID.into();
+    let judged = invoke(&w, "judge", json!({ "profile": moved, "results": results })).unwrap();
+    assert_eq!(step(&judged, "test-message")["status"], "stale");
+    assert_eq!(step(&judged, "test-message")["changed"], json!(["tenant"]));
     invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
 }
 
 #[test]
 fn a_hanging_request_can_be_cancelled() {
-    let mut dir = Directory::healthy();
+    let mut dir = directory_for("ipc-cancel");
     dir.token.hang = true;
     let rig = Lookalike::start(&dir);
     let w = window();
-    let p = with_tenant(profile("ipc-cancel", Some(&rig)), "cancel.onmicrosoft.com");
+    let p = own_app(profile("ipc-cancel", Some(&rig)), "ipc-cancel");
     invoke(&w, "secret_save", json!({ "profile": p, "secret": lookalike::SECRET })).unwrap();
     let started = Instant::now();
     let running = {
@@ -215,7 +333,7 @@ fn powershell_needs_the_object_id() {
 #[test]
 fn wizard_state_round_trip() {
     let w = window();
-    let state = json!({ "version": 1, "current": "contoso", "drafts": {}, "progress": {} });
+    let state = json!({ "version": 2, "current": "contoso", "progress": {} });
     invoke(&w, "wizard_state_save", json!({ "state": state })).unwrap();
     assert_eq!(invoke(&w, "wizard_state_load", json!({})).unwrap(), state);
 
@@ -239,6 +357,12 @@ fn only_what_the_capability_allows() {
     // A plugin command the wizard does not use is refused by the ACL.
     let denied = invoke(&w, "plugin:opener|open_path", json!({ "path": "/etc/passwd" })).unwrap_err();
     assert!(denied.to_string().contains("not allowed"), "{denied}");
+    // The webview cannot open a save or open dialog itself (and so cannot
+    // pick a path): the commands do that on the Rust side.
+    for dialog in ["plugin:dialog|save", "plugin:dialog|open"] {
+        let denied = invoke(&w, dialog, json!({ "options": {} })).unwrap_err();
+        assert!(denied.to_string().contains("not allowed"), "{dialog}: {denied}");
+    }
     // The opener is scoped to Microsoft's portals.
     let outside = invoke(&w, "plugin:opener|open_url", json!({ "url": "https://example.com/" })).unwrap_err();
     assert!(outside.to_string().to_lowercase().contains("not allowed"), "{outside}");

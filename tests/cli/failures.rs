@@ -58,7 +58,11 @@ fn sender_without_send_as() {
     let (run, _rig) = check(&Directory::healthy(), &["--sender", OTHER_SENDER], lookalike::SECRET);
     assert_shows(
         &run,
-        &["554 5.2.252: SendAs denied", "differs from the mailbox", &format!("-Identity '{OTHER_SENDER}'")],
+        &[
+            "554 5.2.252: SendAs denied",
+            "is not the mailbox the app signs in as",
+            &format!("-Identity '{OTHER_SENDER}'"),
+        ],
     );
 }
 
@@ -102,7 +106,7 @@ fn service_principal_not_registered() {
     let (run, _rig) = check(&dir, &[], lookalike::SECRET);
     assert_shows(
         &run,
-        &["535 5.7.139: Service principal not registered in Exchange", "  Revisit: step 6, Exchange PowerShell"],
+        &["535 5.7.139: The sign-in did not meet Exchange's criteria", "  Revisit: step 6, Exchange PowerShell"],
     );
 }
 
@@ -177,7 +181,7 @@ fn silent_server_times_out() {
     assert_shows(
         &run,
         &[
-            "Test message: not sent: no answer within 2 s while waiting to connect",
+            "Test message: not sent: no answer within the overall timeout of 2 s while waiting to connect",
             "smtp-timeout: The server accepted the connection but never answered",
         ],
     );
@@ -188,7 +192,13 @@ fn hanging_token_endpoint_times_out() {
     let mut dir = Directory::healthy();
     dir.token.hang = true;
     let (run, _rig) = check(&dir, &["--timeout", "2"], lookalike::SECRET);
-    assert_shows(&run, &["did not answer within 2 s", "token-timeout: The token endpoint did not answer in time"]);
+    assert_shows(
+        &run,
+        &[
+            "did not answer within the overall timeout of 2 s",
+            "token-timeout: The token endpoint did not answer in time",
+        ],
+    );
 }
 
 #[test]

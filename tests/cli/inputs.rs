@@ -53,13 +53,15 @@ fn without_a_keychain_the_error_names_the_other_sources() {
 
 #[test]
 fn secret_in_the_keychain_is_used_and_never_printed() {
-    let rig = Lookalike::start(&Directory::healthy());
+    // an app of its own, so parallel tests never share the keychain entry
+    let client_id = lookalike::client_id_for("cli-secret-in-keychain");
+    let rig = Lookalike::start(&Directory::healthy().with_client_id(&client_id));
     let m = Machine::new();
-    // a tenant domain of its own, so parallel tests never share the entry
     let tenant = "contoso.com";
     let mut f = flags(&rig);
     set_flag(&mut f, "--tenant", tenant);
-    let secret_flags = ["--tenant", tenant, "--client-id", CLIENT_ID];
+    set_flag(&mut f, "--client-id", &client_id);
+    let secret_flags = ["--tenant", tenant, "--client-id", &client_id];
 
     let status = m.run_with(&[&["secret", "status"][..], &secret_flags].concat(), &[], None);
     assert!(status.stdout.contains("stored           no"), "{}{}", status.stdout, status.stderr);
@@ -81,15 +83,15 @@ fn secret_in_the_keychain_is_used_and_never_printed() {
     assert!(deleted.stderr.contains("deleted the client secret"), "{}", deleted.stderr);
     let run = m.run_with(&args(&["token"], &f, &[]), &[], None);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no client secret stored for contoso.com/"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("no client secret stored for the app {client_id}")), "{}", run.stderr);
     assert!(run.stderr.contains("smtp-oauth secret set"), "{}", run.stderr);
 }
 
 #[test]
 fn a_secret_id_is_stored_with_a_warning() {
     let m = Machine::new();
-    let tenant = "fabrikam.onmicrosoft.com";
-    let flags = ["secret", "set", "--tenant", tenant, "--client-id", CLIENT_ID];
+    let client_id = lookalike::client_id_for("cli-secret-id-warning");
+    let flags = ["secret", "set", "--tenant", "fabrikam.onmicrosoft.com", "--client-id", &client_id];
     let set = m.run_with(&flags, &[], Some(SECRET_ID));
     assert_eq!(set.code, 0, "{}", set.stderr);
     assert!(
@@ -97,7 +99,32 @@ fn a_secret_id_is_stored_with_a_warning() {
         "{}",
         set.stderr
     );
-    m.run_with(&["secret", "delete", "--tenant", tenant, "--client-id", CLIENT_ID], &[], None);
+    let status = m.run_with(&["secret", "status", "--client-id", &client_id, "--json"], &[], None).json();
+    assert_eq!(status["status"]["stored"], true);
+    assert!(status["status"]["warning"].as_str().unwrap().contains("Secret ID"), "{status}");
+    assert!(!status.to_string().contains(SECRET_ID), "the status never holds the secret");
+    m.run_with(&["secret", "delete", "--client-id", &client_id], &[], None);
+}
+
+/// Microsoft 365 offers client submission on 587 (or 25) with STARTTLS only:
+/// port 465 is answered at once, not after a 30 s silence.
+#[test]
+fn port_465_is_refused_with_the_reason() {
+    let run = Machine::new().run(&[
+        "check",
+        "--tenant",
+        lookalike::DOMAIN,
+        "--client-id",
+        CLIENT_ID,
+        "--mailbox",
+        MAILBOX,
+        "--to",
+        RECIPIENT,
+        "--smtp-port",
+        "465",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("port 465 is implicit TLS") && run.stderr.contains("use 587"), "{}", run.stderr);
 }
 
 #[test]

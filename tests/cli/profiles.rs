@@ -60,7 +60,8 @@ fn commands_use_a_saved_profile() {
     )));
     assert!(script.stdout.contains("Add-RecipientPermission -Identity 'alerts@contoso.com'"));
     let only = m.run(&["powershell", "--profile", "contoso", "--only-add-recipient-permission"]);
-    assert_eq!(only.stdout.lines().count(), 2, "{}", only.stdout);
+    // the app on the mailbox and on the sender, and the mailbox on the sender
+    assert_eq!(only.stdout.lines().count(), 3, "{}", only.stdout);
     // a flag overrides the saved value
     let rbac = m.run(&["powershell", "--profile", "contoso", "--path", "app-rbac"]);
     assert!(rbac.stdout.contains("New-ManagementRoleAssignment"));
@@ -78,9 +79,15 @@ fn powershell_to_a_file_and_a_missing_object_id() {
     let run =
         m.run(&["powershell", "--profile", "contoso", "--sp-object-id", SP_OBJECT_ID, "--out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(&out).unwrap();
+    // UTF-8 with a BOM and CRLF, for Windows PowerShell 5.1
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..3], [0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.starts_with("# Exchange Online setup"));
-    assert!(text.contains("Disconnect-ExchangeOnline -Confirm:$false"));
+    assert!(text.contains("Disconnect-ExchangeOnline -Confirm:$false\r\n"));
+    // printed to a terminal or a pipe it stays plain text
+    let printed = m.run(&["powershell", "--profile", "contoso", "--sp-object-id", SP_OBJECT_ID]);
+    assert!(printed.stdout.starts_with("# Exchange Online setup") && !printed.stdout.contains('\r'));
 }
 
 #[test]
@@ -109,4 +116,85 @@ fn export_and_import() {
     assert_eq!(other.run(&["profile", "list"]).stdout, "contoso-copy\n");
     let bad = other.run(&["profile", "import", "/nonexistent.json"]);
     assert_eq!(bad.code, 2);
+}
+
+/// The wizard refuses to import over an existing name; so does the CLI,
+/// unless told to replace it.
+#[test]
+fn importing_over_an_existing_name_is_refused_unless_replace() {
+    let m = Machine::new();
+    save_contoso(&m);
+    let exported = m.profiles().join("contoso-export.json");
+    m.run(&["profile", "export", "contoso", "--out", exported.to_str().unwrap()]);
+    m.run(&["profile", "save", "contoso", "--mailbox", "changed@contoso.com"]);
+    let refused = m.run(&["profile", "import", exported.to_str().unwrap()]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("already exists"), "{}", refused.stderr);
+    assert!(m.run(&["profile", "show", "contoso"]).stdout.contains("changed@contoso.com"), "nothing overwritten");
+    let replaced = m.run(&["profile", "import", exported.to_str().unwrap(), "--replace"]);
+    assert_eq!(replaced.code, 0, "{}", replaced.stderr);
+    assert!(replaced.stderr.contains("replaced profile contoso"), "{}", replaced.stderr);
+    assert!(m.run(&["profile", "show", "contoso"]).stdout.contains(MAILBOX));
+}
+
+/// An imported profile that points the secret and the token somewhere other
+/// than its cloud's endpoints is not used with a stored secret until the
+/// user confirms those endpoints.
+#[test]
+fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
+    let client_id = lookalike::client_id_for("cli-imported-endpoints");
+    let rig = lookalike::Lookalike::start(&lookalike::Directory::healthy().with_client_id(&client_id));
+    let sender = Machine::new();
+    let mut f = crate::flags(&rig);
+    crate::set_flag(&mut f, "--client-id", &client_id);
+    let save = crate::args(&["profile", "save", "shared"], &f, &[]);
+    assert_eq!(sender.run(&save).code, 0);
+    let exported = sender.profiles().join("shared.json");
+    sender.run(&["profile", "export", "shared", "--out", exported.to_str().unwrap()]);
+
+    let m = Machine::new();
+    let set = m.run_with(&["secret", "set", "--client-id", &client_id], &[], Some(SECRET));
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let imported = m.run(&["profile", "import", exported.to_str().unwrap()]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert!(
+        imported.stderr.contains("warning: this profile sends the secret and the token to endpoints"),
+        "{}",
+        imported.stderr
+    );
+    assert!(imported.stderr.contains(&format!("authority URL {}", rig.authority())), "{}", imported.stderr);
+    assert!(m.run(&["profile", "show", "shared"]).stdout.contains("NOT CONFIRMED"));
+
+    let blocked = m.run_with(&["token", "--profile", "shared"], &[], None);
+    assert_eq!(blocked.code, 2, "{}", blocked.stderr);
+    assert!(blocked.stderr.contains("confirm-endpoints shared"), "{}", blocked.stderr);
+    assert!(rig.token_requests().is_empty(), "the secret went nowhere");
+
+    assert_eq!(m.run(&["profile", "confirm-endpoints", "shared"]).code, 0);
+    let used = m.run_with(&["token", "--profile", "shared"], &[], None);
+    assert_eq!(used.code, 0, "{}", used.stderr);
+    assert_eq!(rig.token_requests().len(), 1);
+    m.run_with(&["secret", "delete", "--client-id", &client_id], &[], None);
+}
+
+/// Deleting a profile offers to delete its secret; without a terminal to ask
+/// on, the flags decide (and the secret stays without one).
+#[test]
+fn deleting_a_profile_offers_to_delete_its_secret() {
+    let client_id = lookalike::client_id_for("cli-delete-with-secret");
+    let m = Machine::new();
+    let save = m.run(&["profile", "save", "gone", "--tenant", DOMAIN, "--client-id", &client_id]);
+    assert_eq!(save.code, 0);
+    m.run_with(&["secret", "set", "--client-id", &client_id], &[], Some(SECRET));
+    let kept = m.run_with(&["profile", "delete", "gone"], &[], None);
+    assert!(kept.stderr.contains("its client secret stays in the Secret Service"), "{}", kept.stderr);
+    let stored = |m: &Machine| {
+        m.run_with(&["secret", "status", "--client-id", &client_id, "--json"], &[], None).json()["status"]["stored"]
+            == true
+    };
+    assert!(stored(&m));
+    m.run(&["profile", "save", "gone", "--tenant", DOMAIN, "--client-id", &client_id]);
+    let deleted = m.run_with(&["profile", "delete", "gone", "--delete-secret"], &[], None);
+    assert!(deleted.stderr.contains("deleted its client secret"), "{}", deleted.stderr);
+    assert!(!stored(&m));
 }

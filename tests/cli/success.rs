@@ -39,6 +39,12 @@ fn stable(mut json: serde_json::Value) -> serde_json::Value {
         json["token"]["claims"][key] = "[time]".into();
     }
     json["token"]["endpoint"] = "[endpoint]".into();
+    json["obtained"]["at"] = "[time]".into();
+    for input in json["obtained"]["inputs"].as_array_mut().unwrap() {
+        if ["authority", "smtp_port", "ca_file"].contains(&input["field"].as_str().unwrap()) {
+            input["value"] = "[rig]".into();
+        }
+    }
     for check in json["checks"].as_array_mut().unwrap() {
         if check["id"] == "exp" {
             check["message"] = "[expiry]".into();
@@ -95,4 +101,30 @@ fn the_secret_from_stdin() {
     let f = flags(&rig);
     let run = Machine::new().run_with(&args(&["token", "--secret-stdin"], &f, &[]), &[], Some(&format!("{SECRET}\n")));
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// `--secret-stdin` reads one line: a pipe the caller leaves open after it
+/// (a script's heredoc feeding several commands) must not hang it.
+#[test]
+fn the_secret_from_a_pipe_left_open() {
+    use std::io::Write;
+    let rig = Lookalike::start(&Directory::healthy());
+    let f = flags(&rig);
+    let mut cmd = Machine::new().command(&args(&["token", "--secret-stdin"], &f, &[]));
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{SECRET}\n").as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // stdin stays open while the command runs
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "hung on the open pipe");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert!(status.success(), "{:?}", child.wait_with_output().unwrap());
 }

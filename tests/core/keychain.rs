@@ -3,12 +3,12 @@
 
 use smtp_oauth_core::{ClientSecret, Profile, keychain};
 
-fn unique_profile() -> Profile {
-    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+/// A profile whose app (client ID) no other test uses.
+fn profile_of_app(label: &str, tenant: &str) -> Profile {
     Profile {
         name: "keychain-test".into(),
-        tenant: format!("t{n}.onmicrosoft.com"),
-        client_id: "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a".into(),
+        tenant: tenant.into(),
+        client_id: lookalike::client_id_for(label),
         ..Profile::default()
     }
 }
@@ -20,39 +20,86 @@ fn require_secret_service() {
     );
 }
 
-#[test]
-fn stores_reads_and_deletes_in_the_secret_service() {
-    require_secret_service();
-    let p = unique_profile();
-    assert_eq!(keychain::store_name(), "Secret Service");
-    assert!(!keychain::is_stored(&p).unwrap());
-    assert!(keychain::load(&p).unwrap().is_none());
-
-    keychain::save(&p, &ClientSecret::new("Xy18Q~stored.in.gnome-keyring").unwrap()).unwrap();
-    assert!(keychain::is_stored(&p).unwrap());
-    assert_eq!(keychain::load(&p).unwrap().unwrap().expose(), "Xy18Q~stored.in.gnome-keyring");
-
-    // Really in the Secret Service, not keyring's in-memory mock: another
-    // process (libsecret's secret-tool) finds it.
+/// What the Secret Service holds for an account, asked through another
+/// program (libsecret's secret-tool): proof it is really there, not in
+/// keyring's in-memory mock.
+fn lookup(account: &str) -> Option<String> {
     let out = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", keychain::SERVICE, "username", &keychain::account(&p)])
+        .args(["lookup", "service", keychain::SERVICE, "username", account])
         .output()
         .expect("secret-tool (Debian package libsecret-tools)");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "Xy18Q~stored.in.gnome-keyring");
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
 
-    assert!(keychain::delete(&p).unwrap());
-    assert!(!keychain::delete(&p).unwrap());
-    assert!(!keychain::is_stored(&p).unwrap());
+fn stored(p: &Profile) -> bool {
+    keychain::status(p, time::OffsetDateTime::now_utc()).unwrap().stored
 }
 
 #[test]
-fn the_account_names_tenant_and_client() {
+fn stores_reads_and_deletes_in_the_secret_service() {
+    require_secret_service();
+    let p = profile_of_app("keychain-round-trip", "contoso.onmicrosoft.com");
+    assert_eq!(keychain::store_name(), "Secret Service");
+    assert!(!stored(&p));
+    assert!(keychain::load(&p).unwrap().is_none());
+
+    let secret = ClientSecret::new("Xy18Q~stored.in.gnome-keyring").unwrap();
+    keychain::save(&p, &secret).unwrap();
+    let status = keychain::status(&p, time::OffsetDateTime::now_utc()).unwrap();
+    assert!(status.stored);
+    assert_eq!(status.fingerprint, Some(secret.fingerprint()));
+    assert_eq!(keychain::load(&p).unwrap().unwrap().expose(), "Xy18Q~stored.in.gnome-keyring");
+    assert_eq!(lookup(&keychain::account(&p)).as_deref(), Some("Xy18Q~stored.in.gnome-keyring"));
+
+    assert!(keychain::delete(&p).unwrap());
+    assert!(!keychain::delete(&p).unwrap());
+    assert!(!stored(&p));
+}
+
+/// One entry per app: the tenant written as a domain or as its GUID must not
+/// split the secret into two entries.
+#[test]
+fn a_tenant_domain_and_its_guid_share_one_entry() {
+    require_secret_service();
+    let by_domain = profile_of_app("keychain-one-entry", "contoso.onmicrosoft.com");
+    let by_guid = Profile { tenant: lookalike::TENANT_ID.into(), ..by_domain.clone() };
+    keychain::save(&by_domain, &ClientSecret::new("Xy18Q~one-entry").unwrap()).unwrap();
+    assert_eq!(keychain::load(&by_guid).unwrap().unwrap().expose(), "Xy18Q~one-entry");
+    keychain::save(&by_guid, &ClientSecret::new("Xy18Q~replaced").unwrap()).unwrap();
+    assert_eq!(keychain::load(&by_domain).unwrap().unwrap().expose(), "Xy18Q~replaced");
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", keychain::SERVICE])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let label = format!("label = {}@", by_domain.client_id);
+    assert_eq!(listing.matches(&label).count(), 1, "one entry for the app: {listing}");
+    keychain::delete(&by_guid).unwrap();
+}
+
+/// Entries made by earlier versions, named `<tenant>/<client-id>`, are found
+/// and moved to the app's entry.
+#[test]
+fn a_legacy_entry_is_found_and_moved() {
+    require_secret_service();
+    let p = profile_of_app("keychain-legacy", "Legacy.onmicrosoft.com");
+    let legacy = format!("legacy.onmicrosoft.com/{}", p.client_id);
+    keyring::Entry::new(keychain::SERVICE, &legacy).unwrap().set_password("Xy18Q~from-version-0.1").unwrap();
+    assert!(stored(&p));
+    assert_eq!(keychain::load(&p).unwrap().unwrap().expose(), "Xy18Q~from-version-0.1");
+    assert_eq!(lookup(&legacy), None, "the old entry is gone");
+    assert_eq!(lookup(&keychain::account(&p)).as_deref(), Some("Xy18Q~from-version-0.1"));
+    assert!(keychain::delete(&p).unwrap());
+}
+
+#[test]
+fn the_account_is_the_client_id() {
     let p = Profile {
         tenant: "Contoso.onmicrosoft.com".into(),
         client_id: "0B8E5D1A-4C3F-4E2A-9D7B-1F2E3D4C5B6A".into(),
         ..Profile::default()
     };
-    assert_eq!(keychain::account(&p), "contoso.onmicrosoft.com/0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a");
+    assert_eq!(keychain::account(&p), "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a");
     assert_eq!(
         keychain::save(&Profile::default(), &ClientSecret::new("x").unwrap()),
         Err(keychain::KeychainError::NoIdentity)

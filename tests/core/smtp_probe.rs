@@ -2,7 +2,7 @@
 //! Exchange can give, and the transport failures.
 
 use crate::{profile, run, secret, timeouts, trust};
-use lookalike::{Cert, Directory, Lookalike, MAILBOX, OTHER_SENDER, RECIPIENT, SP_OBJECT_ID};
+use lookalike::{Cert, Directory, ForcedReply, Lookalike, MAILBOX, OTHER_SENDER, RECIPIENT, SP_OBJECT_ID};
 use smtp_oauth_core::checks::{CheckId, Status};
 use smtp_oauth_core::report::{self, Plan, Progress, Report};
 use smtp_oauth_core::smtp_probe::{Party, SmtpFailure, Stage};
@@ -121,7 +121,7 @@ async fn each_refusal_is_diagnosed_with_the_step_to_revisit() {
             "New-ServicePrincipal was run with the wrong ID",
             WizardStep::ServicePrincipal,
         ),
-        (not_registered, same(), "535 5.7.139", "Service principal not registered in Exchange", WizardStep::Powershell),
+        (not_registered, same(), "535 5.7.139", "The sign-in did not meet Exchange's criteria", WizardStep::Powershell),
         (mailbox_off, same(), "535 5.7.139", "SMTP AUTH is disabled for the mailbox", WizardStep::Powershell),
         (tenant_off, same(), "535 5.7.139", "SMTP AUTH is disabled for the organisation", WizardStep::Powershell),
         (no_send_as, same(), "554 5.2.252", "SendAs denied", WizardStep::Powershell),
@@ -143,6 +143,133 @@ async fn each_refusal_is_diagnosed_with_the_step_to_revisit() {
     }
 }
 
+/// The replies DOMAIN.md's catalog names, as the look-alike gives them at
+/// AUTH or at the end of the message, each to its finding.
+#[tokio::test]
+async fn each_catalog_reply_is_diagnosed_end_to_end() {
+    let mut security_defaults = Directory::healthy();
+    security_defaults.exchange.security_defaults = true;
+    let at_auth = |line: &str| {
+        let mut d = Directory::healthy();
+        d.smtp.auth_reply = Some(ForcedReply::parse(line));
+        d
+    };
+    let at_data = |line: &str| {
+        let mut d = Directory::healthy();
+        d.smtp.data_reply = Some(ForcedReply::parse(line));
+        d
+    };
+    let cases: Vec<(Directory, &str, &str, bool)> = vec![
+        (security_defaults, "535 5.7.139", "Blocked by security defaults", false),
+        (
+            at_auth("451 4.7.0 Temporary server error. Please try again later. PRX4"),
+            "451 4.7.0",
+            "Temporary server error",
+            true,
+        ),
+        (
+            at_auth("432 4.3.2 Concurrent connections limit exceeded."),
+            "432 4.3.2",
+            "Too many connections for this mailbox",
+            true,
+        ),
+        (
+            at_auth("501 5.5.124 Invalid XOAUTH2 auth data"),
+            "501 5.5.124",
+            "Exchange could not read the XOAUTH2 data",
+            false,
+        ),
+        (at_auth("454 4.7.0 Temporary authentication failure"), "454 4.7.0", "The server refused for now", true),
+        (
+            at_data("550 5.1.8 Access denied, bad outbound sender AS(42004)"),
+            "550 5.1.8",
+            "The mailbox is blocked from sending",
+            false,
+        ),
+        (
+            at_data("554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException"),
+            "554 5.2.0",
+            "The mailbox's daily sending limit is used up",
+            false,
+        ),
+        (
+            at_data("550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains"),
+            "550 5.7.750",
+            "Sending from a domain the tenant does not own",
+            false,
+        ),
+        (
+            at_data("430 4.2.0 STOREDRV.ClientSubmit; mailbox database offline"),
+            "430 4.2.0",
+            "The mailbox is temporarily unavailable",
+            true,
+        ),
+    ];
+    for (dir, code, title, temporary) in cases {
+        let (report, _rig) = check_with(dir, |_| {}).await;
+        let d = &report.diagnosis[0];
+        assert_eq!((d.code.as_str(), d.title.as_str(), d.temporary), (code, title, temporary), "{report:#?}");
+    }
+}
+
+/// When From is not the mailbox the app signs in as, Exchange wants SendAs on
+/// From for the app and for the mailbox: the diagnosis's commands, applied to
+/// the simulated Exchange, are what it takes to deliver.
+#[tokio::test]
+async fn the_send_as_fix_for_another_sender_is_what_exchange_needs() {
+    let mut dir = Directory::healthy();
+    // The app may send as the sender, but the mailbox it signs in as may not.
+    dir.exchange.send_as.push(lookalike::SendAs { mailbox: OTHER_SENDER.into(), trustee: SP_OBJECT_ID.into() });
+    let (report, rig) = check_with(dir.clone(), |p| p.sender = Some(OTHER_SENDER.into())).await;
+    let d = &report.diagnosis[0];
+    assert_eq!(d.code, "554 5.2.252");
+    let reply = &report.smtp.as_ref().unwrap().reply.as_ref().unwrap().text;
+    assert!(reply.contains(&format!("{MAILBOX} not allowed to send as {OTHER_SENDER}")), "{reply}");
+    assert!(rig.messages().is_empty());
+    // Run the commands the diagnosis gives, on the simulated Exchange.
+    for command in d.command.as_deref().unwrap().lines() {
+        let quoted: Vec<&str> = command.split('\'').skip(1).step_by(2).collect();
+        assert!(command.starts_with("Add-RecipientPermission"), "{command}");
+        dir.exchange.send_as.push(lookalike::SendAs { mailbox: quoted[0].into(), trustee: quoted[1].into() });
+    }
+    let (report, rig) = check_with(dir, |p| p.sender = Some(OTHER_SENDER.into())).await;
+    assert_eq!(report.outcome, Status::Ok, "{report:#?}");
+    assert_eq!(rig.messages()[0]["from"], OTHER_SENDER);
+}
+
+/// A failure that is not a refusal never shows a positive reply (the `235`
+/// before it) as its reason.
+#[tokio::test]
+async fn a_failure_after_authentication_is_not_explained_by_the_235() {
+    let mut dir = Directory::healthy();
+    dir.smtp.hang_after_auth = true;
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let plan = Plan {
+        profile: &p,
+        secret: &secret(),
+        send_to: Some(RECIPIENT),
+        timeouts: timeouts(2),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let report = report::run(plan, &|_| {}).await;
+    let smtp = report.smtp.as_ref().unwrap();
+    assert!(transcript(&report).iter().any(|l| l.starts_with("Server: 235 2.7.0")));
+    assert!(matches!(smtp.failure, Some(SmtpFailure::Timeout { stage: Stage::Send, .. })), "{smtp:#?}");
+    assert_eq!(smtp.reply, None, "the 235 is not the reason");
+    assert!(smtp.error.as_deref().unwrap().contains("overall timeout of 2 s while waiting to send"), "{smtp:#?}");
+}
+
+#[tokio::test]
+async fn an_ipv6_literal_smtp_host_delivers() {
+    let mut dir = Directory::healthy();
+    dir.smtp.ipv6 = true;
+    let (report, rig) = check_with(dir, |p| p.smtp_host = Some("::1".into())).await;
+    assert_eq!(report.outcome, Status::Ok, "{report:#?}");
+    assert!(transcript(&report).iter().any(|l| l == "Note: TLS handshake complete; certificate verified for ::1"));
+    assert_eq!(rig.messages().len(), 1);
+}
+
 #[tokio::test]
 async fn send_as_denied_arrives_after_data_and_names_the_command() {
     let (report, rig) = check_with(Directory::healthy(), |p| p.sender = Some(OTHER_SENDER.into())).await;
@@ -154,7 +281,12 @@ async fn send_as_denied_arrives_after_data_and_names_the_command() {
     assert!(lines[data..].iter().any(|l| l.starts_with("Server: 554 5.2.252")));
     assert_eq!(
         report.diagnosis[0].command.as_deref(),
-        Some(format!("Add-RecipientPermission -Identity '{OTHER_SENDER}' -Trustee '{SP_OBJECT_ID}' -AccessRights SendAs -Confirm:$false").as_str())
+        Some(
+            format!(
+                "Add-RecipientPermission -Identity '{OTHER_SENDER}' -Trustee '{SP_OBJECT_ID}' -AccessRights SendAs -Confirm:$false\nAdd-RecipientPermission -Identity '{OTHER_SENDER}' -Trustee '{MAILBOX}' -AccessRights SendAs -Confirm:$false"
+            )
+            .as_str()
+        )
     );
     assert_eq!(rig.events().iter().filter(|e| e["kind"] == "rejected-message").count(), 1);
 }

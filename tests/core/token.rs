@@ -32,7 +32,7 @@ async fn entra_failure(dir: Directory, edit: impl FnOnce(&mut Profile), secret: 
     let secret = ClientSecret::new(secret).unwrap();
     let err = token::fetch(&p, &secret, timeouts(20), &trust(&p)).await.unwrap_err();
     let TokenError::Entra(entra) = &err else { panic!("expected an Entra error, got {err:?}") };
-    assert!(entra.correlation_id.is_some());
+    assert!(entra.ids.correlation_id.is_some() && entra.ids.trace_id.is_some());
     let checks = smtp_oauth_core::checks::secret_checks(&p, &secret, time::OffsetDateTime::now_utc().date());
     let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &checks });
     (entra.code().unwrap(), d.step, d.title)
@@ -123,11 +123,91 @@ async fn each_entra_refusal_is_typed_and_diagnosed() {
             WizardStep::AppRegistration,
             "Blocked by Conditional Access",
         ),
+        (
+            {
+                let mut d = healthy();
+                d.app().has_service_principal = false;
+                d
+            },
+            Box::new(no_edit),
+            lookalike::SECRET,
+            "AADSTS7000229",
+            WizardStep::Permissions,
+            "The app has no service principal in this tenant",
+        ),
+        (
+            {
+                let mut d = healthy();
+                d.token.throttled = true;
+                d
+            },
+            Box::new(no_edit),
+            lookalike::SECRET,
+            "AADSTS90055",
+            WizardStep::Token,
+            "Entra ID is throttling requests",
+        ),
     ];
     for (dir, edit, secret, code, step, title) in cases {
         let got = entra_failure(dir, edit, secret).await;
         assert_eq!(got, (code.to_string(), step, title.to_string()));
     }
+}
+
+/// A 307 would make an HTTP client re-send the form, secret included, to
+/// wherever it points: the tool follows no redirect.
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_the_secret_goes_nowhere_else() {
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let mut dir = Directory::healthy();
+    dir.token.redirect_to = Some(format!("https://localhost:{}/steal", elsewhere.local_addr().unwrap().port()));
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let err = token::fetch(&p, &secret(), timeouts(10), &trust(&p)).await.unwrap_err();
+    assert!(
+        matches!(&err, TokenError::Redirect { status: 307, location: Some(l) } if l.ends_with("/steal")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not sent there"), "{err}");
+    let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &[] });
+    assert_eq!(d.code, "token-redirect");
+    // Give a follower every chance to have connected, then look.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(elsewhere.accept().is_err(), "something connected to the redirect's target");
+    assert_eq!(rig.token_requests()[0]["outcome"], "redirected");
+}
+
+/// A 2xx body that is not a token response holds a token all the same: the
+/// error says what is wrong with it, never what is in it.
+#[tokio::test]
+async fn an_unusable_success_body_is_reported_without_its_content() {
+    for body in [r#"<html>{token}</html>"#, r#"{"token": "{token}"}"#, r#"{"access_token": 5, "note": "{token}"}"#] {
+        let mut dir = Directory::healthy();
+        dir.token.success_body = Some(body.into());
+        let rig = Lookalike::start(&dir);
+        let p = profile(&rig);
+        let err = token::fetch(&p, &secret(), timeouts(10), &trust(&p)).await.unwrap_err();
+        assert!(matches!(err, TokenError::UnusableSuccess { status: 200, .. }), "{body}: {err:?}");
+        let issued = rig.issued_tokens();
+        assert_eq!(issued.len(), 1);
+        let shown = format!("{err} {err:?}");
+        let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &[] });
+        let said = format!("{shown} {} {}", d.cause, d.fix);
+        for part in issued[0].split('.') {
+            assert!(!said.contains(part), "{body}: a part of the token reached the error: {said}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn expires_in_given_as_text_is_read() {
+    let mut dir = Directory::healthy();
+    dir.token.expires_in_as_string = true;
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let token = token::fetch(&p, &secret(), timeouts(10), &trust(&p)).await.unwrap();
+    assert_eq!(token.expires_in, Some(3599));
 }
 
 #[tokio::test]
@@ -139,6 +219,7 @@ async fn a_hanging_token_endpoint_fails_within_its_timeout() {
     let started = Instant::now();
     let err = token::fetch(&p, &secret(), timeouts(2), &trust(&p)).await.unwrap_err();
     assert!(matches!(err, TokenError::Timeout { seconds: 2, .. }), "{err:?}");
+    assert!(err.to_string().contains("overall timeout of 2 s"), "{err}");
     // generous bound: only proves the 2 s timeout, not a default, ended it
     assert!(started.elapsed().as_secs() < 15, "{:?}", started.elapsed());
     assert_eq!(rig.token_requests()[0]["outcome"], "held");

@@ -3,7 +3,8 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use smtp_oauth_core::Profile;
-use smtp_oauth_core::profile::ProfileStore;
+use smtp_oauth_core::profile::{Expect, ProfileStore};
+use smtp_oauth_core::results::{Evidence, Recorded};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -277,15 +278,18 @@ pub const STEPS_BEFORE_REVIEW: [&str; 8] = [
 /// Puts `profile` and the wizard's progress in `config`, as a user who has
 /// reached `step` would have them.
 pub fn seed(config: &Path, profile: &Profile, step: &str) {
-    ProfileStore::at(config.join("profiles")).save(profile).expect("seed profile");
+    ProfileStore::at(config.join("profiles")).save(profile, Expect::Anything).expect("seed profile");
+    let now = time::OffsetDateTime::now_utc();
+    let tick = |e| Recorded::new(e, profile, None, now);
     let state = json!({
-        "version": 1,
+        "version": 2,
         "current": profile.name,
-        "drafts": {},
         "progress": { profile.name.clone(): {
-            "step": step, "visited": STEPS_BEFORE_REVIEW, "permissionAdded": true, "consentGranted": true,
-            "rbacUnderstood": false, "fullAccess": false, "scriptRan": true,
-            "secret": null, "token": null, "send": null,
+            "step": step, "visited": STEPS_BEFORE_REVIEW, "fullAccess": false,
+            "results": {
+                "secret": null, "token": null, "send": null,
+                "ticks": [tick(Evidence::PermissionAdded), tick(Evidence::ConsentGranted), tick(Evidence::ScriptRan)],
+            },
         }},
     });
     std::fs::write(config.join("wizard.json"), state.to_string()).expect("seed wizard.json");

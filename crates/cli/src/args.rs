@@ -89,21 +89,34 @@ pub enum ProfileCommand {
         #[command(flatten)]
         fields: FieldArgs,
     },
-    /// Delete a saved profile (the keychain secret stays)
-    Delete { name: String },
+    /// Delete a saved profile; on a terminal, asks whether to delete its secret too
+    Delete {
+        name: String,
+        /// Also delete the app's client secret from the keychain, without asking
+        #[arg(long, conflicts_with = "keep_secret")]
+        delete_secret: bool,
+        /// Keep the app's client secret in the keychain, without asking
+        #[arg(long)]
+        keep_secret: bool,
+    },
     /// Print a profile as a JSON document to import elsewhere (never with the secret)
     Export {
         name: String,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Save a profile from an exported JSON document
+    /// Save a profile from an exported JSON document (an existing name is refused unless --replace)
     Import {
         file: PathBuf,
         /// Save it under this name instead of the one in the file
         #[arg(long)]
         name: Option<String>,
+        /// Replace a saved profile of that name
+        #[arg(long)]
+        replace: bool,
     },
+    /// Use an imported profile's own authority, SMTP host or CA with the stored secret
+    ConfirmEndpoints { name: String },
 }
 
 #[derive(Subcommand)]

@@ -2,7 +2,7 @@
 
 use smtp_oauth_core::checks::{Check, Status};
 use smtp_oauth_core::claims::Claims;
-use smtp_oauth_core::keychain::{self, KeychainError};
+use smtp_oauth_core::keychain::{self, KeychainError, SecretStatus};
 use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::smtp_probe::{Party, SmtpReport, Stage};
@@ -41,7 +41,11 @@ pub fn report(report: &Report) -> String {
             out.push_str(&claims_table(claims));
             out.push('\n');
         } else if let Some(error) = &token.error {
-            let _ = writeln!(out, "Token: not issued: {error}\n");
+            let _ = writeln!(out, "Token: not issued: {error}");
+            if let Some(ids) = token.entra.as_ref().filter(|ids| !ids.is_empty()) {
+                let _ = writeln!(out, "  {ids} (quote these in a Microsoft support case)");
+            }
+            out.push('\n');
         }
     }
     if !report.checks.is_empty() {
@@ -58,8 +62,11 @@ pub fn report(report: &Report) -> String {
         let _ = writeln!(out, "{}: {}", d.code, d.title);
         let _ = writeln!(out, "  Cause:   {}", d.cause);
         let _ = writeln!(out, "  Fix:     {}", d.fix);
-        if let Some(command) = &d.command {
-            let _ = writeln!(out, "  Run:     {command}");
+        for (i, command) in d.command.iter().flat_map(|c| c.lines()).enumerate() {
+            let _ = writeln!(out, "  {:<8} {command}", if i == 0 { "Run:" } else { "" });
+        }
+        if d.temporary {
+            let _ = writeln!(out, "  Note:    temporary: nothing in the setup needs to change; try again later");
         }
         let _ = writeln!(out, "  Revisit: {} (in the wizard)\n", d.step);
     }
@@ -131,14 +138,22 @@ fn smtp_section(smtp: &SmtpReport) -> String {
             let _ = writeln!(out, "Test message: accepted for delivery ({reply})\n");
         }
         (None, None) => out.push_str("Test message: accepted for delivery\n\n"),
-        (Some(failure), _) => {
+        (Some(_), Some(reply)) => {
+            let _ = writeln!(out, "Test message: not sent: the server refused with {reply}\n");
+        }
+        (Some(failure), None) => {
             let _ = writeln!(out, "Test message: not sent: {failure}\n");
         }
     }
     out
 }
 
-pub fn profile(p: &Profile, stored: Result<bool, KeychainError>) -> String {
+/// A profile's endpoints that are not its cloud's own, in one line.
+pub fn custom_endpoints(p: &Profile) -> String {
+    p.custom_endpoints().iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
+}
+
+pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> String {
     let mut out = String::new();
     let none = || "(not set)".to_string();
     let mut row = |name: &str, value: String| {
@@ -159,27 +174,33 @@ pub fn profile(p: &Profile, stored: Result<bool, KeychainError>) -> String {
     row("secret expires", p.secret_expires.clone().unwrap_or_else(none));
     row(
         "client secret",
-        match stored {
-            Ok(true) => format!("stored in the {}", keychain::store_name()),
-            Ok(false) => "not stored".into(),
+        match status {
+            Ok(s) if s.stored => format!("stored in the {}", s.store),
+            Ok(_) => "not stored".into(),
             Err(e) => e.to_string(),
         },
     );
+    if p.endpoints_unconfirmed && !p.custom_endpoints().is_empty() {
+        row("endpoints", format!("NOT CONFIRMED (imported): {}", custom_endpoints(p)));
+    }
     out
 }
 
-pub fn secret_status(p: &Profile, stored: &Result<bool, KeychainError>, env: bool) -> String {
+pub fn secret_status(p: &Profile, status: &Result<SecretStatus, KeychainError>, env: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "keychain entry    {} / {}", keychain::SERVICE, keychain::account(p));
     let _ = writeln!(
         out,
         "stored           {}",
-        match stored {
-            Ok(true) => format!("yes, in the {}", keychain::store_name()),
-            Ok(false) => "no".into(),
+        match status {
+            Ok(s) if s.stored => format!("yes, in the {}", s.store),
+            Ok(_) => "no".into(),
             Err(e) => e.to_string(),
         }
     );
+    if let Ok(SecretStatus { warning: Some(warning), .. }) = status {
+        let _ = writeln!(out, "warning          the stored secret {warning}");
+    }
     let _ = writeln!(
         out,
         "environment      {}",

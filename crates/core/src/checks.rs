@@ -74,28 +74,31 @@ pub fn find(checks: &[Check], id: CheckId) -> Option<&Check> {
 /// What can be told about the secret without using it: its shape, and the
 /// expiry date the user entered, against `today`.
 pub fn secret_checks(profile: &Profile, secret: &ClientSecret, today: time::Date) -> Vec<Check> {
-    let mut checks = vec![if secret.looks_like_secret_id() {
+    let shape = if secret.looks_like_secret_id() {
         Check::warn(CheckId::SecretShape, WizardStep::Secret, format!("The client secret {SECRET_ID_WARNING}"))
     } else {
         Check::ok(CheckId::SecretShape, "The client secret does not look like a Secret ID")
-    }];
-    if let Some(expires) = profile.secret_expiry_date() {
-        let days = (expires - today).whole_days();
-        checks.push(match days {
-            ..0 => Check::warn(
-                CheckId::SecretExpiry,
-                WizardStep::Secret,
-                format!("The client secret expired on {expires} ({} days ago): create a new one and store it", -days),
-            ),
-            0..=30 => Check::warn(
-                CheckId::SecretExpiry,
-                WizardStep::Secret,
-                format!("The client secret expires on {expires}, in {days} days: create a new one before then"),
-            ),
-            _ => Check::ok(CheckId::SecretExpiry, format!("The client secret expires on {expires}, in {days} days")),
-        });
-    }
-    checks
+    };
+    std::iter::once(shape).chain(secret_expiry_check(profile, today)).collect()
+}
+
+/// The expiry date the user entered, against `today` (none when no date).
+pub fn secret_expiry_check(profile: &Profile, today: time::Date) -> Option<Check> {
+    let expires = profile.secret_expiry_date()?;
+    let days = (expires - today).whole_days();
+    Some(match days {
+        ..0 => Check::warn(
+            CheckId::SecretExpiry,
+            WizardStep::Secret,
+            format!("The client secret expired on {expires} ({} days ago): create a new one and store it", -days),
+        ),
+        0..=30 => Check::warn(
+            CheckId::SecretExpiry,
+            WizardStep::Secret,
+            format!("The client secret expires on {expires}, in {days} days: create a new one before then"),
+        ),
+        _ => Check::ok(CheckId::SecretExpiry, format!("The client secret expires on {expires}, in {days} days")),
+    })
 }
 
 #[cfg(test)]

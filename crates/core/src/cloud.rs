@@ -1,5 +1,7 @@
-//! Microsoft 365 clouds and the endpoints each one uses. DOMAIN.md marks the
-//! DoD row as less certain; [`Cloud::endpoints_certain`] says so to the user.
+//! Microsoft 365 clouds and the endpoints each one uses, as Microsoft's
+//! endpoint lists give them (docs/microsoft-rules.md, "Endpoints per cloud").
+//! Where a row is not confirmed by Microsoft's documentation,
+//! [`Cloud::endpoints_certain`] says so to the user.
 
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -58,11 +60,15 @@ impl Cloud {
     }
 
     /// Other `aud` values Exchange accepts for this cloud: the legacy host
-    /// name, and Office 365 Exchange Online's application ID.
+    /// name, and Office 365 Exchange Online's application ID. DoD tokens are
+    /// requested for `outlook-dod.office365.us`, and by some tools for
+    /// `outlook.office365.us` ("Endpoints per cloud").
     pub fn accepted_audiences(self) -> Vec<&'static str> {
         let mut audiences = vec![self.resource(), EXCHANGE_APP_ID];
-        if self == Cloud::Global {
-            audiences.push("https://outlook.office.com");
+        match self {
+            Cloud::Global => audiences.push("https://outlook.office.com"),
+            Cloud::Dod => audiences.push("https://outlook.office365.us"),
+            Cloud::GccHigh | Cloud::China => {}
         }
         audiences
     }
@@ -71,12 +77,28 @@ impl Cloud {
         format!("{}/.default", self.resource())
     }
 
+    /// The SMTP client submission host the wizard fills in.
     pub fn smtp_host(self) -> &'static str {
+        self.smtp_hosts()[0]
+    }
+
+    /// Every host Microsoft names for this cloud's client submission, the
+    /// default first. GCC High's endpoint list names `outlook.office365.us`
+    /// for port 587; most guides use `smtp.office365.us`. DoD's names
+    /// `outlook-dod.office365.us` ("Endpoints per cloud").
+    pub fn smtp_hosts(self) -> &'static [&'static str] {
         match self {
-            Cloud::Global => "smtp.office365.com",
-            Cloud::GccHigh | Cloud::Dod => "smtp.office365.us",
-            Cloud::China => "smtp.partner.outlook.cn",
+            Cloud::Global => &["smtp.office365.com"],
+            Cloud::GccHigh => &["smtp.office365.us", "outlook.office365.us"],
+            Cloud::Dod => &["outlook-dod.office365.us"],
+            Cloud::China => &["smtp.partner.outlook.cn"],
         }
+    }
+
+    /// Whether Microsoft released Exchange App RBAC for SMTP here: worldwide
+    /// only (roadmap 498356, MC1158911; "Setting up the app").
+    pub fn offers_app_rbac(self) -> bool {
+        self == Cloud::Global
     }
 
     /// `Connect-ExchangeOnline -ExchangeEnvironmentName` value, if not global.
@@ -100,8 +122,10 @@ impl Cloud {
 
     /// False where the default endpoints are not confirmed by Microsoft's
     /// documentation, so the user should check them against their tenant.
+    /// DoD's SMTP host and resource are on Microsoft's DoD endpoint list; the
+    /// 21Vianet row comes from DOMAIN.md and public guides only.
     pub fn endpoints_certain(self) -> bool {
-        self != Cloud::Dod
+        self != Cloud::China
     }
 }
 
@@ -117,6 +141,8 @@ pub struct CloudInfo {
     pub portal: String,
     /// False where the defaults are not confirmed (see `endpoints_certain`).
     pub certain: bool,
+    /// Exchange App RBAC is offered here (see `offers_app_rbac`).
+    pub app_rbac: bool,
 }
 
 impl Cloud {
@@ -129,6 +155,7 @@ impl Cloud {
             smtp_host: self.smtp_host().into(),
             portal: self.portal().into(),
             certain: self.endpoints_certain(),
+            app_rbac: self.offers_app_rbac(),
         }
     }
 }
@@ -221,5 +248,17 @@ mod tests {
         assert_eq!(Cloud::Global.scope(), "https://outlook.office365.com/.default");
         assert!(Cloud::Global.accepted_audiences().contains(&"https://outlook.office.com"));
         assert!(!Cloud::GccHigh.accepted_audiences().contains(&"https://outlook.office.com"));
+    }
+
+    /// Microsoft's U.S. Government endpoint lists (docs/microsoft-rules.md).
+    #[test]
+    fn government_clouds_follow_microsofts_endpoint_lists() {
+        assert_eq!(Cloud::Dod.smtp_host(), "outlook-dod.office365.us");
+        assert_eq!(Cloud::Dod.scope(), "https://outlook-dod.office365.us/.default");
+        let dod = Cloud::Dod.accepted_audiences();
+        assert!(dod.contains(&"https://outlook-dod.office365.us") && dod.contains(&"https://outlook.office365.us"));
+        assert_eq!(Cloud::GccHigh.smtp_hosts(), ["smtp.office365.us", "outlook.office365.us"]);
+        assert!(Cloud::Global.offers_app_rbac());
+        assert!(Cloud::ALL.iter().filter(|c| c.offers_app_rbac()).count() == 1);
     }
 }

@@ -1,16 +1,17 @@
 //! Turns every failure into a cause, a fix and the wizard step to revisit.
 //!
-//! One catalog covers the Entra error codes and SMTP replies of DOMAIN.md's
-//! table plus connection, TLS and timeout failures. SMTP refusals are read
-//! together with the claims checks: `535 5.7.3` with SMTP.SendAsApp missing
-//! means consent, with an `oid` mismatch it means New-ServicePrincipal got the
-//! wrong ID.
+//! One catalog, keyed by [`Finding`], covers the Entra error codes and SMTP
+//! replies of docs/microsoft-rules.md plus connection, TLS and timeout
+//! failures. SMTP refusals are read together with the claims checks and the
+//! profile: `535 5.7.3` with SMTP.SendAsApp missing means consent, with an
+//! `oid` mismatch it means New-ServicePrincipal got the wrong ID; `5.7.139`
+//! is read by its text.
 
 use crate::WizardStep;
 use crate::checks::{Check, CheckId, Status, find};
 use crate::claims::DecodeError;
 use crate::powershell;
-use crate::profile::Profile;
+use crate::profile::{AuthPath, Profile};
 use crate::smtp_probe::{Reply, SmtpFailure, Stage};
 use crate::token::TokenError;
 use crate::trust::TlsProblem;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnosis {
+    pub finding: Finding,
     /// The Entra code (`AADSTS7000215`), the SMTP reply (`535 5.7.3`) or a
     /// name for a failure without one (`smtp-timeout`).
     pub code: String,
@@ -26,244 +28,411 @@ pub struct Diagnosis {
     pub cause: String,
     pub fix: String,
     pub step: WizardStep,
-    /// A command that applies the fix, to copy.
+    /// Commands that apply the fix, to copy (one per line).
     pub command: Option<String>,
+    /// Nothing in the setup is wrong: trying again later is the fix.
+    pub temporary: bool,
 }
 
-/// One row of the catalog. `variant` tells apart rows sharing a code.
-#[derive(Debug)]
+/// One row of the catalog.
+#[derive(Debug, Clone, Copy)]
 pub struct Entry {
     pub code: &'static str,
-    pub variant: &'static str,
     pub title: &'static str,
     pub cause: &'static str,
     pub fix: &'static str,
     pub step: WizardStep,
+    pub temporary: bool,
 }
 
-impl Entry {
-    fn diagnosis(&self) -> Diagnosis {
-        Diagnosis {
-            code: self.code.to_string(),
-            title: self.title.to_string(),
-            cause: self.cause.to_string(),
-            fix: self.fix.to_string(),
-            step: self.step,
-            command: None,
+/// The catalog: declares [`Finding`], its list and its entries in one place,
+/// so a finding without an entry, or an entry without its finding, does not
+/// compile.
+macro_rules! catalog {
+    ($( $finding:ident = ($code:expr, $step:ident $(, $temporary:ident)?) { $title:expr, $cause:expr, $fix:expr $(,)? } )*) => {
+        /// What a failure means. Named for the frontend and the JSON output.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Finding { $($finding),* }
+
+        impl Finding {
+            pub const ALL: &'static [Finding] = &[$(Finding::$finding),*];
+
+            pub fn entry(self) -> Entry {
+                match self {
+                    $(Finding::$finding => Entry {
+                        code: $code,
+                        step: WizardStep::$step,
+                        title: $title,
+                        cause: $cause,
+                        fix: $fix,
+                        temporary: catalog!(@temporary $($temporary)?),
+                    },)*
+                }
+            }
         }
-    }
+    };
+    (@temporary temporary) => { true };
+    (@temporary) => { false };
 }
 
 const PROPAGATION: &str = " If you ran the Exchange commands recently, Exchange may not have applied them yet (public guides say up to two hours): wait, then send again.";
 
-use WizardStep as S;
-
-#[rustfmt::skip]
-pub static CATALOG: &[Entry] = &[
-    // Entra ID, at the token request
-    Entry { code: "AADSTS7000215", variant: "", step: S::Secret,
-        title: "Invalid client secret",
-        cause: "Entra ID does not recognise the client secret. Most often the Secret ID was copied instead of the secret Value, or the value was cut short.",
-        fix: "On Certificates & secrets, copy the Value column (shown only right after creating the secret; create a new one if it is hidden) and store it again." },
-    Entry { code: "AADSTS7000215", variant: "secret-id", step: S::Secret,
-        title: "The Secret ID was used instead of the secret Value",
-        cause: "The stored secret is a GUID, which is what the portal shows as the Secret ID. The token request needs the Value.",
-        fix: "On Certificates & secrets, copy the Value column (shown only right after creating the secret; create a new one if it is hidden) and store it again." },
-    Entry { code: "AADSTS7000222", variant: "", step: S::Secret,
-        title: "The client secret has expired",
-        cause: "The secret's expiry date has passed.",
-        fix: "Create a new client secret on Certificates & secrets, store its Value, and note the new expiry date." },
-    Entry { code: "AADSTS700016", variant: "", step: S::AppRegistration,
-        title: "Application not found in the directory",
-        cause: "No app with this client ID exists in this tenant: the client ID or the tenant is wrong, or the app was registered in another tenant.",
-        fix: "Copy the Application (client) ID and the Directory (tenant) ID again from the app registration's Overview page." },
-    Entry { code: "AADSTS90002", variant: "", step: S::AppRegistration,
-        title: "Tenant not found",
-        cause: "No directory has this tenant ID or domain in the chosen cloud. A tenant in a national cloud (GCC High, DoD, 21Vianet) is not found in the global one.",
-        fix: "Check the tenant ID (Directory (tenant) ID on the Overview page) and the cloud chosen in step 1." },
-    Entry { code: "AADSTS900023", variant: "", step: S::AppRegistration,
-        title: "Tenant is not a valid GUID or domain",
-        cause: "The tenant in the token URL is neither a directory GUID nor a domain of the directory.",
-        fix: "Enter the Directory (tenant) ID GUID, or a verified domain such as contoso.onmicrosoft.com." },
-    Entry { code: "AADSTS70011", variant: "", step: S::Profile,
-        title: "Invalid scope",
-        cause: "Entra ID rejected the scope. The scope is set by the cloud (for global: https://outlook.office365.com/.default), so the cloud is probably wrong.",
-        fix: "Choose the cloud your tenant lives in; the wizard sets the scope from it." },
-    Entry { code: "AADSTS1002012", variant: "", step: S::Profile,
-        title: "Scope must end in /.default",
-        cause: "App-only tokens need a scope of the form <resource>/.default.",
-        fix: "Choose the right cloud in step 1; the wizard builds the scope from it." },
-    Entry { code: "AADSTS500011", variant: "", step: S::Profile,
-        title: "Resource principal not found",
-        cause: "Office 365 Exchange Online was not found in the tenant under this resource: the cloud is wrong, or the tenant has no Exchange Online.",
-        fix: "Choose the cloud your tenant lives in, and check that the tenant has Exchange Online." },
-    Entry { code: "AADSTS650057", variant: "", step: S::Permissions,
-        title: "Exchange Online is not among the app's permissions",
-        cause: "The app requests Office 365 Exchange Online, but has no permission on it.",
-        fix: "Add SMTP.SendAsApp (Office 365 Exchange Online > Application permissions) and grant admin consent; on the App RBAC path, check the cloud instead." },
-    Entry { code: "AADSTS7000112", variant: "", step: S::AppRegistration,
-        title: "Application is disabled",
-        cause: "The app's service principal is disabled in this tenant.",
-        fix: "Enable it: Enterprise applications > your app > Properties > Enabled for users to sign in = Yes." },
-    Entry { code: "AADSTS53003", variant: "", step: S::AppRegistration,
-        title: "Blocked by Conditional Access",
-        cause: "A Conditional Access policy for workload identities blocked the token request (for example, by location).",
-        fix: "Ask the Entra administrator to exclude this app from the policy, or to allow the location this runs from." },
-    Entry { code: "AADSTS90038", variant: "", step: S::Profile,
-        title: "Tenant is in a national cloud",
-        cause: "The tenant belongs to a national cloud and must use that cloud's sign-in service.",
-        fix: "Choose the tenant's cloud (GCC High, DoD or China) in step 1." },
-    Entry { code: "entra-other", variant: "", step: S::AppRegistration,
-        title: "Entra ID refused the token request",
-        cause: "Entra ID returned an error this wizard does not know in detail.",
-        fix: "Read Entra's message below, and check the app registration, the secret and the cloud." },
+catalog! {
+    // Entra ID, at the token request (docs/microsoft-rules.md, "Entra ID errors")
+    InvalidSecret = ("AADSTS7000215", Secret) {
+        "Invalid client secret",
+        "Entra ID does not recognise the client secret. Most often the Secret ID was copied instead of the secret Value, or the value was cut short.",
+        "On Certificates & secrets, copy the Value column (shown only right after creating the secret; create a new one if it is hidden) and store it again.",
+    }
+    SecretIdUsed = ("AADSTS7000215", Secret) {
+        "The Secret ID was used instead of the secret Value",
+        "The stored secret is a GUID, which is what the portal shows as the Secret ID. The token request needs the Value.",
+        "On Certificates & secrets, copy the Value column (shown only right after creating the secret; create a new one if it is hidden) and store it again.",
+    }
+    SecretExpired = ("AADSTS7000222", Secret) {
+        "The client secret has expired",
+        "The secret's expiry date has passed.",
+        "Create a new client secret on Certificates & secrets, store its Value, and note the new expiry date.",
+    }
+    NoCredentialReceived = ("AADSTS7000218", Profile) {
+        "Entra ID received no client secret",
+        "The request reached Entra ID without its client_secret, although this tool sends one: something between this computer and Entra ID (a proxy or TLS-inspecting gateway) rewrote the request body.",
+        "Let the sign-in service bypass the proxy (NO_PROXY) or ask the network team to stop rewriting requests to it.",
+    }
+    AppNotFound = ("AADSTS700016", AppRegistration) {
+        "Application not found in the directory",
+        "No app with this client ID exists in this tenant: the client ID or the tenant is wrong, or the app was registered in another tenant.",
+        "Copy the Application (client) ID and the Directory (tenant) ID again from the app registration's Overview page.",
+    }
+    NoServicePrincipal = ("AADSTS7000229", Permissions) {
+        "The app has no service principal in this tenant",
+        "The app registration exists, but this tenant has no Enterprise application (service principal) for it: an app registered in another tenant that was never consented here, or an Enterprise application that was deleted.",
+        "Grant admin consent for the app in this tenant (step 3), which creates its Enterprise application; then use that Enterprise application's Object ID in step 5.",
+    }
+    TenantNotFound = ("AADSTS90002", AppRegistration) {
+        "Tenant not found",
+        "No directory has this tenant ID or domain in the chosen cloud. A tenant in a national cloud (GCC High, DoD, 21Vianet) is not found in the global one.",
+        "Check the tenant ID (Directory (tenant) ID on the Overview page) and the cloud chosen in step 1.",
+    }
+    TenantInvalid = ("AADSTS900023", AppRegistration) {
+        "Tenant is not a valid GUID or domain",
+        "The tenant in the token URL is neither a directory GUID nor a domain of the directory.",
+        "Enter the Directory (tenant) ID GUID, or a verified domain such as contoso.onmicrosoft.com.",
+    }
+    InvalidScope = ("AADSTS70011", Profile) {
+        "Invalid scope",
+        "Entra ID rejected the scope. The scope is set by the cloud (for global: https://outlook.office365.com/.default), so the cloud is probably wrong.",
+        "Choose the cloud your tenant lives in; the wizard sets the scope from it.",
+    }
+    ScopeNotDefault = ("AADSTS1002012", Profile) {
+        "Scope must end in /.default",
+        "App-only tokens need a scope of the form <resource>/.default.",
+        "Choose the right cloud in step 1; the wizard builds the scope from it.",
+    }
+    ResourcePrincipalNotFound = ("AADSTS500011", Profile) {
+        "Resource principal not found",
+        "Office 365 Exchange Online was not found in the tenant under this resource: the cloud is wrong, or the tenant has no Exchange Online.",
+        "Choose the cloud your tenant lives in, and check that the tenant has Exchange Online.",
+    }
+    InvalidResource = ("AADSTS50001", Profile) {
+        "The resource is disabled or does not exist",
+        "Entra ID does not know Exchange Online under the resource the cloud implies: the cloud is wrong, or Exchange Online is disabled in the tenant.",
+        "Choose the cloud your tenant lives in (step 1), and check that the tenant has Exchange Online.",
+    }
+    ResourceNotInPermissions = ("AADSTS650057", Permissions) {
+        "Exchange Online is not among the app's permissions",
+        "The app requests Office 365 Exchange Online, but has no permission on it.",
+        "Add SMTP.SendAsApp (Office 365 Exchange Online > Application permissions) and grant admin consent; on the App RBAC path, check the cloud instead.",
+    }
+    AppDisabled = ("AADSTS7000112", AppRegistration) {
+        "Application is disabled",
+        "The app's service principal is disabled in this tenant.",
+        "Enable it: Enterprise applications > your app > Properties > Enabled for users to sign in = Yes.",
+    }
+    ConditionalAccess = ("AADSTS53003", AppRegistration) {
+        "Blocked by Conditional Access",
+        "A Conditional Access policy for workload identities blocked the token request (for example, by location).",
+        "Ask the Entra administrator to exclude this app from the policy, or to allow the location this runs from.",
+    }
+    SecurityPolicy = ("AADSTS530032", AppRegistration) {
+        "Blocked by a security policy of the tenant",
+        "A security policy the tenant's administrator set blocks this request.",
+        "Ask the Entra administrator which tenant-level security policy applied (Entra sign-in logs, Service principal sign-ins, this request's correlation ID) and to allow this app.",
+    }
+    SecurityDefaultsToken = ("AADSTS530035", AppRegistration) {
+        "Blocked by security defaults",
+        "The tenant's security defaults blocked the request. SMTP AUTH cannot work while security defaults are on.",
+        "Turn off security defaults (Entra admin center > Overview > Properties > Manage security defaults) and protect sign-ins with Conditional Access instead.",
+    }
+    Throttled = ("AADSTS90055", Token, temporary) {
+        "Entra ID is throttling requests",
+        "Entra ID refused for now: too many requests from this tenant, or a transient limit. Nothing in the setup is wrong.",
+        "Wait a few minutes, then fetch the token again.",
+    }
+    NationalCloud = ("AADSTS90038", Profile) {
+        "Tenant is in a national cloud",
+        "The tenant belongs to a national cloud and must use that cloud's sign-in service.",
+        "Choose the tenant's cloud (GCC High, DoD or China) in step 1.",
+    }
+    EntraOther = ("entra-other", AppRegistration) {
+        "Entra ID refused the token request",
+        "Entra ID returned an error this wizard does not know in detail.",
+        "Read Entra's message below, and check the app registration, the secret and the cloud.",
+    }
 
     // Reaching the token endpoint
-    Entry { code: "token-timeout", variant: "", step: S::Profile,
-        title: "The token endpoint did not answer in time",
-        cause: "No answer from the sign-in service within the timeout: the network is slow, or a proxy or firewall holds the request.",
-        fix: "Check outbound HTTPS to the sign-in service from this computer (set HTTPS_PROXY if a proxy is required), or raise the timeout." },
-    Entry { code: "token-connect", variant: "", step: S::Profile,
-        title: "Could not reach the token endpoint",
-        cause: "The sign-in service could not be reached: no network, a DNS failure, or a proxy that must be configured.",
-        fix: "Check the network and DNS; behind a proxy set HTTPS_PROXY (and NO_PROXY for exceptions); check the authority URL under Advanced." },
-    Entry { code: "token-tls", variant: "untrusted", step: S::Profile,
-        title: "The token endpoint's certificate is not trusted",
-        cause: "The certificate does not chain to a trusted authority. On corporate networks this is usually a TLS-inspecting proxy.",
-        fix: "Add the proxy's CA certificate as the extra trusted CA under Advanced (the OS trust store is kept)." },
-    Entry { code: "token-tls", variant: "", step: S::Profile,
-        title: "The token endpoint's certificate was rejected",
-        cause: "The TLS certificate is for another host name, expired, or otherwise invalid.",
-        fix: "Check the authority URL under Advanced; if a proxy intercepts TLS, add its CA as the extra trusted CA." },
-    Entry { code: "token-unexpected", variant: "", step: S::Profile,
-        title: "Something other than Entra ID answered",
-        cause: "The token endpoint answered without Entra's error format: a proxy, captive portal or wrong authority URL.",
-        fix: "Check the authority URL under Advanced and any proxy between this computer and the sign-in service." },
-    Entry { code: "token-not-jwt", variant: "", step: S::Profile,
-        title: "The access token is not a JWT",
-        cause: "The token endpoint returned a token that cannot be decoded; Exchange would refuse it. The authority URL may point at the wrong service.",
-        fix: "Use the cloud's own authority (leave Advanced > authority empty)." },
-    Entry { code: "input", variant: "", step: S::Profile,
-        title: "The profile cannot be used as it is",
-        cause: "A value in the profile cannot be used for this request.",
-        fix: "Correct the value named in the message." },
+    TokenTimeout = ("token-timeout", Profile) {
+        "The token endpoint did not answer in time",
+        "No answer from the sign-in service within the timeout: the network is slow, or a proxy or firewall holds the request.",
+        "Check outbound HTTPS to the sign-in service from this computer (set HTTPS_PROXY if a proxy is required), or raise the timeout.",
+    }
+    TokenConnect = ("token-connect", Profile) {
+        "Could not reach the token endpoint",
+        "The sign-in service could not be reached: no network, a DNS failure, or a proxy that must be configured.",
+        "Check the network and DNS; behind a proxy set HTTPS_PROXY (and NO_PROXY for exceptions); check the authority URL under Advanced.",
+    }
+    TokenTlsUntrusted = ("token-tls", Profile) {
+        "The token endpoint's certificate is not trusted",
+        "The certificate does not chain to a trusted authority. On corporate networks this is usually a TLS-inspecting proxy.",
+        "Add the proxy's CA certificate as the extra trusted CA under Advanced (the OS trust store is kept).",
+    }
+    TokenTls = ("token-tls", Profile) {
+        "The token endpoint's certificate was rejected",
+        "The TLS certificate is for another host name, expired, or otherwise invalid.",
+        "Check the authority URL under Advanced; if a proxy intercepts TLS, add its CA as the extra trusted CA.",
+    }
+    TokenRedirect = ("token-redirect", Profile) {
+        "The token endpoint redirected the request",
+        "Entra ID's token endpoint does not redirect; this answer comes from something else (a captive portal, a proxy or a wrong authority URL). The request carries the client secret, so it was not sent on.",
+        "Check the authority URL under Advanced (leave it empty for the cloud's own) and the network between this computer and the sign-in service.",
+    }
+    TokenUnexpected = ("token-unexpected", Profile) {
+        "Something other than Entra ID answered",
+        "The token endpoint answered without Entra's error format: a proxy, captive portal or wrong authority URL.",
+        "Check the authority URL under Advanced and any proxy between this computer and the sign-in service.",
+    }
+    TokenNotJwt = ("token-not-jwt", Profile) {
+        "The access token is not a JWT",
+        "The token endpoint returned a token that cannot be decoded; Exchange would refuse it. The authority URL may point at the wrong service.",
+        "Use the cloud's own authority (leave Advanced > authority empty).",
+    }
+    Input = ("input", Profile) {
+        "The profile cannot be used as it is",
+        "A value in the profile cannot be used for this request.",
+        "Correct the value named in the message.",
+    }
 
-    // SMTP replies
-    Entry { code: "535 5.7.3", variant: "audience", step: S::Profile,
-        title: "Token for the wrong resource",
-        cause: "Exchange rejected the token because its aud is not Exchange Online's resource for this cloud.",
-        fix: "Choose the right cloud in step 1 so the token is requested with the right scope, then fetch a new token." },
-    Entry { code: "535 5.7.3", variant: "consent", step: S::Permissions,
-        title: "SMTP.SendAsApp missing or not consented",
-        cause: "Exchange rejected the token, and the token has no SMTP.SendAsApp role: the application permission is missing or admin consent was not granted.",
-        fix: "API permissions > Add a permission > APIs my organization uses > Office 365 Exchange Online > Application permissions > SMTP.SendAsApp, then Grant admin consent." },
-    Entry { code: "535 5.7.3", variant: "wrong-object-id", step: S::ServicePrincipal,
-        title: "New-ServicePrincipal was run with the wrong ID",
-        cause: "The object ID registered in Exchange is not the service principal's: the token's oid differs from the one entered, which is usually the App registration's Object ID.",
-        fix: "Use the token's oid as the service principal object ID, remove the wrong registration (Remove-ServicePrincipal) and run New-ServicePrincipal and Add-RecipientPermission again with the right ID." },
-    Entry { code: "535 5.7.3", variant: "", step: S::Powershell,
-        title: "Authentication unsuccessful",
-        cause: "Exchange rejected the token although its claims look right. Remaining causes: SMTP AUTH disabled for the mailbox, the service principal registered with another ID or not at all, the mailbox (user=) not the one granted, or the v1 token endpoint.",
-        fix: "Run the Exchange commands of step 6 (New-ServicePrincipal with the Enterprise applications Object ID, Set-CASMailbox -SmtpClientAuthenticationDisabled $false) and check that the mailbox is the one granted." },
-    Entry { code: "535 5.7.139", variant: "", step: S::Powershell,
-        title: "Service principal not registered in Exchange",
-        cause: "Exchange does not know the app: New-ServicePrincipal was not run (or not in this tenant). Security defaults can cause the same reply.",
-        fix: "Run New-ServicePrincipal with the client ID and the Enterprise applications Object ID (step 6), then try again." },
-    Entry { code: "535 5.7.139", variant: "tenant-disabled", step: S::Powershell,
-        title: "SMTP AUTH is disabled for the organisation",
-        cause: "SMTP client authentication is turned off tenant-wide, and the mailbox does not override it.",
-        fix: "Turn it on for the mailbox: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (the mailbox setting wins over the tenant's)." },
-    Entry { code: "535 5.7.139", variant: "mailbox-disabled", step: S::Powershell,
-        title: "SMTP AUTH is disabled for the mailbox",
-        cause: "SMTP client authentication is turned off for this mailbox.",
-        fix: "Run Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (step 6)." },
-    Entry { code: "535 5.7.139", variant: "security-defaults", step: S::Powershell,
-        title: "Blocked by security defaults",
-        cause: "The tenant's security defaults block SMTP AUTH.",
-        fix: "Turn off security defaults in favour of Conditional Access, or send through Microsoft Graph instead." },
-    Entry { code: "530 5.7.57", variant: "", step: S::Token,
-        title: "Sending without successful authentication",
-        cause: "MAIL FROM was sent before authentication succeeded.",
-        fix: "Fix authentication first: fetch a token and check its claims in step 7." },
-    Entry { code: "554 5.2.252", variant: "", step: S::Powershell,
-        title: "SendAs denied",
-        cause: "The app may not send as the From address: Add-RecipientPermission was not run for that address, or the sender differs from the mailbox the app signs in as.",
-        fix: "Run Add-RecipientPermission for the sender address (below), or send from the mailbox itself." },
-    Entry { code: "550 5.7.60", variant: "", step: S::Powershell,
-        title: "No permission to send as this sender",
-        cause: "The signed-in app lacks SendAs on the From address.",
-        fix: "Run Add-RecipientPermission for the sender address (below), or make the sender the mailbox itself." },
-    Entry { code: "421 4.7.66", variant: "", step: S::Profile,
-        title: "TLS 1.0/1.1 refused",
-        cause: "Exchange Online requires TLS 1.2 or newer.",
-        fix: "Use TLS 1.2+ (this tool always does; a TLS-terminating proxy in between may not)." },
-    Entry { code: "550 5.7.708", variant: "", step: S::TestMessage,
-        title: "Tenant blocked from sending",
-        cause: "Microsoft blocked outbound mail for the tenant, or traffic from this IP address.",
-        fix: "Open a Microsoft support request; check the tenant's Restricted entities in Microsoft Defender." },
-    Entry { code: "550 5.7.705", variant: "", step: S::TestMessage,
-        title: "Tenant exceeded its sending threshold",
-        cause: "Microsoft blocked outbound mail for the tenant after suspicious volume.",
-        fix: "Open a Microsoft support request." },
-    Entry { code: "smtp-other", variant: "", step: S::TestMessage,
-        title: "The SMTP server refused",
-        cause: "The server refused with a reply this wizard does not know in detail.",
-        fix: "Read the server's reply in the transcript." },
+    // SMTP replies (docs/microsoft-rules.md, "SMTP replies")
+    AuthWrongAudience = ("535 5.7.3", Profile) {
+        "Token for the wrong resource",
+        "Exchange rejected the token because its aud is not Exchange Online's resource for this cloud.",
+        "Choose the right cloud in step 1 so the token is requested with the right scope, then fetch a new token.",
+    }
+    AuthNoConsent = ("535 5.7.3", Permissions) {
+        "SMTP.SendAsApp missing or not consented",
+        "Exchange rejected the token, and the token has no SMTP.SendAsApp role: the application permission is missing or admin consent was not granted.",
+        "API permissions > Add a permission > APIs my organization uses > Office 365 Exchange Online > Application permissions > SMTP.SendAsApp, then Grant admin consent.",
+    }
+    AuthWrongObjectId = ("535 5.7.3", ServicePrincipal) {
+        "New-ServicePrincipal was run with the wrong ID",
+        "The object ID registered in Exchange is not the service principal's: the token's oid differs from the one entered, which is usually the App registration's Object ID.",
+        "Use the token's oid as the service principal object ID, remove the wrong registration (Remove-ServicePrincipal) and run New-ServicePrincipal and Add-RecipientPermission again with the right ID.",
+    }
+    AuthUnsuccessful = ("535 5.7.3", Powershell) {
+        "Authentication unsuccessful",
+        "Exchange refused the token although its claims look right. What is left: the service principal is registered in Exchange with another object ID or not at all, or the mailbox in user= is not one the app was given.",
+        "Run step 6's commands (New-ServicePrincipal with the Enterprise applications Object ID, then Add-RecipientPermission for the mailbox). If Exchange still refuses, grant the mailbox permission Microsoft's own page prescribes: Add-MailboxPermission with FullAccess (below).",
+    }
+    AuthUnsuccessfulRbac = ("535 5.7.3", Powershell) {
+        "Authentication unsuccessful (App RBAC)",
+        "Exchange refused the token although its claims look right: the management role assignment does not cover this mailbox, or the service principal is registered with another object ID.",
+        "Run step 6's commands again, then check that Exchange grants the role for this mailbox (the test below should say InScope True).",
+    }
+    SmtpAuthDisabledForTenant = ("535 5.7.139", Powershell) {
+        "SMTP AUTH is disabled for the organisation",
+        "SMTP client authentication is turned off tenant-wide, and this mailbox does not turn it back on.",
+        "Turn it on for this mailbox (the command below): the mailbox's setting overrides the organisation's.",
+    }
+    SmtpAuthDisabledForMailbox = ("535 5.7.139", Powershell) {
+        "SMTP AUTH is disabled for the mailbox",
+        "SMTP client authentication is turned off for this mailbox.",
+        "Turn it on for the mailbox with the command below (step 6).",
+    }
+    SecurityDefaultsSmtp = ("535 5.7.139", AppRegistration) {
+        "Blocked by security defaults",
+        "SMTP AUTH cannot work while the tenant's security defaults are on, and a per-mailbox setting does not override them.",
+        "Turn off security defaults (Entra admin center > Overview > Properties > Manage security defaults) and protect sign-ins with Conditional Access instead; or send through Microsoft Graph.",
+    }
+    AuthCriteriaNotMet = ("535 5.7.139", Powershell) {
+        "The sign-in did not meet Exchange's criteria",
+        "Exchange refused before it looked at any permission. Two causes give this reply: the app's service principal is not registered in Exchange (New-ServicePrincipal was not run in this tenant), or a Conditional Access or location policy for workload identities refused the sign-in.",
+        "Run New-ServicePrincipal (below, step 6). If it is registered, look in Entra's sign-in logs (Service principal sign-ins) for a Conditional Access failure and the policy that applied.",
+    }
+    AuthRefused = ("535 5.7.139", Powershell) {
+        "Authentication unsuccessful",
+        "Exchange refused the authentication with a reason this wizard does not know in detail.",
+        "Read the server's reply below; check SMTP AUTH for the mailbox and the service principal's registration (step 6).",
+    }
+    NotAuthenticated = ("530 5.7.57", Token) {
+        "Sending without successful authentication",
+        "MAIL FROM was sent before authentication succeeded.",
+        "Fix authentication first: fetch a token and check its claims in step 7.",
+    }
+    SendAsDenied = ("554 5.2.252", Powershell) {
+        "SendAs denied",
+        "The app may not send as the From address: Add-RecipientPermission was not run for it, or not with the service principal's object ID.",
+        "Run the Add-RecipientPermission command below.",
+    }
+    NoSendPermission = ("550 5.7.60", Powershell) {
+        "No permission to send as this sender",
+        "The signed-in app lacks SendAs on the From address.",
+        "Run the Add-RecipientPermission command below, or make the sender the mailbox itself.",
+    }
+    BadOutboundSender = ("550 5.1.8", TestMessage) {
+        "The mailbox is blocked from sending",
+        "Microsoft lists the mailbox as a restricted entity: it was blocked for sending what looked like spam, often after its account was misused.",
+        "Secure the account, then release it in the Microsoft Defender portal (Email & collaboration > Review > Restricted entities); the block lifts within about an hour.",
+    }
+    SubmissionQuota = ("554 5.2.0", TestMessage) {
+        "The mailbox's daily sending limit is used up",
+        "The mailbox has sent to more than 10,000 recipients in the last 24 hours, Exchange Online's limit for SMTP client submission.",
+        "Wait until the 24 hours pass; for more volume, spread the sending over several mailboxes or use a bulk-mail service.",
+    }
+    MailboxFull = ("554 5.2.2", TestMessage) {
+        "The sending mailbox is full",
+        "Exchange keeps a copy of every message sent over SMTP AUTH in Sent Items, and the mailbox has reached its quota.",
+        "Empty the mailbox's Sent Items, and give that folder a retention policy that clears it.",
+    }
+    ConcurrentConnections = ("432 4.3.2", TestMessage, temporary) {
+        "Too many connections for this mailbox",
+        "Exchange Online allows three concurrent SMTP connections per mailbox, and this one was a fourth.",
+        "Try again; if several senders share the mailbox, have fewer send at once or give each its own mailbox.",
+    }
+    TemporaryServerError = ("451 4.7.0", TestMessage, temporary) {
+        "Temporary server error",
+        "Exchange answered with a temporary error. Nothing in the setup needs to change for this.",
+        "Try again in a few minutes.",
+    }
+    MailboxUnavailable = ("430 4.2.0", TestMessage, temporary) {
+        "The mailbox is temporarily unavailable",
+        "Exchange could not reach the mailbox just now (a temporary mailbox status).",
+        "Try again in a few minutes.",
+    }
+    UnregisteredDomain = ("550 5.7.750", Powershell) {
+        "Sending from a domain the tenant does not own",
+        "Exchange blocks sending from domains that are not accepted domains of the tenant, and the From address's domain is not one.",
+        "Send from an address in one of the tenant's accepted domains, or add and verify this domain in the Microsoft 365 admin center (Settings > Domains).",
+    }
+    BadXoauth2Data = ("501 5.5.124", Token) {
+        "Exchange could not read the XOAUTH2 data",
+        "Exchange found the XOAUTH2 string malformed: the user name or the token in it is not what it expects.",
+        "Check that the mailbox is a plain address (step 6) and fetch a new token (step 7); if it persists, note the reply below for Microsoft support.",
+    }
+    TlsTooOld = ("421 4.7.66", Profile) {
+        "TLS 1.0/1.1 refused",
+        "Exchange Online requires TLS 1.2 or newer.",
+        "Use TLS 1.2+ (this tool always does; a TLS-terminating proxy in between may not).",
+    }
+    TenantBlocked = ("550 5.7.708", TestMessage) {
+        "Tenant blocked from sending",
+        "Microsoft blocked outbound mail for the tenant, or traffic from this IP address.",
+        "Open a Microsoft support request; check the tenant's Restricted entities in Microsoft Defender.",
+    }
+    TenantThreshold = ("550 5.7.705", TestMessage) {
+        "Tenant exceeded its sending threshold",
+        "Microsoft blocked outbound mail for the tenant after suspicious volume.",
+        "Open a Microsoft support request.",
+    }
+    SmtpTemporary = ("smtp-temporary", TestMessage, temporary) {
+        "The server refused for now",
+        "The server answered with a 4xx reply, which means temporary: the same request may succeed later. Nothing in the setup needs to change for this.",
+        "Try again in a few minutes.",
+    }
+    SmtpOther = ("smtp-other", TestMessage) {
+        "The SMTP server refused",
+        "The server refused with a reply this wizard does not know in detail.",
+        "Read the server's reply in the transcript.",
+    }
 
     // Reaching the SMTP server
-    Entry { code: "smtp-resolve", variant: "", step: S::Profile,
-        title: "SMTP host name not found",
-        cause: "DNS could not resolve the SMTP host name.",
-        fix: "Check the SMTP host under Advanced (smtp.office365.com for the global cloud) and this computer's DNS." },
-    Entry { code: "smtp-refused", variant: "", step: S::Profile,
-        title: "Connection refused",
-        cause: "Nothing accepted the connection on that port, or a firewall rejected it.",
-        fix: "Check the SMTP host and port (587) under Advanced, and that the firewall allows outbound TCP 587." },
-    Entry { code: "smtp-connect-timeout", variant: "", step: S::Profile,
-        title: "Connection timed out",
-        cause: "The TCP connection did not open in time: outbound port 587 is usually blocked by a firewall or the network provider.",
-        fix: "Ask the network team to allow outbound TCP 587 to the SMTP host; run `smtp-oauth check` on the server itself to test from there." },
-    Entry { code: "smtp-timeout", variant: "greeting", step: S::Profile,
-        title: "The server accepted the connection but never answered",
-        cause: "Something accepted the connection on that port without sending an SMTP greeting: a proxy or firewall holding the connection, or a service that is not SMTP.",
-        fix: "Check the SMTP host and port under Advanced, and whether a firewall or proxy intercepts port 587." },
-    Entry { code: "smtp-timeout", variant: "", step: S::TestMessage,
-        title: "The SMTP server stopped answering",
-        cause: "The server stopped answering in the middle of the dialogue.",
-        fix: "Try again; if it persists, check for a proxy or firewall that inspects SMTP, or raise the timeout." },
-    Entry { code: "starttls-not-offered", variant: "", step: S::Profile,
-        title: "STARTTLS not offered",
-        cause: "The server did not offer STARTTLS, so the token was not sent. Exchange Online always offers it: the host is not Exchange Online, or a firewall's SMTP inspection strips STARTTLS.",
-        fix: "Use smtp.office365.com (for the global cloud) under Advanced, and turn off SMTP inspection (ESMTP fixup) on the firewall." },
-    Entry { code: "smtp-tls", variant: "untrusted", step: S::Profile,
-        title: "The SMTP server's certificate is not trusted",
-        cause: "The certificate does not chain to a trusted authority: usually a TLS-inspecting proxy or firewall.",
-        fix: "Add the proxy's CA certificate as the extra trusted CA under Advanced; verification cannot be turned off." },
-    Entry { code: "smtp-tls", variant: "name-mismatch", step: S::Profile,
-        title: "The SMTP server's certificate is for another host name",
-        cause: "The certificate is valid, but not for the SMTP host name used: a mistyped host, or a connection redirected elsewhere.",
-        fix: "Use the SMTP host's real name (smtp.office365.com for the global cloud), not an IP address or alias." },
-    Entry { code: "smtp-tls", variant: "", step: S::Profile,
-        title: "The SMTP server's certificate was rejected",
-        cause: "The TLS certificate is expired or otherwise invalid.",
-        fix: "Check the SMTP host under Advanced and the computer's clock." },
-    Entry { code: "xoauth2-not-offered", variant: "", step: S::Profile,
-        title: "XOAUTH2 not offered",
-        cause: "After STARTTLS the server does not offer AUTH XOAUTH2, which Exchange Online always does: the host is not Exchange Online.",
-        fix: "Use the cloud's SMTP host (smtp.office365.com for global) under Advanced." },
-    Entry { code: "smtp-protocol", variant: "", step: S::TestMessage,
-        title: "The SMTP dialogue broke off",
-        cause: "The connection closed or the server sent something that is not SMTP.",
-        fix: "Try again; check for a proxy or firewall that inspects SMTP." },
-];
+    SmtpResolve = ("smtp-resolve", Profile) {
+        "SMTP host name not found",
+        "DNS could not resolve the SMTP host name.",
+        "Check the SMTP host under Advanced (smtp.office365.com for the global cloud) and this computer's DNS.",
+    }
+    SmtpRefused = ("smtp-refused", Profile) {
+        "Connection refused",
+        "Nothing accepted the connection on that port, or a firewall rejected it.",
+        "Check the SMTP host and port (587) under Advanced, and that the firewall allows outbound TCP 587.",
+    }
+    SmtpConnect = ("smtp-connect", Profile) {
+        "Could not connect",
+        "The connection to the SMTP server failed.",
+        "Check the SMTP host and port under Advanced, and the network between this computer and the server.",
+    }
+    SmtpConnectTimeout = ("smtp-connect-timeout", Profile) {
+        "Connection timed out",
+        "The TCP connection did not open in time: outbound port 587 is usually blocked by a firewall or the network provider.",
+        "Ask the network team to allow outbound TCP 587 to the SMTP host; run `smtp-oauth check` on the server itself to test from there.",
+    }
+    SmtpNoGreeting = ("smtp-timeout", Profile) {
+        "The server accepted the connection but never answered",
+        "Something accepted the connection on that port without sending an SMTP greeting: a proxy or firewall holding the connection, or a service that is not SMTP.",
+        "Check the SMTP host and port under Advanced, and whether a firewall or proxy intercepts port 587.",
+    }
+    SmtpStoppedAnswering = ("smtp-timeout", TestMessage) {
+        "The SMTP server stopped answering",
+        "The server stopped answering in the middle of the dialogue.",
+        "Try again; if it persists, check for a proxy or firewall that inspects SMTP, or raise the timeout.",
+    }
+    StarttlsNotOffered = ("starttls-not-offered", Profile) {
+        "STARTTLS not offered",
+        "The server did not offer STARTTLS, so the token was not sent. Exchange Online always offers it: the host is not Exchange Online, or a firewall's SMTP inspection strips STARTTLS.",
+        "Use smtp.office365.com (for the global cloud) under Advanced, and turn off SMTP inspection (ESMTP fixup) on the firewall.",
+    }
+    SmtpTlsUntrusted = ("smtp-tls", Profile) {
+        "The SMTP server's certificate is not trusted",
+        "The certificate does not chain to a trusted authority: usually a TLS-inspecting proxy or firewall.",
+        "Add the proxy's CA certificate as the extra trusted CA under Advanced; verification cannot be turned off.",
+    }
+    SmtpTlsNameMismatch = ("smtp-tls", Profile) {
+        "The SMTP server's certificate is for another host name",
+        "The certificate is valid, but not for the SMTP host name used: a mistyped host, or a connection redirected elsewhere.",
+        "Use the SMTP host's real name (smtp.office365.com for the global cloud), not an IP address or alias.",
+    }
+    SmtpTls = ("smtp-tls", Profile) {
+        "The SMTP server's certificate was rejected",
+        "The TLS certificate is expired or otherwise invalid.",
+        "Check the SMTP host under Advanced and the computer's clock.",
+    }
+    Xoauth2NotOffered = ("xoauth2-not-offered", Profile) {
+        "XOAUTH2 not offered",
+        "After STARTTLS the server does not offer AUTH XOAUTH2, which Exchange Online always does: the host is not Exchange Online.",
+        "Use the cloud's SMTP host (smtp.office365.com for global) under Advanced.",
+    }
+    SmtpProtocol = ("smtp-protocol", TestMessage) {
+        "The SMTP dialogue broke off",
+        "The connection closed or the server sent something that is not SMTP.",
+        "Try again; check for a proxy or firewall that inspects SMTP.",
+    }
+}
 
-/// The catalog row for `code` and `variant`. Every call site names a row
-/// that exists; the table tests hit each one.
-fn entry(code: &str, variant: &str) -> &'static Entry {
-    CATALOG
-        .iter()
-        .find(|e| e.code == code && e.variant == variant)
-        .unwrap_or_else(|| panic!("diagnosis catalog has no row {code}/{variant}"))
+impl Finding {
+    fn diagnosis(self) -> Diagnosis {
+        let e = self.entry();
+        Diagnosis {
+            finding: self,
+            code: e.code.to_string(),
+            title: e.title.to_string(),
+            cause: e.cause.to_string(),
+            fix: e.fix.to_string(),
+            step: e.step,
+            command: None,
+            temporary: e.temporary,
+        }
+    }
 }
 
 fn failed(checks: &[Check], id: CheckId) -> bool {
@@ -277,10 +446,22 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The service principal object ID to use: the token's, when it is known
-    /// and differs, else the entered one.
-    fn object_id(&self) -> Option<String> {
-        find(self.checks, CheckId::Oid).and_then(|c| c.suggestion.clone()).or_else(|| self.profile.sp_object_id.clone())
+    /// The profile with the service principal object ID to use: the token's,
+    /// when it is known and differs, else the entered one.
+    fn with_object_id(&self) -> Profile {
+        let oid = find(self.checks, CheckId::Oid).and_then(|c| c.suggestion.clone());
+        Profile { sp_object_id: oid.or_else(|| self.profile.sp_object_id.clone()), ..self.profile.clone() }
+    }
+
+    /// One command of step 6's script, by how it starts.
+    fn script_command(&self, starts_with: &str) -> Option<String> {
+        let options = powershell::Options::default();
+        powershell::script(&self.with_object_id(), options)
+            .ok()?
+            .commands
+            .into_iter()
+            .find(|c| c.code.starts_with(starts_with))
+            .map(|c| c.code)
     }
 }
 
@@ -289,131 +470,166 @@ pub fn for_token_error(err: &TokenError, ctx: &Context<'_>) -> Diagnosis {
         TokenError::Entra(e) => {
             let code = e.code().unwrap_or_default();
             let secret_id = find(ctx.checks, CheckId::SecretShape).is_some_and(|c| c.status != Status::Ok);
-            let variant = if code == "AADSTS7000215" && secret_id { "secret-id" } else { "" };
-            let known = CATALOG.iter().find(|row| row.code == code && row.variant == variant);
-            let mut d = known.unwrap_or_else(|| entry("entra-other", "")).diagnosis();
-            if known.is_none() {
-                d.code = if code.is_empty() { e.error.clone() } else { code };
-                d.cause = format!("{} Entra said: {}", d.cause, e.summary());
+            let finding = match code.as_str() {
+                "AADSTS7000215" if secret_id => Finding::SecretIdUsed,
+                "AADSTS7000215" => Finding::InvalidSecret,
+                "AADSTS7000222" => Finding::SecretExpired,
+                "AADSTS7000218" => Finding::NoCredentialReceived,
+                "AADSTS700016" => Finding::AppNotFound,
+                "AADSTS7000229" => Finding::NoServicePrincipal,
+                "AADSTS90002" => Finding::TenantNotFound,
+                "AADSTS900023" => Finding::TenantInvalid,
+                "AADSTS70011" => Finding::InvalidScope,
+                "AADSTS1002012" => Finding::ScopeNotDefault,
+                "AADSTS500011" => Finding::ResourcePrincipalNotFound,
+                "AADSTS50001" => Finding::InvalidResource,
+                "AADSTS650057" => Finding::ResourceNotInPermissions,
+                "AADSTS7000112" => Finding::AppDisabled,
+                "AADSTS53003" => Finding::ConditionalAccess,
+                "AADSTS530032" => Finding::SecurityPolicy,
+                "AADSTS530035" => Finding::SecurityDefaultsToken,
+                "AADSTS90055" | "AADSTS90024" => Finding::Throttled,
+                "AADSTS90038" => Finding::NationalCloud,
+                _ => Finding::EntraOther,
+            };
+            let mut d = finding.diagnosis();
+            match finding {
+                Finding::EntraOther => {
+                    d.code = if code.is_empty() { e.error.clone() } else { code };
+                    d.cause = format!("{} Entra said: {}", d.cause, e.summary());
+                    // Entra's own `temporarily_unavailable` is a retry too.
+                    d.temporary = e.error == "temporarily_unavailable";
+                }
+                _ => d.code = code,
             }
             d
         }
-        TokenError::Timeout { .. } => entry("token-timeout", "").diagnosis(),
-        TokenError::Connect { .. } => entry("token-connect", "").diagnosis(),
-        TokenError::Tls { problem: TlsProblem::UntrustedIssuer, .. } => entry("token-tls", "untrusted").diagnosis(),
-        TokenError::Tls { .. } => entry("token-tls", "").diagnosis(),
-        TokenError::Unexpected { .. } => entry("token-unexpected", "").diagnosis(),
-        TokenError::CaFile(_) | TokenError::Profile(_) => entry("input", "").diagnosis(),
+        TokenError::Timeout { .. } | TokenError::ConnectTimeout { .. } => Finding::TokenTimeout.diagnosis(),
+        TokenError::Connect { .. } => Finding::TokenConnect.diagnosis(),
+        TokenError::Tls { problem: TlsProblem::UntrustedIssuer, .. } => Finding::TokenTlsUntrusted.diagnosis(),
+        TokenError::Tls { .. } => Finding::TokenTls.diagnosis(),
+        TokenError::Redirect { .. } => Finding::TokenRedirect.diagnosis(),
+        TokenError::Unexpected { .. } | TokenError::UnusableSuccess { .. } => Finding::TokenUnexpected.diagnosis(),
+        TokenError::CaFile(_) | TokenError::Profile(_) => Finding::Input.diagnosis(),
     };
-    if d.code == "token-connect" || d.code == "token-tls" || d.code == "input" {
+    if !matches!(err, TokenError::Entra(_)) {
+        // The error says which timeout fired, where the redirect pointed, ...
         d.cause = format!("{} ({err})", d.cause);
     }
     d
 }
 
 pub fn for_decode_error(err: &DecodeError) -> Diagnosis {
-    let mut d = entry("token-not-jwt", "").diagnosis();
+    let mut d = Finding::TokenNotJwt.diagnosis();
     d.cause = format!("{} ({err})", d.cause);
     d
 }
 
 pub fn for_smtp_failure(failure: &SmtpFailure, ctx: &Context<'_>) -> Diagnosis {
+    let with_detail = |finding: Finding| {
+        let mut d = finding.diagnosis();
+        d.cause = format!("{} ({failure})", d.cause);
+        d
+    };
     match failure {
-        SmtpFailure::Resolve { .. } => entry("smtp-resolve", "").diagnosis(),
-        SmtpFailure::ConnectRefused => entry("smtp-refused", "").diagnosis(),
-        SmtpFailure::ConnectTimeout { .. } => entry("smtp-connect-timeout", "").diagnosis(),
-        SmtpFailure::Connect { detail } => {
-            let mut d = entry("smtp-refused", "").diagnosis();
-            d.title = "Could not connect".into();
-            d.cause = format!("The connection failed: {detail}.");
-            d
-        }
-        SmtpFailure::Timeout { stage: Stage::Connect, .. } => entry("smtp-timeout", "greeting").diagnosis(),
-        SmtpFailure::Timeout { stage, .. } => {
-            let mut d = entry("smtp-timeout", "").diagnosis();
-            d.cause = format!("The server stopped answering while the client waited to {}.", stage.title());
-            d
-        }
-        SmtpFailure::StarttlsNotOffered => entry("starttls-not-offered", "").diagnosis(),
-        SmtpFailure::Tls { problem, detail } => {
-            let variant = match problem {
-                TlsProblem::UntrustedIssuer => "untrusted",
-                TlsProblem::NameMismatch => "name-mismatch",
-                TlsProblem::Expired | TlsProblem::Other(_) => "",
-            };
-            let mut d = entry("smtp-tls", variant).diagnosis();
-            if variant.is_empty() {
-                d.cause = format!("{} ({detail})", d.cause);
-            }
-            d
-        }
-        SmtpFailure::Xoauth2NotOffered { .. } => entry("xoauth2-not-offered", "").diagnosis(),
+        SmtpFailure::Resolve { .. } => with_detail(Finding::SmtpResolve),
+        SmtpFailure::ConnectRefused => Finding::SmtpRefused.diagnosis(),
+        SmtpFailure::ConnectTimeout { .. } => with_detail(Finding::SmtpConnectTimeout),
+        SmtpFailure::Connect { .. } => with_detail(Finding::SmtpConnect),
+        SmtpFailure::Timeout { stage: Stage::Connect, .. } => with_detail(Finding::SmtpNoGreeting),
+        SmtpFailure::Timeout { .. } => with_detail(Finding::SmtpStoppedAnswering),
+        SmtpFailure::StarttlsNotOffered => Finding::StarttlsNotOffered.diagnosis(),
+        SmtpFailure::Tls { problem: TlsProblem::UntrustedIssuer, .. } => Finding::SmtpTlsUntrusted.diagnosis(),
+        SmtpFailure::Tls { problem: TlsProblem::NameMismatch, .. } => Finding::SmtpTlsNameMismatch.diagnosis(),
+        SmtpFailure::Tls { .. } => with_detail(Finding::SmtpTls),
+        SmtpFailure::Xoauth2NotOffered { .. } => Finding::Xoauth2NotOffered.diagnosis(),
         SmtpFailure::Rejected { reply, .. } => for_reply(reply, ctx),
-        SmtpFailure::Protocol { .. } => entry("smtp-protocol", "").diagnosis(),
+        SmtpFailure::Protocol { .. } => with_detail(Finding::SmtpProtocol),
         SmtpFailure::Input { message } => {
-            let mut d = entry("input", "").diagnosis();
+            let mut d = Finding::Input.diagnosis();
             d.cause = format!("{message}.");
             d
         }
     }
 }
 
-/// A refusal, read with the claims checks.
-pub fn for_reply(reply: &Reply, ctx: &Context<'_>) -> Diagnosis {
-    let key = reply.key();
+/// Which finding a refusal is: by its code and enhanced status, and where
+/// Exchange puts the reason in the text (5.7.139), by the text.
+fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
     let text = reply.text.to_ascii_lowercase();
-    let row = match key.as_str() {
-        "535 5.7.3" => {
-            let variant = if failed(ctx.checks, CheckId::Aud) {
-                "audience"
-            } else if failed(ctx.checks, CheckId::Roles) {
-                "consent"
-            } else if failed(ctx.checks, CheckId::Oid) {
-                "wrong-object-id"
-            } else {
-                ""
-            };
-            entry("535 5.7.3", variant)
-        }
-        // The reply text says which of its causes it is.
-        "535 5.7.139" if text.contains("disabled for the tenant") => entry("535 5.7.139", "tenant-disabled"),
-        "535 5.7.139" if text.contains("disabled for the mailbox") => entry("535 5.7.139", "mailbox-disabled"),
-        "535 5.7.139" if text.contains("security defaults") => entry("535 5.7.139", "security-defaults"),
-        _ if reply.code == 554 && text.contains("sendasdenied") => entry("554 5.2.252", ""),
-        _ if reply.enhanced.as_deref() == Some("5.7.60") => entry("550 5.7.60", ""),
-        _ => match CATALOG.iter().find(|e| e.code == key && e.variant.is_empty()) {
-            Some(row) => row,
-            None => {
-                let mut d = entry("smtp-other", "").diagnosis();
-                d.code = key;
-                d.cause = format!("{} It said: {reply}.", d.cause);
-                return d;
+    let enhanced = reply.enhanced.as_deref().unwrap_or("");
+    match (reply.code, enhanced) {
+        (535, "5.7.3") if failed(ctx.checks, CheckId::Aud) => Finding::AuthWrongAudience,
+        (535, "5.7.3") if failed(ctx.checks, CheckId::Roles) => Finding::AuthNoConsent,
+        (535, "5.7.3") if failed(ctx.checks, CheckId::Oid) => Finding::AuthWrongObjectId,
+        (535, "5.7.3") if ctx.profile.auth_path == AuthPath::AppRbac => Finding::AuthUnsuccessfulRbac,
+        (535, "5.7.3") => Finding::AuthUnsuccessful,
+        (535, "5.7.139") if text.contains("disabled for the tenant") => Finding::SmtpAuthDisabledForTenant,
+        (535, "5.7.139") if text.contains("disabled for the mailbox") => Finding::SmtpAuthDisabledForMailbox,
+        (535, "5.7.139") if text.contains("security defaults") => Finding::SecurityDefaultsSmtp,
+        (535, "5.7.139") if text.contains("did not meet the criteria") => Finding::AuthCriteriaNotMet,
+        (535, "5.7.139") => Finding::AuthRefused,
+        (530, "5.7.57") => Finding::NotAuthenticated,
+        (554, _) if text.contains("sendasdenied") => Finding::SendAsDenied,
+        (_, "5.7.60") => Finding::NoSendPermission,
+        (550, "5.1.8") => Finding::BadOutboundSender,
+        (554, "5.2.0") if text.contains("submissionquota") => Finding::SubmissionQuota,
+        (554, "5.2.2") => Finding::MailboxFull,
+        (432, "4.3.2") => Finding::ConcurrentConnections,
+        (451, "4.7.0") => Finding::TemporaryServerError,
+        (430, "4.2.0") => Finding::MailboxUnavailable,
+        (550, "5.7.750") => Finding::UnregisteredDomain,
+        (501, "5.5.124") => Finding::BadXoauth2Data,
+        (421, "4.7.66") => Finding::TlsTooOld,
+        (550, "5.7.708") => Finding::TenantBlocked,
+        (550, "5.7.705") => Finding::TenantThreshold,
+        // RFC 5321 §4.2.1: 4yz is a transient failure, whatever the text.
+        (400..=499, _) => Finding::SmtpTemporary,
+        _ => Finding::SmtpOther,
+    }
+}
+
+/// A refusal, read with the claims checks and the profile.
+pub fn for_reply(reply: &Reply, ctx: &Context<'_>) -> Diagnosis {
+    let finding = finding_for_reply(reply, ctx);
+    let mut d = finding.diagnosis();
+    d.code = reply.key();
+    let profile = ctx.profile;
+    let sender = profile.sender_or_mailbox();
+    let quoted = |s: &str| powershell::quote(s);
+    match finding {
+        Finding::SmtpTemporary | Finding::SmtpOther => d.cause = format!("{} It said: {reply}.", d.cause),
+        Finding::SendAsDenied | Finding::NoSendPermission => {
+            let with_oid = ctx.with_object_id();
+            d.command = powershell::send_as_commands(&with_oid).ok().map(|commands| commands.join("\n"));
+            if !sender.eq_ignore_ascii_case(&profile.mailbox) {
+                d.cause = format!(
+                    "The From address {sender} is not the mailbox the app signs in as ({}). Exchange then checks two permissions: the mailbox {} must be allowed to send as {sender}, and so must the app's service principal. One of them is missing.",
+                    profile.mailbox, profile.mailbox
+                );
+                d.fix = format!(
+                    "Run both Add-RecipientPermission commands below (one for the service principal, one for the mailbox {}), or send from the mailbox itself.",
+                    profile.mailbox
+                );
             }
-        },
-    };
-    let mut d = row.diagnosis();
-    d.code = key;
-    match (row.code, row.variant) {
-        ("554 5.2.252" | "550 5.7.60", _) => {
-            let sender = ctx.profile.sender_or_mailbox();
-            let with_oid = Profile { sp_object_id: ctx.object_id(), ..ctx.profile.clone() };
-            d.command = powershell::add_recipient_permission(&with_oid, sender).ok();
-            if !sender.eq_ignore_ascii_case(&ctx.profile.mailbox) {
-                d.cause =
-                    format!("{} Here the sender {sender} differs from the mailbox {}.", d.cause, ctx.profile.mailbox);
-            }
         }
-        ("535 5.7.3", "wrong-object-id") => {
-            let with_oid = Profile { sp_object_id: ctx.object_id(), ..ctx.profile.clone() };
-            d.command = powershell::script(&with_oid, powershell::Options::default())
-                .ok()
-                .and_then(|s| s.commands.into_iter().find(|c| c.code.starts_with("New-ServicePrincipal")))
-                .map(|c| c.code);
+        Finding::AuthWrongObjectId | Finding::AuthCriteriaNotMet => {
+            d.command = ctx.script_command("New-ServicePrincipal");
         }
-        ("535 5.7.139", "tenant-disabled" | "mailbox-disabled") => {
+        Finding::AuthUnsuccessful => {
+            d.command = ctx.with_object_id().sp_object_id.map(|sp| {
+                format!(
+                    "Add-MailboxPermission -Identity {} -User {} -AccessRights FullAccess",
+                    quoted(&profile.mailbox),
+                    quoted(&sp)
+                )
+            });
+        }
+        Finding::AuthUnsuccessfulRbac => d.command = ctx.script_command("Test-ServicePrincipalAuthorization"),
+        Finding::SmtpAuthDisabledForTenant | Finding::SmtpAuthDisabledForMailbox => {
             d.command = Some(format!(
                 "Set-CASMailbox -Identity {} -SmtpClientAuthenticationDisabled $false",
-                powershell::quote(&ctx.profile.mailbox)
+                quoted(&profile.mailbox)
             ));
         }
         _ => {}
@@ -427,7 +643,7 @@ pub fn for_reply(reply: &Reply, ctx: &Context<'_>) -> Diagnosis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::EntraError;
+    use crate::token::{EntraError, EntraIds};
     use std::collections::HashSet;
 
     fn profile() -> Profile {
@@ -442,13 +658,13 @@ mod tests {
     }
 
     fn entra(code: u32) -> TokenError {
-        TokenError::Entra(EntraError {
+        TokenError::Entra(Box::new(EntraError {
             status: 400,
             error: "invalid_request".into(),
             description: format!("AADSTS{code}: something.\r\nTrace ID: x"),
             codes: vec![code],
-            correlation_id: None,
-        })
+            ids: EntraIds::default(),
+        }))
     }
 
     fn reply(line: &str) -> SmtpFailure {
@@ -465,40 +681,47 @@ mod tests {
         Decode,
     }
 
-    /// A failure, the checks beside it, and the catalog row (code, variant)
-    /// and step it must map to.
-    type Case = (Input, Vec<Check>, (&'static str, &'static str), WizardStep);
+    /// A failure, the checks and the profile beside it, and the finding it
+    /// must map to.
+    type Case = (Input, Vec<Check>, Profile, Finding);
 
     fn cases() -> Vec<Case> {
+        use Finding as F;
         use Input::*;
+        let p = profile;
+        let rbac = || Profile { auth_path: AuthPath::AppRbac, ..profile() };
         let secret_id = Check::warn(CheckId::SecretShape, WizardStep::Secret, "GUID");
         let tls = |problem| SmtpFailure::Tls { problem, detail: "d".into() };
+        let auth = "535 5.7.3 Authentication unsuccessful [X]";
         vec![
-            (Token(entra(7000215)), vec![], ("AADSTS7000215", ""), S::Secret),
-            (Token(entra(7000215)), vec![secret_id], ("AADSTS7000215", "secret-id"), S::Secret),
-            (Token(entra(7000222)), vec![], ("AADSTS7000222", ""), S::Secret),
-            (Token(entra(700016)), vec![], ("AADSTS700016", ""), S::AppRegistration),
-            (Token(entra(90002)), vec![], ("AADSTS90002", ""), S::AppRegistration),
-            (Token(entra(900023)), vec![], ("AADSTS900023", ""), S::AppRegistration),
-            (Token(entra(70011)), vec![], ("AADSTS70011", ""), S::Profile),
-            (Token(entra(1002012)), vec![], ("AADSTS1002012", ""), S::Profile),
-            (Token(entra(500011)), vec![], ("AADSTS500011", ""), S::Profile),
-            (Token(entra(650057)), vec![], ("AADSTS650057", ""), S::Permissions),
-            (Token(entra(7000112)), vec![], ("AADSTS7000112", ""), S::AppRegistration),
-            (Token(entra(53003)), vec![], ("AADSTS53003", ""), S::AppRegistration),
-            (Token(entra(90038)), vec![], ("AADSTS90038", ""), S::Profile),
-            (Token(entra(12345)), vec![], ("entra-other", ""), S::AppRegistration),
-            (
-                Token(TokenError::Timeout { endpoint: "e".into(), seconds: 3 }),
-                vec![],
-                ("token-timeout", ""),
-                S::Profile,
-            ),
+            (Token(entra(7000215)), vec![], p(), F::InvalidSecret),
+            (Token(entra(7000215)), vec![secret_id], p(), F::SecretIdUsed),
+            (Token(entra(7000222)), vec![], p(), F::SecretExpired),
+            (Token(entra(7000218)), vec![], p(), F::NoCredentialReceived),
+            (Token(entra(700016)), vec![], p(), F::AppNotFound),
+            (Token(entra(7000229)), vec![], p(), F::NoServicePrincipal),
+            (Token(entra(90002)), vec![], p(), F::TenantNotFound),
+            (Token(entra(900023)), vec![], p(), F::TenantInvalid),
+            (Token(entra(70011)), vec![], p(), F::InvalidScope),
+            (Token(entra(1002012)), vec![], p(), F::ScopeNotDefault),
+            (Token(entra(500011)), vec![], p(), F::ResourcePrincipalNotFound),
+            (Token(entra(50001)), vec![], p(), F::InvalidResource),
+            (Token(entra(650057)), vec![], p(), F::ResourceNotInPermissions),
+            (Token(entra(7000112)), vec![], p(), F::AppDisabled),
+            (Token(entra(53003)), vec![], p(), F::ConditionalAccess),
+            (Token(entra(530032)), vec![], p(), F::SecurityPolicy),
+            (Token(entra(530035)), vec![], p(), F::SecurityDefaultsToken),
+            (Token(entra(90055)), vec![], p(), F::Throttled),
+            (Token(entra(90024)), vec![], p(), F::Throttled),
+            (Token(entra(90038)), vec![], p(), F::NationalCloud),
+            (Token(entra(12345)), vec![], p(), F::EntraOther),
+            (Token(TokenError::Timeout { endpoint: "e".into(), seconds: 3 }), vec![], p(), F::TokenTimeout),
+            (Token(TokenError::ConnectTimeout { endpoint: "e".into(), seconds: 3 }), vec![], p(), F::TokenTimeout),
             (
                 Token(TokenError::Connect { endpoint: "e".into(), detail: "refused".into() }),
                 vec![],
-                ("token-connect", ""),
-                S::Profile,
+                p(),
+                F::TokenConnect,
             ),
             (
                 Token(TokenError::Tls {
@@ -507,140 +730,143 @@ mod tests {
                     detail: "d".into(),
                 }),
                 vec![],
-                ("token-tls", "untrusted"),
-                S::Profile,
+                p(),
+                F::TokenTlsUntrusted,
             ),
             (
                 Token(TokenError::Tls { endpoint: "e".into(), problem: TlsProblem::NameMismatch, detail: "d".into() }),
                 vec![],
-                ("token-tls", ""),
-                S::Profile,
+                p(),
+                F::TokenTls,
             ),
             (
-                Token(TokenError::Unexpected { status: 502, excerpt: "<html>".into() }),
+                Token(TokenError::Redirect { status: 307, location: Some("https://x/".into()) }),
                 vec![],
-                ("token-unexpected", ""),
-                S::Profile,
+                p(),
+                F::TokenRedirect,
             ),
-            (Decode, vec![], ("token-not-jwt", ""), S::Profile),
-            (Smtp(SmtpFailure::Input { message: "bad".into() }), vec![], ("input", ""), S::Profile),
-            (
-                Smtp(reply("535 5.7.3 Authentication unsuccessful [X]")),
-                vec![fail(CheckId::Aud)],
-                ("535 5.7.3", "audience"),
-                S::Profile,
-            ),
-            (
-                Smtp(reply("535 5.7.3 Authentication unsuccessful [X]")),
-                vec![fail(CheckId::Roles)],
-                ("535 5.7.3", "consent"),
-                S::Permissions,
-            ),
-            (
-                Smtp(reply("535 5.7.3 Authentication unsuccessful [X]")),
-                vec![fail(CheckId::Oid)],
-                ("535 5.7.3", "wrong-object-id"),
-                S::ServicePrincipal,
-            ),
-            (Smtp(reply("535 5.7.3 Authentication unsuccessful [X]")), vec![], ("535 5.7.3", ""), S::Powershell),
+            (Token(TokenError::Unexpected { status: 502, excerpt: "<html>".into() }), vec![], p(), F::TokenUnexpected),
+            (Token(TokenError::UnusableSuccess { status: 200, reason: "r" }), vec![], p(), F::TokenUnexpected),
+            (Decode, vec![], p(), F::TokenNotJwt),
+            (Smtp(SmtpFailure::Input { message: "bad".into() }), vec![], p(), F::Input),
+            (Smtp(reply(auth)), vec![fail(CheckId::Aud)], p(), F::AuthWrongAudience),
+            (Smtp(reply(auth)), vec![fail(CheckId::Roles)], p(), F::AuthNoConsent),
+            (Smtp(reply(auth)), vec![fail(CheckId::Oid)], p(), F::AuthWrongObjectId),
+            (Smtp(reply(auth)), vec![], p(), F::AuthUnsuccessful),
+            (Smtp(reply(auth)), vec![], rbac(), F::AuthUnsuccessfulRbac),
             (
                 Smtp(reply(
                     "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.",
                 )),
                 vec![],
-                ("535 5.7.139", ""),
-                S::Powershell,
+                p(),
+                F::AuthCriteriaNotMet,
             ),
             (
                 Smtp(reply(
                     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled",
                 )),
                 vec![],
-                ("535 5.7.139", "tenant-disabled"),
-                S::Powershell,
+                p(),
+                F::SmtpAuthDisabledForTenant,
             ),
             (
                 Smtp(reply(
                     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled",
                 )),
                 vec![],
-                ("535 5.7.139", "mailbox-disabled"),
-                S::Powershell,
+                p(),
+                F::SmtpAuthDisabledForMailbox,
             ),
             (
                 Smtp(reply(
                     "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.",
                 )),
                 vec![],
-                ("535 5.7.139", "security-defaults"),
-                S::Powershell,
+                p(),
+                F::SecurityDefaultsSmtp,
             ),
-            (Smtp(reply("530 5.7.57 Client not authenticated to send mail.")), vec![], ("530 5.7.57", ""), S::Token),
+            (Smtp(reply("535 5.7.139 Authentication unsuccessful, something new.")), vec![], p(), F::AuthRefused),
+            (Smtp(reply("530 5.7.57 Client not authenticated to send mail.")), vec![], p(), F::NotAuthenticated),
             (
                 Smtp(reply(
                     "554 5.2.252 SendAsDenied; noreply@contoso.com not allowed to send as ceo@contoso.com; STOREDRV.Submission.Exception",
                 )),
                 vec![],
-                ("554 5.2.252", ""),
-                S::Powershell,
+                p(),
+                F::SendAsDenied,
             ),
             (
                 Smtp(reply("550 5.7.60 SMTP; Client does not have permissions to send as this sender")),
                 vec![],
-                ("550 5.7.60", ""),
-                S::Powershell,
+                p(),
+                F::NoSendPermission,
             ),
-            (Smtp(reply("421 4.7.66 TLS 1.0 and 1.1 are not supported.")), vec![], ("421 4.7.66", ""), S::Profile),
+            (Smtp(reply("550 5.1.8 Access denied, bad outbound sender AS(42004)")), vec![], p(), F::BadOutboundSender),
+            (
+                Smtp(reply("554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException")),
+                vec![],
+                p(),
+                F::SubmissionQuota,
+            ),
+            (
+                Smtp(reply("554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException")),
+                vec![],
+                p(),
+                F::MailboxFull,
+            ),
+            (Smtp(reply("432 4.3.2 Concurrent connections limit exceeded.")), vec![], p(), F::ConcurrentConnections),
+            (
+                Smtp(reply("451 4.7.0 Temporary server error. Please try again later. PRX4")),
+                vec![],
+                p(),
+                F::TemporaryServerError,
+            ),
+            (
+                Smtp(reply("430 4.2.0 STOREDRV.ClientSubmit; mailbox database offline")),
+                vec![],
+                p(),
+                F::MailboxUnavailable,
+            ),
+            (
+                Smtp(reply("550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains")),
+                vec![],
+                p(),
+                F::UnregisteredDomain,
+            ),
+            (Smtp(reply("501 5.5.124 Invalid XOAUTH2 auth data")), vec![], p(), F::BadXoauth2Data),
+            (Smtp(reply("421 4.7.66 TLS 1.0 and 1.1 are not supported.")), vec![], p(), F::TlsTooOld),
             (
                 Smtp(reply("550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.")),
                 vec![],
-                ("550 5.7.708", ""),
-                S::TestMessage,
+                p(),
+                F::TenantBlocked,
             ),
             (
                 Smtp(reply("550 5.7.705 Service unavailable. Access denied, tenant has exceeded threshold.")),
                 vec![],
-                ("550 5.7.705", ""),
-                S::TestMessage,
+                p(),
+                F::TenantThreshold,
             ),
-            (
-                Smtp(reply("451 4.3.2 System not accepting network messages")),
-                vec![],
-                ("smtp-other", ""),
-                S::TestMessage,
-            ),
-            (Smtp(SmtpFailure::Resolve { detail: "d".into() }), vec![], ("smtp-resolve", ""), S::Profile),
-            (Smtp(SmtpFailure::ConnectRefused), vec![], ("smtp-refused", ""), S::Profile),
-            (Smtp(SmtpFailure::ConnectTimeout { seconds: 10 }), vec![], ("smtp-connect-timeout", ""), S::Profile),
-            (
-                Smtp(SmtpFailure::Timeout { stage: Stage::Connect, seconds: 3 }),
-                vec![],
-                ("smtp-timeout", "greeting"),
-                S::Profile,
-            ),
-            (
-                Smtp(SmtpFailure::Timeout { stage: Stage::Send, seconds: 3 }),
-                vec![],
-                ("smtp-timeout", ""),
-                S::TestMessage,
-            ),
-            (Smtp(SmtpFailure::StarttlsNotOffered), vec![], ("starttls-not-offered", ""), S::Profile),
-            (Smtp(tls(TlsProblem::UntrustedIssuer)), vec![], ("smtp-tls", "untrusted"), S::Profile),
-            (Smtp(tls(TlsProblem::NameMismatch)), vec![], ("smtp-tls", "name-mismatch"), S::Profile),
-            (Smtp(tls(TlsProblem::Expired)), vec![], ("smtp-tls", ""), S::Profile),
-            (
-                Smtp(SmtpFailure::Xoauth2NotOffered { offered: "LOGIN".into() }),
-                vec![],
-                ("xoauth2-not-offered", ""),
-                S::Profile,
-            ),
-            (Smtp(SmtpFailure::Protocol { detail: "eof".into() }), vec![], ("smtp-protocol", ""), S::TestMessage),
+            (Smtp(reply("452 4.3.1 Insufficient system resources")), vec![], p(), F::SmtpTemporary),
+            (Smtp(reply("550 5.7.999 Something new")), vec![], p(), F::SmtpOther),
+            (Smtp(SmtpFailure::Resolve { detail: "d".into() }), vec![], p(), F::SmtpResolve),
+            (Smtp(SmtpFailure::ConnectRefused), vec![], p(), F::SmtpRefused),
+            (Smtp(SmtpFailure::Connect { detail: "unreachable".into() }), vec![], p(), F::SmtpConnect),
+            (Smtp(SmtpFailure::ConnectTimeout { seconds: 10 }), vec![], p(), F::SmtpConnectTimeout),
+            (Smtp(SmtpFailure::Timeout { stage: Stage::Connect, seconds: 3 }), vec![], p(), F::SmtpNoGreeting),
+            (Smtp(SmtpFailure::Timeout { stage: Stage::Send, seconds: 3 }), vec![], p(), F::SmtpStoppedAnswering),
+            (Smtp(SmtpFailure::StarttlsNotOffered), vec![], p(), F::StarttlsNotOffered),
+            (Smtp(tls(TlsProblem::UntrustedIssuer)), vec![], p(), F::SmtpTlsUntrusted),
+            (Smtp(tls(TlsProblem::NameMismatch)), vec![], p(), F::SmtpTlsNameMismatch),
+            (Smtp(tls(TlsProblem::Expired)), vec![], p(), F::SmtpTls),
+            (Smtp(SmtpFailure::Xoauth2NotOffered { offered: "LOGIN".into() }), vec![], p(), F::Xoauth2NotOffered),
+            (Smtp(SmtpFailure::Protocol { detail: "eof".into() }), vec![], p(), F::SmtpProtocol),
         ]
     }
 
-    fn diagnose(input: &Input, checks: &[Check]) -> Diagnosis {
-        let p = profile();
-        let ctx = Context { profile: &p, checks };
+    fn diagnose(input: &Input, checks: &[Check], profile: &Profile) -> Diagnosis {
+        let ctx = Context { profile, checks };
         match input {
             Input::Token(e) => for_token_error(e, &ctx),
             Input::Smtp(f) => for_smtp_failure(f, &ctx),
@@ -649,36 +875,72 @@ mod tests {
     }
 
     #[test]
-    fn every_catalog_row_is_reached_by_its_failure() {
+    fn every_finding_is_reached_by_its_failure() {
         let mut reached = HashSet::new();
-        for (input, checks, (code, variant), step) in cases() {
-            let d = diagnose(&input, &checks);
-            let row = entry(code, variant);
-            assert_eq!(d.title, row.title, "{code}/{variant}");
-            assert_eq!(d.step, step, "{code}/{variant}");
+        for (input, checks, profile, finding) in cases() {
+            let d = diagnose(&input, &checks, &profile);
+            assert_eq!(d.finding, finding);
+            let entry = finding.entry();
+            assert_eq!((d.title.as_str(), d.step), (entry.title, entry.step), "{finding:?}");
             assert!(!d.cause.is_empty() && !d.fix.is_empty());
-            reached.insert((code, variant));
+            reached.insert(finding);
         }
-        let all: HashSet<_> = CATALOG.iter().map(|e| (e.code, e.variant)).collect();
-        let missed: Vec<_> = all.difference(&reached).collect();
-        assert!(missed.is_empty(), "catalog rows without a test case: {missed:?}");
-        assert_eq!(all.len(), CATALOG.len(), "duplicate rows");
+        let missed: Vec<_> = Finding::ALL.iter().filter(|f| !reached.contains(f)).collect();
+        assert!(missed.is_empty(), "findings without a test case: {missed:?}");
+    }
+
+    #[test]
+    fn temporary_refusals_say_so_and_others_do_not() {
+        for (input, checks, profile, finding) in cases() {
+            let d = diagnose(&input, &checks, &profile);
+            let four_hundreds = matches!(&input, Input::Smtp(SmtpFailure::Rejected { reply, .. }) if reply.code / 100 == 4)
+                && finding != Finding::TlsTooOld;
+            if four_hundreds {
+                assert!(d.temporary, "{finding:?} is a 4xx reply");
+                assert!(d.fix.to_lowercase().contains("try again"), "{finding:?}: {}", d.fix);
+            }
+        }
+        assert!(
+            !for_reply(&Reply::parse(&["535 5.7.3 x"]).unwrap(), &Context { profile: &profile(), checks: &[] })
+                .temporary
+        );
+        assert!(diagnose(&Input::Token(entra(90055)), &[], &profile()).temporary);
     }
 
     #[test]
     fn send_as_denied_gives_the_exact_command() {
-        let p = Profile { sender: Some("alerts@contoso.com".into()), ..profile() };
-        let f = reply("554 5.2.252 SendAsDenied; noreply@contoso.com not allowed to send as alerts@contoso.com");
-        let d = for_smtp_failure(&f, &Context { profile: &p, checks: &[] });
+        let f = reply("554 5.2.252 SendAsDenied; noreply@contoso.com not allowed to send as noreply@contoso.com");
+        let d = for_smtp_failure(&f, &Context { profile: &profile(), checks: &[] });
         assert_eq!(d.code, "554 5.2.252");
         assert_eq!(
             d.command.as_deref(),
             Some(
-                "Add-RecipientPermission -Identity 'alerts@contoso.com' -Trustee '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' -AccessRights SendAs -Confirm:$false"
+                "Add-RecipientPermission -Identity 'noreply@contoso.com' -Trustee '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' -AccessRights SendAs -Confirm:$false"
             )
         );
-        assert!(d.cause.contains("differs from the mailbox"));
         assert!(d.fix.contains("two hours"));
+    }
+
+    /// Microsoft's Add-RecipientPermission: the trustee may send as the
+    /// identity. A From other than the signed-in mailbox needs the mailbox
+    /// itself as a trustee too (docs/microsoft-rules.md).
+    #[test]
+    fn send_as_denied_for_another_sender_grants_it_to_the_mailbox_too() {
+        let p = Profile { sender: Some("alerts@contoso.com".into()), ..profile() };
+        let f = reply("554 5.2.252 SendAsDenied; noreply@contoso.com not allowed to send as alerts@contoso.com");
+        let d = for_smtp_failure(&f, &Context { profile: &p, checks: &[] });
+        let command = d.command.unwrap();
+        assert!(
+            command.contains(
+                "Add-RecipientPermission -Identity 'alerts@contoso.com' -Trustee '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f'"
+            ),
+            "{command}"
+        );
+        assert!(
+            command.contains("Add-RecipientPermission -Identity 'alerts@contoso.com' -Trustee 'noreply@contoso.com'"),
+            "{command}"
+        );
+        assert!(d.cause.contains("the mailbox noreply@contoso.com must be allowed to send as alerts@contoso.com"));
     }
 
     #[test]
@@ -693,13 +955,66 @@ mod tests {
         assert!(command.contains("-ObjectId 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'"), "{command}");
     }
 
+    /// Microsoft's OAuth page grants FullAccess; the generic 5.7.3 offers it,
+    /// and no longer blames a "v1 token endpoint" (the aud check covers that).
+    #[test]
+    fn the_generic_535_offers_microsofts_full_access_fallback() {
+        let d = for_smtp_failure(
+            &reply("535 5.7.3 Authentication unsuccessful"),
+            &Context { profile: &profile(), checks: &[] },
+        );
+        assert_eq!(
+            d.command.as_deref(),
+            Some(
+                "Add-MailboxPermission -Identity 'noreply@contoso.com' -User '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' -AccessRights FullAccess"
+            )
+        );
+        assert!(!format!("{} {}", d.cause, d.fix).contains("v1"), "{d:?}");
+    }
+
+    #[test]
+    fn criteria_not_met_names_both_causes() {
+        let d = for_smtp_failure(
+            &reply(
+                "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully.",
+            ),
+            &Context { profile: &profile(), checks: &[] },
+        );
+        assert!(
+            d.cause.contains("not registered in Exchange") && d.cause.contains("Conditional Access"),
+            "{}",
+            d.cause
+        );
+        assert!(d.command.unwrap().starts_with("New-ServicePrincipal"));
+        let defaults = for_smtp_failure(
+            &reply(
+                "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.",
+            ),
+            &Context { profile: &profile(), checks: &[] },
+        );
+        assert!(defaults.cause.contains("cannot work while") && defaults.cause.contains("does not override"));
+    }
+
     #[test]
     fn unknown_codes_keep_what_the_server_said() {
-        let d = diagnose(&Input::Token(entra(12345)), &[]);
+        let d = diagnose(&Input::Token(entra(12345)), &[], &profile());
         assert_eq!(d.code, "AADSTS12345");
         assert!(d.cause.contains("AADSTS12345: something."), "{}", d.cause);
-        let d = diagnose(&Input::Smtp(reply("451 4.3.2 System not accepting network messages")), &[]);
-        assert_eq!(d.code, "451 4.3.2");
-        assert!(d.cause.contains("System not accepting"), "{}", d.cause);
+        let d = diagnose(&Input::Smtp(reply("452 4.3.1 Insufficient system resources")), &[], &profile());
+        assert_eq!(d.code, "452 4.3.1");
+        assert!(d.cause.contains("Insufficient system resources") && d.cause.contains("temporary"), "{}", d.cause);
+    }
+
+    #[test]
+    fn timeouts_say_which_timeout_fired() {
+        let connect = diagnose(
+            &Input::Token(TokenError::ConnectTimeout { endpoint: "https://e".into(), seconds: 10 }),
+            &[],
+            &profile(),
+        );
+        assert!(connect.cause.contains("connect timeout of 10 s"), "{}", connect.cause);
+        let overall =
+            diagnose(&Input::Token(TokenError::Timeout { endpoint: "https://e".into(), seconds: 30 }), &[], &profile());
+        assert!(overall.cause.contains("overall timeout of 30 s"), "{}", overall.cause);
     }
 }

@@ -1,13 +1,21 @@
 //! The client secret in the OS keychain: Windows Credential Manager, macOS
-//! Keychain or the Secret Service (GNOME Keyring, KWallet) on Linux. One entry
-//! per app registration, named from tenant and client ID.
+//! Keychain or the Secret Service (GNOME Keyring, KWallet) on Linux.
+//!
+//! One entry per application, named by its client ID: a secret belongs to
+//! the app registration, and an Application (client) ID names one app
+//! registration wherever it is used, so the same app reached through a tenant
+//! domain or the tenant's GUID never splits into two entries. Entries that
+//! earlier versions named `<tenant>/<client-id>` are found and moved.
 //!
 //! These calls block (D-Bus, Keychain Services); call them from a blocking
 //! thread (`tokio::task::spawn_blocking`), never on an async executor or the
 //! UI thread.
 
 use crate::profile::Profile;
-use crate::secret::ClientSecret;
+use crate::results::{Evidence, Recorded};
+use crate::secret::{ClientSecret, SECRET_ID_WARNING};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// Service name under which every entry is stored.
 pub const SERVICE: &str = "smtp-oauth-wizard";
@@ -23,9 +31,15 @@ pub fn store_name() -> &'static str {
     }
 }
 
-/// Account name of a profile's entry: `<tenant>/<client-id>`, lower-cased.
+/// Account name of a profile's entry: its client ID, lower-cased.
 pub fn account(profile: &Profile) -> String {
-    format!("{}/{}", profile.tenant.to_ascii_lowercase(), profile.client_id.to_ascii_lowercase())
+    profile.client_id.trim().to_ascii_lowercase()
+}
+
+/// The name an earlier version gave the entry: `<tenant>/<client-id>`.
+fn legacy_account(profile: &Profile) -> Option<String> {
+    let tenant = profile.tenant.trim().to_ascii_lowercase();
+    (!tenant.is_empty()).then(|| format!("{tenant}/{}", account(profile)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,15 +48,19 @@ pub enum KeychainError {
     Unavailable { store: &'static str, detail: String },
     #[error("the {store} failed: {detail}")]
     Failed { store: &'static str, detail: String },
-    #[error("the keychain entry needs a tenant and a client ID")]
+    #[error("the keychain entry needs the app's client ID")]
     NoIdentity,
 }
 
+fn entry_named(account: &str) -> Result<keyring::Entry, KeychainError> {
+    keyring::Entry::new(SERVICE, account).map_err(map_error)
+}
+
 fn entry(profile: &Profile) -> Result<keyring::Entry, KeychainError> {
-    if profile.tenant.is_empty() || profile.client_id.is_empty() {
+    if account(profile).is_empty() {
         return Err(KeychainError::NoIdentity);
     }
-    keyring::Entry::new(SERVICE, &account(profile)).map_err(map_error)
+    entry_named(&account(profile))
 }
 
 fn map_error(err: keyring::Error) -> KeychainError {
@@ -55,36 +73,92 @@ fn map_error(err: keyring::Error) -> KeychainError {
     }
 }
 
-pub fn save(profile: &Profile, secret: &ClientSecret) -> Result<(), KeychainError> {
-    entry(profile)?.set_password(secret.expose()).map_err(map_error)
-}
-
-/// The stored secret, or `None` when there is no entry.
-pub fn load(profile: &Profile) -> Result<Option<ClientSecret>, KeychainError> {
-    match entry(profile)?.get_password() {
-        Ok(value) => ClientSecret::new(&value).map(Some).map_err(|e| KeychainError::Failed {
-            store: store_name(),
-            detail: format!("the stored value is unusable: {e}"),
-        }),
+fn read(entry: &keyring::Entry) -> Result<Option<String>, KeychainError> {
+    match entry.get_password() {
+        Ok(value) => Ok(Some(value)),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(map_error(e)),
     }
 }
 
-/// Whether a secret is stored, without reading it into this process.
-pub fn is_stored(profile: &Profile) -> Result<bool, KeychainError> {
-    match entry(profile)?.get_attributes() {
-        Ok(_) => Ok(true),
+fn remove(entry: &keyring::Entry) -> Result<bool, KeychainError> {
+    match entry.delete_credential() {
+        Ok(()) => Ok(true),
         Err(keyring::Error::NoEntry) => Ok(false),
         Err(e) => Err(map_error(e)),
     }
 }
 
-/// Removes the entry; `false` when there was none.
-pub fn delete(profile: &Profile) -> Result<bool, KeychainError> {
-    match entry(profile)?.delete_credential() {
-        Ok(()) => Ok(true),
-        Err(keyring::Error::NoEntry) => Ok(false),
-        Err(e) => Err(map_error(e)),
+/// Stores the secret, replacing any earlier one for the app (under either name).
+pub fn save(profile: &Profile, secret: &ClientSecret) -> Result<(), KeychainError> {
+    entry(profile)?.set_password(secret.expose()).map_err(map_error)?;
+    if let Some(legacy) = legacy_account(profile) {
+        remove(&entry_named(&legacy)?)?;
     }
+    Ok(())
+}
+
+/// The stored secret, or `None` when there is none. A secret found under the
+/// legacy name is moved to the app's entry on the way.
+pub fn load(profile: &Profile) -> Result<Option<ClientSecret>, KeychainError> {
+    let unusable = |e: crate::secret::SecretError| KeychainError::Failed {
+        store: store_name(),
+        detail: format!("the stored value is unusable: {e}"),
+    };
+    if let Some(value) = read(&entry(profile)?)? {
+        return ClientSecret::new(&value).map(Some).map_err(unusable);
+    }
+    let Some(legacy) = legacy_account(profile) else { return Ok(None) };
+    let legacy = entry_named(&legacy)?;
+    let Some(value) = read(&legacy)? else { return Ok(None) };
+    let secret = ClientSecret::new(&value).map_err(unusable)?;
+    entry(profile)?.set_password(secret.expose()).map_err(map_error)?;
+    remove(&legacy)?;
+    Ok(Some(secret))
+}
+
+/// Removes the app's secret (under either name); `false` when there was none.
+pub fn delete(profile: &Profile) -> Result<bool, KeychainError> {
+    let mut deleted = remove(&entry(profile)?)?;
+    if let Some(legacy) = legacy_account(profile) {
+        deleted |= remove(&entry_named(&legacy)?)?;
+    }
+    Ok(deleted)
+}
+
+/// Whether a secret is stored for the app, and which (by fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SecretStatus {
+    /// Where secrets are kept: "Secret Service", "macOS Keychain", ...
+    pub store: String,
+    pub account: String,
+    pub stored: bool,
+    /// Tells the stored secret apart from another (`ClientSecret::fingerprint`).
+    pub fingerprint: Option<String>,
+    /// Set while the stored secret looks like the Secret ID.
+    pub warning: Option<String>,
+    /// When this was looked up, and for which app.
+    pub recorded: Recorded,
+}
+
+impl SecretStatus {
+    /// The status of `secret` (or of none) for `profile`, as of `now`.
+    pub fn of(profile: &Profile, secret: Option<&ClientSecret>, now: OffsetDateTime) -> SecretStatus {
+        let fingerprint = secret.map(ClientSecret::fingerprint);
+        SecretStatus {
+            store: store_name().into(),
+            account: account(profile),
+            stored: secret.is_some(),
+            warning: secret.filter(|s| s.looks_like_secret_id()).map(|_| SECRET_ID_WARNING.to_string()),
+            recorded: Recorded::new(Evidence::Secret, profile, fingerprint.as_deref(), now),
+            fingerprint,
+        }
+    }
+}
+
+/// Looks the secret up (reading it into this process, never further) to say
+/// whether one is stored and which.
+pub fn status(profile: &Profile, now: OffsetDateTime) -> Result<SecretStatus, KeychainError> {
+    Ok(SecretStatus::of(profile, load(profile)?.as_ref(), now))
 }

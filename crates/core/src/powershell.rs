@@ -1,6 +1,7 @@
 //! The Exchange Online PowerShell for a profile, one command at a time with a
 //! line saying why. Every value from the user goes through [`quote`], so `$`,
-//! backticks and double quotes in a value are never interpreted.
+//! backticks and double quotes in a value are never interpreted. Each rule is
+//! Microsoft's (docs/microsoft-rules.md, "Setting up the app").
 
 use crate::profile::{AuthPath, Field, FieldError, Profile};
 use serde::Serialize;
@@ -18,8 +19,9 @@ pub struct Command {
 pub struct Script {
     pub auth_path: AuthPath,
     pub commands: Vec<Command>,
-    /// `Add-RecipientPermission` for the mailbox (and the sender when it
-    /// differs), the command users most often need again on its own.
+    /// `Add-RecipientPermission` for the mailbox (and, when the sender
+    /// differs, for the sender, to the service principal and to the
+    /// mailbox), the commands users most often need again on their own.
     pub add_recipient_permission: Vec<String>,
 }
 
@@ -66,7 +68,8 @@ struct Values<'a> {
 }
 
 fn values(profile: &Profile) -> Result<Values<'_>, PowershellError> {
-    let invalid = profile.problems(&[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender]);
+    let invalid =
+        profile.problems(&[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender, Field::AuthPath]);
     if !invalid.is_empty() {
         return Err(PowershellError::Invalid(invalid));
     }
@@ -88,11 +91,27 @@ fn add_recipient_permission_for(identity: &str, trustee: &str) -> String {
     )
 }
 
-/// The `Add-RecipientPermission` command giving the profile's service
-/// principal SendAs on `identity` (any address the app sends from).
-pub fn add_recipient_permission(profile: &Profile, identity: &str) -> Result<String, PowershellError> {
+/// What sending as the profile's From address takes: SendAs for the service
+/// principal on it, and, when From is not the mailbox the app signs in as,
+/// SendAs for that mailbox on it too (Exchange checks both).
+pub fn send_as_commands(profile: &Profile) -> Result<Vec<String>, PowershellError> {
     let v = values(profile)?;
-    Ok(add_recipient_permission_for(identity, v.sp_object_id))
+    Ok(match v.sender {
+        None => vec![add_recipient_permission_for(v.mailbox, v.sp_object_id)],
+        Some(sender) => {
+            vec![add_recipient_permission_for(sender, v.sp_object_id), add_recipient_permission_for(sender, v.mailbox)]
+        }
+    })
+}
+
+/// `New-ManagementRoleAssignment -Name` and friends take at most 64
+/// characters ("Setting up the app"). Cut at a character boundary.
+fn exchange_name(name: String) -> String {
+    const MAX: usize = 64;
+    match name.char_indices().nth(MAX) {
+        Some((cut, _)) => name[..cut].trim_end().to_string(),
+        None => name,
+    }
 }
 
 pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellError> {
@@ -122,14 +141,24 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
     );
 
     let addresses: Vec<&str> = std::iter::once(v.mailbox).chain(v.sender).collect();
-    let add_recipient_permission: Vec<String> =
+    let mut add_recipient_permission: Vec<String> =
         addresses.iter().map(|a| add_recipient_permission_for(a, v.sp_object_id)).collect();
+    if let Some(sender) = v.sender {
+        add_recipient_permission.push(add_recipient_permission_for(sender, v.mailbox));
+    }
 
     match profile.auth_path {
         AuthPath::EntraPermission => {
             add("Let the app send as the mailbox it signs in as", add_recipient_permission[0].clone());
-            if let Some(cmd) = add_recipient_permission.get(1) {
-                add("Let the app send as the sender address too (MAIL FROM and From:)", cmd.clone());
+            if v.sender.is_some() {
+                add(
+                    "Let the app send as the sender address too (MAIL FROM and From:)",
+                    add_recipient_permission[1].clone(),
+                );
+                add(
+                    "Let the mailbox itself send as the sender: when From is not the mailbox the app signs in as, Exchange checks the mailbox's SendAs on it as well",
+                    add_recipient_permission[2].clone(),
+                );
             }
             if options.full_access {
                 add(
@@ -143,7 +172,7 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
             }
         }
         AuthPath::AppRbac => {
-            let scope = format!("SMTP OAuth {}", profile.name);
+            let scope = exchange_name(format!("SMTP OAuth {}", profile.name));
             let filter = addresses
                 .iter()
                 .map(|a| format!("PrimarySmtpAddress -eq {}", opath_string(a)))
@@ -153,12 +182,18 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
                 "Limit the app to the address(es) it sends as",
                 format!("New-ManagementScope -Name {} -RecipientRestrictionFilter {}", quote(&scope), quote(&filter)),
             );
+            if let Some(sender) = v.sender {
+                add(
+                    "Let the mailbox itself send as the sender: when From is not the mailbox the app signs in as, Exchange checks the mailbox's SendAs on it as well",
+                    add_recipient_permission_for(sender, v.mailbox),
+                );
+            }
             add(
-                "Grant SMTP.SendAsApp within that scope (App RBAC: no Entra API permission, and the token has no roles claim)",
+                "Grant SMTP.SendAsApp within that scope (App RBAC: no Entra API permission, and the token has no roles claim); -App takes the service principal's object ID",
                 format!(
                     "New-ManagementRoleAssignment -Name {} -Role 'Application SMTP.SendAsApp' -App {} -CustomResourceScope {}",
                     quote(&scope),
-                    quote(v.client_id),
+                    quote(v.sp_object_id),
                     quote(&scope)
                 ),
             );
@@ -222,6 +257,17 @@ impl Script {
         }
         out
     }
+
+    /// The `.ps1` file's bytes: UTF-8 with a byte order mark, lines ending in
+    /// CRLF. Windows PowerShell 5.1 reads a file without a BOM in the ANSI
+    /// code page, where the UTF-8 bytes of a value such as `đ` (C4 91) turn
+    /// into other characters, a quote among them in some code pages; with the
+    /// BOM it reads UTF-8. CRLF keeps the file intact in every Windows editor.
+    pub fn file_bytes(&self) -> Vec<u8> {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(self.text().replace('\n', "\r\n").as_bytes());
+        bytes
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +293,13 @@ mod tests {
     fn whole_script_per_path_and_cloud() {
         for auth_path in [AuthPath::EntraPermission, AuthPath::AppRbac] {
             for cloud in Cloud::ALL {
-                let text = script(&profile(auth_path, cloud), Options::default()).unwrap().text();
+                let made = script(&profile(auth_path, cloud), Options::default());
+                if auth_path == AuthPath::AppRbac && !cloud.offers_app_rbac() {
+                    let err = made.unwrap_err();
+                    assert!(err.to_string().contains("only in the worldwide cloud"), "{cloud}: {err}");
+                    continue;
+                }
+                let text = made.unwrap().text();
                 let text = text.replace(env!("CARGO_PKG_VERSION"), "<version>");
                 insta::assert_snapshot!(format!("{}-{}", auth_path.id(), cloud.id()), text);
             }
@@ -259,6 +311,7 @@ mod tests {
         let p = Profile { sender: None, ..profile(AuthPath::EntraPermission, Cloud::Global) };
         let s = script(&p, Options { full_access: true }).unwrap();
         assert_eq!(s.add_recipient_permission.len(), 1);
+        assert_eq!(send_as_commands(&p).unwrap(), s.add_recipient_permission);
         let text = s.text();
         assert_eq!(text.matches("Add-RecipientPermission").count(), 1, "{text}");
         assert!(text.contains("Add-MailboxPermission -Identity 'noreply@contoso.com' -User '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' -AccessRights FullAccess"));
@@ -298,6 +351,10 @@ mod tests {
             s.add_recipient_permission[1],
             "Add-RecipientPermission -Identity '$x`y@contoso.com' -Trustee '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' -AccessRights SendAs -Confirm:$false"
         );
+        assert_eq!(
+            s.add_recipient_permission[2],
+            "Add-RecipientPermission -Identity '$x`y@contoso.com' -Trustee 'o''brien@contoso.com' -AccessRights SendAs -Confirm:$false"
+        );
         let scope = s.commands.iter().find(|c| c.code.starts_with("New-ManagementScope")).unwrap();
         // OPATH quotes doubled once for OPATH, then again for PowerShell
         assert_eq!(
@@ -307,12 +364,56 @@ mod tests {
     }
 
     #[test]
+    fn a_sender_other_than_the_mailbox_gets_send_as_for_both_trustees() {
+        let p = profile(AuthPath::EntraPermission, Cloud::Global);
+        let commands = send_as_commands(&p).unwrap();
+        assert_eq!(
+            commands,
+            [
+                "Add-RecipientPermission -Identity 'alerts@contoso.com' -Trustee '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' -AccessRights SendAs -Confirm:$false",
+                "Add-RecipientPermission -Identity 'alerts@contoso.com' -Trustee 'noreply@contoso.com' -AccessRights SendAs -Confirm:$false",
+            ]
+        );
+        let text = script(&p, Options::default()).unwrap().text();
+        assert!(commands.iter().all(|c| text.contains(c.as_str())), "{text}");
+    }
+
+    /// `New-ManagementRoleAssignment -Name` is at most 64 characters.
+    #[test]
+    fn role_assignment_names_fit_exchanges_limit() {
+        let name = "a".repeat(64);
+        let p = Profile { name: name.clone(), ..profile(AuthPath::AppRbac, Cloud::Global) };
+        let s = script(&p, Options::default()).unwrap();
+        let assignment = s.commands.iter().find(|c| c.code.starts_with("New-ManagementRoleAssignment")).unwrap();
+        let quoted_name = assignment.code.split('\'').nth(1).unwrap();
+        assert_eq!(quoted_name.chars().count(), 64, "{quoted_name}");
+        assert!(quoted_name.starts_with("SMTP OAuth aaa"));
+        assert!(assignment.code.contains("-App '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f'"), "{}", assignment.code);
+    }
+
+    #[test]
+    fn the_ps1_file_is_utf8_with_a_bom_and_crlf() {
+        let p = Profile {
+            mailbox: "đorđe@contoso.com".into(),
+            sender: None,
+            ..profile(AuthPath::EntraPermission, Cloud::Global)
+        };
+        let bytes = script(&p, Options::default()).unwrap().file_bytes();
+        assert_eq!(&bytes[..3], [0xEF, 0xBB, 0xBF]);
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert!(text.contains("'\u{111}or\u{111}e@contoso.com'"));
+        assert!(text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'), "every line ends in CRLF");
+        // đ is C4 91 in UTF-8: two bytes a BOM-less read would take as two ANSI characters
+        assert!(bytes.windows(2).any(|w| w == [0xC4, 0x91]));
+    }
+
+    #[test]
     fn missing_object_id_is_an_error_naming_the_field() {
         let p = Profile { sp_object_id: None, ..profile(AuthPath::EntraPermission, Cloud::Global) };
         let err = script(&p, Options::default()).unwrap_err();
         assert!(matches!(err, PowershellError::Missing { field: Field::SpObjectId, .. }));
         assert!(err.to_string().contains("service principal object ID"), "{err}");
-        let err = add_recipient_permission(&Profile { mailbox: String::new(), ..p }, "x@contoso.com").unwrap_err();
+        let err = send_as_commands(&Profile { mailbox: String::new(), ..p }).unwrap_err();
         assert!(matches!(&err, PowershellError::Invalid(e) if e[0].field == Field::Mailbox), "{err:?}");
     }
 }

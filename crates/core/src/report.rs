@@ -1,15 +1,17 @@
 //! The network stages chained: token, claims checks, then (when a recipient
 //! is given) the SMTP probe, with a diagnosis for whatever failed. This is
-//! `smtp-oauth check` and the wizard's Token and Test message steps.
+//! `smtp-oauth check` and the wizard's Token and Test message steps. Every
+//! report records the profile values and the secret it was obtained with.
 
 use crate::Timeouts;
-use crate::checks::{self, Check, Status};
+use crate::checks::{self, Check, CheckId, Status};
 use crate::claims::{self, Claims};
 use crate::diagnosis::{self, Context, Diagnosis};
 use crate::profile::Profile;
+use crate::results::{Evidence, Recorded};
 use crate::secret::{AccessToken, ClientSecret};
 use crate::smtp_probe::{self, ProbeRequest, SmtpReport, Stage};
-use crate::token;
+use crate::token::{self, EntraIds};
 use crate::trust::Trust;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -25,6 +27,8 @@ pub struct TokenReport {
     pub expires_in: Option<u64>,
     /// What went wrong, when no token came back.
     pub error: Option<String>,
+    /// Entra's trace and correlation IDs of a refusal, for a support case.
+    pub entra: Option<EntraIds>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +41,8 @@ pub struct Report {
     pub diagnosis: Vec<Diagnosis>,
     /// `ok` when everything passed, `warn` when only warnings, else `fail`.
     pub outcome: Status,
+    /// When, and with which values, this was obtained.
+    pub obtained: Recorded,
 }
 
 /// Reported as each network stage starts.
@@ -57,6 +63,11 @@ pub struct Plan<'a> {
     pub now: OffsetDateTime,
 }
 
+/// Any diagnosis fails a report; else its worst check decides.
+fn outcome(checks: &[Check], diagnosis: &[Diagnosis]) -> Status {
+    if diagnosis.is_empty() { checks::worst(checks) } else { Status::Fail }
+}
+
 pub async fn run(plan: Plan<'_>, on_progress: &(dyn Fn(Progress) + Send + Sync)) -> Report {
     run_revealing(plan, on_progress).await.0
 }
@@ -68,10 +79,17 @@ pub async fn run_revealing(
     on_progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> (Report, Option<AccessToken>) {
     let profile = plan.profile;
+    let evidence = if plan.send_to.is_some() { Evidence::TestMessage } else { Evidence::Token };
+    let obtained = Recorded::new(evidence, profile, Some(&plan.secret.fingerprint()), plan.now);
     let mut checks = checks::secret_checks(profile, plan.secret, plan.now.date());
-    let report = |token, checks: Vec<Check>, smtp, diagnosis: Vec<Diagnosis>| {
-        let outcome = if diagnosis.is_empty() { checks::worst(&checks) } else { Status::Fail };
-        Report { profile: profile.name.clone(), token, checks, smtp, diagnosis, outcome }
+    let report = |token, checks: Vec<Check>, smtp, diagnosis: Vec<Diagnosis>| Report {
+        profile: profile.name.clone(),
+        token,
+        outcome: outcome(&checks, &diagnosis),
+        checks,
+        smtp,
+        diagnosis,
+        obtained: obtained.clone(),
     };
 
     let endpoint = match profile.token_url() {
@@ -90,12 +108,15 @@ pub async fn run_revealing(
     };
     on_progress(Progress::Token { endpoint: endpoint.clone() });
     let mut token_report =
-        TokenReport { endpoint, decoded_not_verified: true, claims: None, expires_in: None, error: None };
+        TokenReport { endpoint, decoded_not_verified: true, claims: None, expires_in: None, error: None, entra: None };
     let access_token = match token::fetch(profile, plan.secret, plan.timeouts, &trust).await {
         Ok(t) => t,
         Err(e) => {
             let d = diagnosis::for_token_error(&e, &Context { profile, checks: &checks });
             token_report.error = Some(e.to_string());
+            if let token::TokenError::Entra(entra) = &e {
+                token_report.entra = Some(entra.ids.clone());
+            }
             return (report(Some(token_report), checks, None, vec![d]), None);
         }
     };
@@ -126,4 +147,31 @@ pub async fn run_revealing(
     let diagnosis =
         smtp.failure.iter().map(|f| diagnosis::for_smtp_failure(f, &Context { profile, checks: &checks })).collect();
     (report(Some(token_report), checks, Some(smtp), diagnosis), Some(access_token))
+}
+
+impl Report {
+    /// The same findings read against `profile` as it is now (`today` for
+    /// the secret's expiry): the claims checks again (an object ID or path
+    /// entered since changes their verdict, the token's own expiry stays as
+    /// it was when fetched) and the SMTP diagnosis with them. What the report
+    /// was obtained with is [`Recorded::changed`]'s question, not this one's.
+    pub fn judged_against(&self, profile: &Profile, today: time::Date) -> Report {
+        let claims = self.token.as_ref().and_then(|t| t.claims.as_ref());
+        // The secret's shape stays as found; everything else is read again.
+        let kept = |c: &&Check| match claims {
+            Some(_) => c.id == CheckId::SecretShape,
+            None => c.id != CheckId::SecretExpiry,
+        };
+        let mut checks: Vec<Check> = self.checks.iter().filter(kept).cloned().collect();
+        checks.extend(checks::secret_expiry_check(profile, today));
+        if let Some(claims) = claims {
+            let fetched = OffsetDateTime::from_unix_timestamp(self.obtained.at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            checks.extend(claims::check(claims, profile, fetched));
+        }
+        let diagnosis = match self.smtp.as_ref().and_then(|s| s.failure.as_ref()) {
+            Some(failure) => vec![diagnosis::for_smtp_failure(failure, &Context { profile, checks: &checks })],
+            None => self.diagnosis.clone(),
+        };
+        Report { outcome: outcome(&checks, &diagnosis), checks, diagnosis, ..self.clone() }
+    }
 }

@@ -22,9 +22,10 @@ pub fn is_domain(s: &str) -> bool {
 }
 
 /// A host name for a server: a DNS name (one label allowed, for `localhost`
-/// and intranet names) or an IPv4 address. No scheme, port or path.
+/// and intranet names), an IPv4 address or an IPv6 address (without the
+/// brackets a URL would need). No scheme, port or path.
 pub fn is_host(s: &str) -> bool {
-    s.parse::<std::net::Ipv4Addr>().is_ok() || (!s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label))
+    s.parse::<std::net::IpAddr>().is_ok() || (!s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label))
 }
 
 fn is_dns_label(label: &str) -> bool {
@@ -97,6 +98,9 @@ mod tests {
                 ("smtp.office365.com", true),
                 ("localhost", true),
                 ("127.0.0.1", true),
+                ("::1", true),
+                ("2001:db8::25", true),
+                ("[::1]", false),
                 ("smtp.office365.com:587", false),
                 ("https://smtp.office365.com", false),
                 ("", false),

@@ -115,6 +115,12 @@ function issueToken(req, res, tenantSegment, form) {
   if (app.blocked_by_conditional_access) {
     return entraError(res, 400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.');
   }
+  if (!app.has_service_principal) {
+    return entraError(res, 401, 'invalid_client', 7000229, `The client application ${app.client_id} is missing service principal in the tenant ${config.tenant_id}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`);
+  }
+  if (config.token.throttled) {
+    return entraError(res, 429, 'temporarily_unavailable', 90055, 'TenantThrottlingError: There are too many incoming requests. This exception is thrown for blocked tenants.');
+  }
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     aud: resource,
@@ -138,9 +144,15 @@ function issueToken(req, res, tenantSegment, form) {
     ver: '1.0',
     wids: ['0997a1d0-0d1d-4acb-b408-d5ca73121e90'],
   };
-  log({ kind: 'token-request', outcome: 'issued', client_id: app.client_id });
+  const accessToken = signJwt(claims);
+  log({ kind: 'token-request', outcome: 'issued', client_id: app.client_id, token: accessToken });
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: signJwt(claims) }));
+  if (config.token.success_body !== null) {
+    // A 2xx that is not a token response, holding the token all the same.
+    return res.end(config.token.success_body.replace('{token}', accessToken));
+  }
+  const expiresIn = config.token.expires_in_as_string ? '3599' : 3599;
+  res.end(JSON.stringify({ token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken }));
 }
 
 const tokenServer = https.createServer(pem('localhost'), (req, res) => {
@@ -151,6 +163,12 @@ const tokenServer = https.createServer(pem('localhost'), (req, res) => {
     if (config.token.hang) {
       log({ kind: 'token-request', outcome: 'held' });
       return; // never answer; the client's timeout must end it
+    }
+    if (config.token.redirect_to !== null) {
+      // A 307 asks the client to POST the same form, secret included, elsewhere.
+      log({ kind: 'token-request', outcome: 'redirected' });
+      res.writeHead(307, { location: config.token.redirect_to });
+      return res.end();
     }
     if (req.method !== 'POST' || !match) {
       res.writeHead(404, { 'content-type': 'text/html' });
@@ -196,8 +214,16 @@ function mailbox(address) {
   return config.exchange.mailboxes.find((m) => same(m.address, address));
 }
 
+/** A reply a test chose for a stage, as Exchange would send it. */
+function forced(reply) {
+  if (!reply) return null;
+  const err = smtpError(reply.code, reply.text);
+  return err;
+}
+
 function authenticate(auth, session, callback) {
   log({ kind: 'auth', method: auth.method, user: auth.username, secure: session.secure, token_bytes: (auth.accessToken || auth.password || '').length });
+  if (config.smtp.auth_reply) return callback(forced(config.smtp.auth_reply));
   if (auth.method !== 'XOAUTH2') {
     return callback(smtpError(535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.'));
   }
@@ -215,6 +241,9 @@ function authenticate(auth, session, callback) {
   }
   const box = mailbox(auth.username);
   if (!box) return callback(AUTH_FAILED());
+  if (config.exchange.security_defaults) {
+    return callback(smtpError(535, `5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [${HOST}]`));
+  }
   const disabled = box.smtp_auth_disabled ?? config.exchange.smtp_auth_disabled_tenant;
   if (disabled) {
     const where = box.smtp_auth_disabled == null ? 'Tenant' : 'Mailbox';
@@ -226,11 +255,15 @@ function authenticate(auth, session, callback) {
   callback(null, { user: { app_id: claims.appid, oid: claims.oid, mailbox: box.address, via_role: viaRole } });
 }
 
+// Sending as an address takes SendAs on it for the app (or, on the App RBAC
+// path, a role assignment covering it) and, when it is not the mailbox the
+// app signed in as, SendAs on it for that mailbox too.
 function mayUseAddress(user, address) {
-  if (user.via_role) {
-    return config.exchange.send_as.some((s) => same(s.mailbox, address) && same(s.trustee, user.oid));
-  }
-  return config.exchange.rbac.some((r) => same(r.app_id, user.app_id) && r.addresses.some((a) => same(a, address)));
+  const granted = (trustee) => config.exchange.send_as.some((s) => same(s.mailbox, address) && same(s.trustee, trustee));
+  const app = user.via_role
+    ? granted(user.oid)
+    : config.exchange.rbac.some((r) => same(r.app_id, user.app_id) && r.addresses.some((a) => same(a, address)));
+  return app && (same(address, user.mailbox) || granted(user.mailbox));
 }
 
 function headerValue(headers, name) {
@@ -276,6 +309,7 @@ const smtpOptions = {
   onAuth: authenticate,
   onMailFrom(address, session, callback) {
     if (!session.user) return callback(smtpError(530, `5.7.57 Client not authenticated to send mail. [${HOST}]`));
+    if (config.smtp.hang_after_auth) return; // say nothing more: the client's timeout must end it
     callback();
   },
   onData(stream, session, callback) {
@@ -286,6 +320,10 @@ const smtpOptions = {
       const headers = raw.split(/\r?\n\r?\n/)[0];
       const from = addressOf(headerValue(headers, 'From'));
       const user = session.user;
+      if (config.smtp.data_reply) {
+        log({ kind: 'rejected-message', forced: true });
+        return callback(forced(config.smtp.data_reply));
+      }
       const message = {
         kind: 'message',
         mail_from: session.envelope.mailFrom && session.envelope.mailFrom.address,
@@ -316,7 +354,17 @@ const smtpServer = config.smtp.silent
   : new SMTPServer(smtpOptions);
 if (!config.smtp.silent) smtpServer.on('error', (err) => log({ kind: 'smtp-error', message: err.message }));
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const listen = (server, port = 0, host = '127.0.0.1') =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address().port));
+  });
 const [smtpPort, tokenPort] = await Promise.all([listen(smtpServer.server || smtpServer), listen(tokenServer)]);
+if (config.smtp.ipv6) {
+  // The same port on the IPv6 loopback as well, for IPv6-literal hosts.
+  const v6 = new SMTPServer(smtpOptions);
+  v6.on('error', (err) => log({ kind: 'smtp-error', message: err.message }));
+  await listen(v6.server, smtpPort, '::1');
+}
 process.stdout.write(JSON.stringify({ smtp_port: smtpPort, token_port: tokenPort }) + '\n');
 process.on('SIGTERM', () => process.exit(0));

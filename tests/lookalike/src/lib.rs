@@ -59,6 +59,9 @@ pub struct App {
     pub roles: Vec<String>,
     pub disabled: bool,
     pub blocked_by_conditional_access: bool,
+    /// An Enterprise application exists for the app in this tenant
+    /// (AADSTS7000229 when not).
+    pub has_service_principal: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,6 +74,8 @@ pub struct Exchange {
     pub send_as: Vec<SendAs>,
     /// App RBAC role assignments (`Application SMTP.SendAsApp`), by scope.
     pub rbac: Vec<RbacAssignment>,
+    /// Security defaults are on: SMTP AUTH is refused whatever the mailbox says.
+    pub security_defaults: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,12 +118,43 @@ pub struct SmtpBehaviour {
     pub cert: Cert,
     /// Accept connections and never say a word.
     pub silent: bool,
+    /// Also listen on the IPv6 loopback (::1), on the same port.
+    pub ipv6: bool,
+    /// Answer AUTH with this reply, whatever the token.
+    pub auth_reply: Option<ForcedReply>,
+    /// Answer the end of the message with this reply.
+    pub data_reply: Option<ForcedReply>,
+    /// Authenticate, then never answer MAIL FROM.
+    pub hang_after_auth: bool,
+}
+
+/// A reply a test makes Exchange give: `451` and `4.7.0 Temporary server error`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForcedReply {
+    pub code: u16,
+    pub text: String,
+}
+
+impl ForcedReply {
+    /// From `451 4.7.0 Temporary server error`.
+    pub fn parse(line: &str) -> ForcedReply {
+        let (code, text) = line.split_once(' ').expect("a reply line");
+        ForcedReply { code: code.parse().expect("a reply code"), text: text.to_string() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenBehaviour {
     /// Accept token requests and never answer.
     pub hang: bool,
+    /// Answer 307 with this Location instead of a token.
+    pub redirect_to: Option<String>,
+    /// Answer 200 with this body (`{token}` becomes a real token).
+    pub success_body: Option<String>,
+    /// Send `expires_in` as a string, as some endpoints do.
+    pub expires_in_as_string: bool,
+    /// Refuse with AADSTS90055 (throttled).
+    pub throttled: bool,
 }
 
 impl Directory {
@@ -140,6 +176,7 @@ impl Directory {
                 roles: vec!["SMTP.SendAsApp".into()],
                 disabled: false,
                 blocked_by_conditional_access: false,
+                has_service_principal: true,
             }],
             exchange: Exchange {
                 service_principals: vec![ServicePrincipal { app_id: CLIENT_ID.into(), object_id: SP_OBJECT_ID.into() }],
@@ -150,9 +187,24 @@ impl Directory {
                 smtp_auth_disabled_tenant: true,
                 send_as: vec![SendAs { mailbox: MAILBOX.into(), trustee: SP_OBJECT_ID.into() }],
                 rbac: Vec::new(),
+                security_defaults: false,
             },
-            smtp: SmtpBehaviour { starttls: true, cert: Cert::Localhost, silent: false },
-            token: TokenBehaviour { hang: false },
+            smtp: SmtpBehaviour {
+                starttls: true,
+                cert: Cert::Localhost,
+                silent: false,
+                ipv6: false,
+                auth_reply: None,
+                data_reply: None,
+                hang_after_auth: false,
+            },
+            token: TokenBehaviour {
+                hang: false,
+                redirect_to: None,
+                success_body: None,
+                expires_in_as_string: false,
+                throttled: false,
+            },
         }
     }
 
@@ -169,6 +221,31 @@ impl Directory {
     pub fn app(&mut self) -> &mut App {
         &mut self.apps[0]
     }
+
+    /// The same tenant with the app registered under `client_id`: tests that
+    /// store a secret in the keychain each use an app of their own, since the
+    /// keychain keeps one entry per app (client ID).
+    pub fn with_client_id(mut self, client_id: &str) -> Directory {
+        let old = self.apps[0].client_id.clone();
+        self.apps[0].client_id = client_id.to_string();
+        for sp in self.exchange.service_principals.iter_mut().filter(|sp| sp.app_id == old) {
+            sp.app_id = client_id.to_string();
+        }
+        for r in self.exchange.rbac.iter_mut().filter(|r| r.app_id == old) {
+            r.app_id = client_id.to_string();
+        }
+        self
+    }
+}
+
+/// A client ID of its own for the test named `label`: a GUID made from the
+/// label, the same on every run, different for every label.
+pub fn client_id_for(label: &str) -> String {
+    let fnv = |seed: u64| label.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
+    let hex = format!("{a:016x}{b:016x}");
+    // version 4 and RFC 4122 variant, so it reads as the GUIDs Entra issues
+    format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
 }
 
 /// The folder of the look-alike's Node program.
@@ -273,6 +350,11 @@ impl Lookalike {
     /// Token requests and their outcome (`issued`, `AADSTS7000215`, `held`).
     pub fn token_requests(&self) -> Vec<serde_json::Value> {
         self.of_kind("token-request")
+    }
+
+    /// The access tokens issued, to check that none of them leaks.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.token_requests().iter().filter_map(|e| e["token"].as_str().map(str::to_string)).collect()
     }
 
     /// The SMTP dialogue as the server logged it (`C: ...` and `S: ...`).

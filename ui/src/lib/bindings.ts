@@ -7,7 +7,11 @@ export type CloudInfo = { id: Cloud, title: string, authority: string, scope: st
 /**
  * False where the defaults are not confirmed (see `endpoints_certain`).
  */
-certain: boolean, };
+certain: boolean, 
+/**
+ * Exchange App RBAC is offered here (see `offers_app_rbac`).
+ */
+app_rbac: boolean, };
 
 export type PortalLinks = { app_registrations: string, new_registration: string, enterprise_applications: string, app_overview: string | null, api_permissions: string | null, certificates_and_secrets: string | null, };
 
@@ -45,11 +49,24 @@ ca_file: string | null, auth_path: AuthPath,
 /**
  * Client secret expiry, `YYYY-MM-DD`.
  */
-secret_expires: string | null, };
+secret_expires: string | null, 
+/**
+ * Set when the profile was imported with endpoints that are not the
+ * cloud's (an authority, SMTP host or CA of someone else's choosing):
+ * a stored secret is not used with it until the user confirms them.
+ * Only import sets it and only `confirm_endpoints` clears it.
+ */
+endpoints_unconfirmed: boolean, };
 
-export type Field = "name" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires";
+export type Field = "name" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "secret";
 
 export type FieldError = { field: Field, message: string, };
+
+export type CustomEndpoint = { field: Field, value: string, 
+/**
+ * What the cloud uses instead (empty for the CA file, which adds trust).
+ */
+default: string, };
 
 export type WizardStep = "profile" | "app-registration" | "permissions" | "secret" | "service-principal" | "powershell" | "token" | "test-message" | "review";
 
@@ -77,6 +94,8 @@ appid: string | null,
  */
 azp: string | null, app_displayname: string | null, roles: Array<string> | null, exp: number | null, iat: number | null, nbf: number | null, ver: string | null, idtyp: string | null, };
 
+export type EntraIds = { trace_id: string | null, correlation_id: string | null, timestamp: string | null, };
+
 export type TokenReport = { 
 /**
  * The token URL the request went to.
@@ -89,7 +108,11 @@ decoded_not_verified: boolean, claims: Claims | null, expires_in: number | null,
 /**
  * What went wrong, when no token came back.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * Entra's trace and correlation IDs of a refusal, for a support case.
+ */
+entra: EntraIds | null, };
 
 export type Stage = "connect" | "starttls" | "authenticate" | "send";
 
@@ -106,26 +129,51 @@ export type SmtpFailure = { "kind": "resolve", detail: string, } | { "kind": "co
 export type SmtpReport = { host: string, port: number, transcript: Array<TranscriptLine>, 
 /**
  * The reply that settled the outcome: the one to the end of the message
- * when it went through, the refusal when one came.
+ * when it went through, the refusal when one came. `None` for any other
+ * failure: a positive reply is never shown as the reason for one.
  */
-reply: Reply | null, delivered: boolean, failure: SmtpFailure | null, };
+reply: Reply | null, delivered: boolean, failure: SmtpFailure | null, 
+/**
+ * The failure in words, when there is one.
+ */
+error: string | null, };
 
-export type Diagnosis = { 
+export type Finding = "invalid-secret" | "secret-id-used" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "input" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "xoauth2-not-offered" | "smtp-protocol";
+
+export type Diagnosis = { finding: Finding, 
 /**
  * The Entra code (`AADSTS7000215`), the SMTP reply (`535 5.7.3`) or a
  * name for a failure without one (`smtp-timeout`).
  */
 code: string, title: string, cause: string, fix: string, step: WizardStep, 
 /**
- * A command that applies the fix, to copy.
+ * Commands that apply the fix, to copy (one per line).
  */
-command: string | null, };
+command: string | null, 
+/**
+ * Nothing in the setup is wrong: trying again later is the fix.
+ */
+temporary: boolean, };
+
+export type Evidence = "secret" | "token" | "test-message" | "permission-added" | "consent-granted" | "rbac-understood" | "script-ran";
+
+export type Input = { field: Field, value: string | null, };
+
+export type Recorded = { evidence: Evidence, 
+/**
+ * Unix time, seconds.
+ */
+at: number, inputs: Array<Input>, };
 
 export type Report = { profile: string, token: TokenReport | null, checks: Array<Check>, smtp: SmtpReport | null, diagnosis: Array<Diagnosis>, 
 /**
  * `ok` when everything passed, `warn` when only warnings, else `fail`.
  */
-outcome: Status, };
+outcome: Status, 
+/**
+ * When, and with which values, this was obtained.
+ */
+obtained: Recorded, };
 
 export type Progress = { "stage": "token", endpoint: string, } | { "stage": "smtp", step: Stage, host: string, port: number, };
 
@@ -133,8 +181,9 @@ export type Command = { why: string, code: string, };
 
 export type Script = { auth_path: AuthPath, commands: Array<Command>, 
 /**
- * `Add-RecipientPermission` for the mailbox (and the sender when it
- * differs), the command users most often need again on its own.
+ * `Add-RecipientPermission` for the mailbox (and, when the sender
+ * differs, for the sender, to the service principal and to the
+ * mailbox), the commands users most often need again on their own.
  */
 add_recipient_permission: Array<string>, };
 
@@ -144,10 +193,64 @@ export type SecretStatus = {
  */
 store: string, account: string, stored: boolean, 
 /**
- * Said once, right after saving a secret that looks like a Secret ID.
+ * Tells the stored secret apart from another (`ClientSecret::fingerprint`).
  */
-warning: string | null, };
+fingerprint: string | null, 
+/**
+ * Set while the stored secret looks like the Secret ID.
+ */
+warning: string | null, 
+/**
+ * When this was looked up, and for which app.
+ */
+recorded: Recorded, };
 
-export type ErrorKind = "invalid-input" | "not-found" | "unreadable" | "newer-schema" | "io" | "keychain-unavailable" | "keychain-failed" | "no-secret" | "cancelled" | "busy";
+export type Results = { secret: SecretStatus | null, 
+/**
+ * The user's ticks, one record per [`Evidence::TICKS`] ticked.
+ */
+ticks: Array<Recorded>, token: Report | null, send: Report | null, };
+
+export type StepStatus = "pending" | "claimed" | "ok" | "warning" | "failed" | "stale";
+
+export type Basis = "nothing" | "entered" | "you-said-so" | "keychain" | "token" | "test-message";
+
+export type StepState = { step: WizardStep, status: StepStatus, basis: Basis, 
+/**
+ * When the result it rests on was obtained (unix seconds).
+ */
+at: number | null, 
+/**
+ * For `stale`: which values changed since.
+ */
+changed: Array<Field>, };
+
+export type JudgedReport = { report: Report, 
+/**
+ * The values it was obtained with that changed since: empty while it holds.
+ */
+changed: Array<Field>, };
+
+export type JudgedTick = { evidence: Evidence, at: number, changed: Array<Field>, };
+
+export type Judged = { 
+/**
+ * One per wizard step, in order.
+ */
+steps: Array<StepState>, token: JudgedReport | null, send: JudgedReport | null, ticks: Array<JudgedTick>, 
+/**
+ * For the secret status: which values changed since it was looked up.
+ */
+secret_changed: Array<Field>, };
+
+export type DeletePreview = { secret_stored: boolean, 
+/**
+ * Other profiles using the same app, and so the same secret.
+ */
+shared_with: Array<string>, };
+
+export type Imported = { profile: Profile, replaced: boolean, custom_endpoints: Array<CustomEndpoint>, };
+
+export type ErrorKind = "invalid-input" | "not-found" | "exists" | "changed-elsewhere" | "unreadable" | "newer-schema" | "io" | "keychain-unavailable" | "keychain-failed" | "no-secret" | "endpoints-unconfirmed" | "cancelled" | "busy";
 
 export type CommandError = { kind: ErrorKind, message: string, fields: Array<FieldError>, };

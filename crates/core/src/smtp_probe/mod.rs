@@ -17,6 +17,8 @@ use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::{ClientId, Extension};
 use lettre::{Address, Message};
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::net::TcpStream;
@@ -54,11 +56,11 @@ pub enum SmtpFailure {
     Resolve { detail: String },
     #[error("the connection was refused: nothing listens on that port, or a firewall rejects it")]
     ConnectRefused,
-    #[error("the TCP connection did not open within {seconds} s")]
+    #[error("no address of the SMTP host accepted a connection within the connect timeout of {seconds} s")]
     ConnectTimeout { seconds: u64 },
     #[error("could not connect: {detail}")]
     Connect { detail: String },
-    #[error("no answer within {seconds} s while waiting to {}", stage.title())]
+    #[error("no answer within the overall timeout of {seconds} s while waiting to {}", stage.title())]
     Timeout { stage: Stage, seconds: u64 },
     #[error("the server does not offer STARTTLS, so the token was not sent")]
     StarttlsNotOffered,
@@ -87,10 +89,13 @@ pub struct SmtpReport {
     pub port: u16,
     pub transcript: Vec<TranscriptLine>,
     /// The reply that settled the outcome: the one to the end of the message
-    /// when it went through, the refusal when one came.
+    /// when it went through, the refusal when one came. `None` for any other
+    /// failure: a positive reply is never shown as the reason for one.
     pub reply: Option<Reply>,
     pub delivered: bool,
     pub failure: Option<SmtpFailure>,
+    /// The failure in words, when there is one.
+    pub error: Option<String>,
 }
 
 pub struct ProbeRequest<'a> {
@@ -116,16 +121,18 @@ pub async fn probe(request: ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send +
         Ok(Ok(())) => None,
         Ok(Err(failure)) => Some(failure),
         Err(_elapsed) => {
-            Some(SmtpFailure::Timeout { stage: *stage.lock().unwrap(), seconds: request.timeouts.overall.as_secs() })
+            let stage = *stage.lock().unwrap_or_else(|e| e.into_inner());
+            Some(SmtpFailure::Timeout { stage, seconds: request.timeouts.overall.as_secs() })
         }
     };
-    let recorder = std::mem::take(&mut *recorder.lock().unwrap());
+    let recorder = std::mem::take(&mut *recorder.lock().unwrap_or_else(|e| e.into_inner()));
     let reply = match &failure {
         Some(SmtpFailure::Rejected { reply, .. }) => Some(reply.clone()),
         None => recorder.message_reply.clone(),
-        Some(_) => recorder.replies.last().cloned(),
+        Some(_) => None,
     };
-    SmtpReport { host, port, transcript: recorder.lines, reply, delivered: failure.is_none(), failure }
+    let error = failure.as_ref().map(ToString::to_string);
+    SmtpReport { host, port, transcript: recorder.lines, reply, delivered: failure.is_none(), failure, error }
 }
 
 async fn dialogue(
@@ -136,7 +143,7 @@ async fn dialogue(
 ) -> Result<(), SmtpFailure> {
     let profile = request.profile;
     let enter = |s: Stage| {
-        *stage.lock().unwrap() = s;
+        *stage.lock().unwrap_or_else(|e| e.into_inner()) = s;
         on_stage(s);
     };
     // Everything that can be wrong with the input is found before connecting.
@@ -233,22 +240,90 @@ fn test_message(request: &ProbeRequest<'_>) -> Result<Message, SmtpFailure> {
         .map_err(|e| SmtpFailure::Input { message: format!("could not build the test message: {e}") })
 }
 
-/// Opens the TCP connection. Done here rather than by lettre to turn off
-/// Nagle's algorithm: lettre writes the message and the final `.` separately,
+/// Opens the TCP connection. Done here rather than by lettre for two reasons:
+/// to try every address of the host side by side (Happy Eyeballs, RFC 8305),
+/// so that one blackholed address (an IPv6 route that goes nowhere, say) does
+/// not turn a working server into a timeout; and to turn off Nagle's
+/// algorithm, since lettre writes the message and the final `.` separately
 /// and with Nagle the second write waits for the server's delayed ACK.
 async fn connect(host: &str, port: u16, timeouts: Timeouts) -> Result<TcpStream, SmtpFailure> {
-    let stream = match tokio::time::timeout(timeouts.connect, TcpStream::connect((host, port))).await {
-        Err(_elapsed) => return Err(SmtpFailure::ConnectTimeout { seconds: timeouts.connect.as_secs() }),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Err(SmtpFailure::ConnectRefused),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
-            return Err(SmtpFailure::ConnectTimeout { seconds: timeouts.connect.as_secs() });
+    let timed_out = || SmtpFailure::ConnectTimeout { seconds: timeouts.connect.as_secs() };
+    let attempt = async {
+        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| SmtpFailure::Resolve { detail: e.to_string() })?
+            .collect();
+        if addresses.is_empty() {
+            return Err(SmtpFailure::Resolve { detail: format!("{host} has no address") });
         }
-        Ok(Err(e)) if is_resolve_error(&e.to_string()) => return Err(SmtpFailure::Resolve { detail: e.to_string() }),
-        Ok(Err(e)) => return Err(SmtpFailure::Connect { detail: e.to_string() }),
-        Ok(Ok(stream)) => stream,
+        happy_eyeballs(interleave(addresses)).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => SmtpFailure::ConnectRefused,
+            std::io::ErrorKind::TimedOut => timed_out(),
+            _ if is_resolve_error(&e.to_string()) => SmtpFailure::Resolve { detail: e.to_string() },
+            _ => SmtpFailure::Connect { detail: e.to_string() },
+        })
     };
+    let stream = tokio::time::timeout(timeouts.connect, attempt).await.map_err(|_elapsed| timed_out())??;
     stream.set_nodelay(true).map_err(|e| SmtpFailure::Connect { detail: e.to_string() })?;
     Ok(stream)
+}
+
+/// RFC 8305 §4: alternate the address families, starting with the family the
+/// resolver put first.
+fn interleave(addresses: Vec<SocketAddr>) -> Vec<SocketAddr> {
+    let first_v6 = addresses.first().is_some_and(SocketAddr::is_ipv6);
+    let (mut preferred, mut other): (VecDeque<_>, VecDeque<_>) =
+        addresses.into_iter().partition(|a| a.is_ipv6() == first_v6);
+    let mut ordered = Vec::with_capacity(preferred.len() + other.len());
+    while !preferred.is_empty() || !other.is_empty() {
+        ordered.extend(preferred.pop_front());
+        ordered.extend(other.pop_front());
+    }
+    ordered
+}
+
+/// RFC 8305 §5's recommended delay between connection attempts.
+const ATTEMPT_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Connects to the first of `addresses` that answers: each attempt starts
+/// [`ATTEMPT_DELAY`] after the previous one, or at once when it fails; the
+/// first connection wins and the others are dropped. The caller bounds it.
+async fn happy_eyeballs(addresses: Vec<SocketAddr>) -> std::io::Result<TcpStream> {
+    let mut queue: VecDeque<SocketAddr> = addresses.into();
+    let mut running = tokio::task::JoinSet::new();
+    let mut last_error = None;
+    let mut next_start = tokio::time::Instant::now();
+    loop {
+        if queue.is_empty() && running.is_empty() {
+            return Err(last_error.unwrap_or_else(|| std::io::Error::other("no address to connect to")));
+        }
+        let start_at = (!queue.is_empty()).then_some(next_start);
+        let start_next = async move {
+            match start_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = start_next => {
+                if let Some(address) = queue.pop_front() {
+                    running.spawn(TcpStream::connect(address));
+                }
+                next_start = tokio::time::Instant::now() + ATTEMPT_DELAY;
+            }
+            Some(done) = running.join_next(), if !running.is_empty() => match done {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(e)) => {
+                    last_error = Some(e);
+                    next_start = tokio::time::Instant::now();
+                }
+                Err(e) => {
+                    last_error = Some(std::io::Error::other(e));
+                    next_start = tokio::time::Instant::now();
+                }
+            },
+        }
+    }
 }
 
 fn is_resolve_error(message: &str) -> bool {
@@ -269,7 +344,7 @@ fn is_resolve_error(message: &str) -> bool {
 /// problem, or a broken dialogue.
 fn failure(err: &lettre::transport::smtp::Error, stage: Stage, recorder: &Mutex<Recorder>) -> SmtpFailure {
     if err.status().is_some()
-        && let Some(reply) = recorder.lock().unwrap().last_negative()
+        && let Some(reply) = recorder.lock().unwrap_or_else(|e| e.into_inner()).last_negative()
     {
         return SmtpFailure::Rejected { stage, reply: reply.clone() };
     }
@@ -285,4 +360,72 @@ fn failure(err: &lettre::transport::smtp::Error, stage: Stage, recorder: &Mutex<
         return SmtpFailure::Tls { problem, detail };
     }
     SmtpFailure::Protocol { detail: crate::token::root_cause(err) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A listening socket whose one-place accept queue is full: on Linux (and
+    /// gVisor) further SYNs get no answer, as from a blackholed route.
+    fn blackhole() -> (socket2::Socket, std::net::TcpStream, SocketAddr) {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+        socket.listen(0).unwrap();
+        let address = socket.local_addr().unwrap().as_socket().unwrap();
+        let filler = std::net::TcpStream::connect(address).unwrap();
+        (socket, filler, address)
+    }
+
+    #[tokio::test]
+    async fn a_blackholed_address_does_not_hide_a_working_one() {
+        let (_hole, _filler, dead) = blackhole();
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_address = live.local_addr().unwrap();
+        // One address at a time, the blackholed one first would use up the
+        // whole connect timeout; side by side, the working one answers.
+        let stream = tokio::time::timeout(Duration::from_secs(5), happy_eyeballs(vec![dead, live_address]))
+            .await
+            .expect("not held up by the blackholed address")
+            .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), live_address);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_moves_on_to_the_next_address_at_once() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap(); // dropped: refuses
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = happy_eyeballs(vec![closed, live.local_addr().unwrap()]).await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), live.local_addr().unwrap());
+        let refused = happy_eyeballs(vec![closed]).await.unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
+    fn families_alternate_starting_with_the_first() {
+        let a = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let ordered =
+            interleave(vec![a("[::1]:25"), a("[::2]:25"), a("127.0.0.1:25"), a("[::3]:25"), a("127.0.0.2:25")]);
+        assert_eq!(ordered, vec![a("[::1]:25"), a("127.0.0.1:25"), a("[::2]:25"), a("127.0.0.2:25"), a("[::3]:25")]);
+    }
+
+    #[tokio::test]
+    async fn the_connect_timeout_is_named_when_every_address_is_dead() {
+        let (_hole, _filler, dead) = blackhole();
+        let timeouts = Timeouts { connect: Duration::from_millis(600), overall: Duration::from_secs(30) };
+        let err = connect(&dead.ip().to_string(), dead.port(), timeouts).await.unwrap_err();
+        assert!(matches!(err, SmtpFailure::ConnectTimeout { .. }), "{err:?}");
+        assert!(err.to_string().contains("connect timeout"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_literal_is_a_host() {
+        let Ok(live) = tokio::net::TcpListener::bind("[::1]:0").await else {
+            panic!("this machine has no IPv6 loopback (::1), which the test needs");
+        };
+        let port = live.local_addr().unwrap().port();
+        let stream = connect("::1", port, Timeouts::default()).await.unwrap();
+        assert!(stream.peer_addr().unwrap().is_ipv6());
+    }
 }

@@ -1,0 +1,249 @@
+//! The one way this tool writes and reads its files. A write goes to a
+//! uniquely named temporary file beside the target (created exclusively, so
+//! no name can be guessed or raced), is flushed to disk, then renamed over the
+//! target: a reader sees the old file or the new one, never half of either.
+//! Writers of one path take turns within this process. A file that exists but
+//! cannot be read is moved aside under a name no other move can take, never
+//! overwritten.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not {action} {}: {source}", path.display())]
+pub struct FileError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl FileError {
+    fn new(action: &'static str, path: &Path, source: std::io::Error) -> FileError {
+        FileError { action, path: path.to_path_buf(), source }
+    }
+}
+
+/// Who may read what is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The user only (0600 on Unix): profiles, progress, saved results.
+    Private,
+    /// Readable by others (0644 on Unix): files the user hands on, such as a
+    /// `.ps1` for the Exchange administrator.
+    Shared,
+}
+
+/// One lock per path, so that two saves of the same file in this process
+/// (the wizard's commands run concurrently) never interleave.
+fn lock_for(path: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let key = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut locks = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    locks.entry(key).or_default().clone()
+}
+
+/// Runs `work` while holding `path`'s lock: for a read, a check and a write
+/// that must not interleave with another writer of the same file.
+pub fn exclusively<T>(path: &Path, work: impl FnOnce() -> T) -> T {
+    let lock = lock_for(path);
+    let _turn = lock.lock().unwrap_or_else(|e| e.into_inner());
+    work()
+}
+
+/// Writes `bytes` to `path` atomically; creates the folder if needed.
+pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
+    exclusively(path, || write_unlocked(path, bytes, access))
+}
+
+/// [`write_atomically`] for a caller that already holds the path's lock.
+pub(crate) fn write_unlocked(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| FileError::new("create the folder", dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| FileError::new("create a temporary file in", dir, e))?;
+    tmp.write_all(bytes).map_err(|e| FileError::new("write", tmp.path(), e))?;
+    set_access(tmp.as_file(), access).map_err(|e| FileError::new("set the permissions of", tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| FileError::new("flush", tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| FileError::new("replace", path, e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_access(file: &std::fs::File, access: Access) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match access {
+        Access::Private => 0o600,
+        Access::Shared => 0o644,
+    };
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_access(_file: &std::fs::File, _access: Access) -> std::io::Result<()> {
+    // On Windows a new file inherits the folder's ACL: the user's profile
+    // folders are private, a folder the user chose is theirs to share.
+    Ok(())
+}
+
+/// Makes the rename itself durable where the OS allows it (best effort).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// What is at a path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Read {
+    Missing,
+    Text(String),
+    /// It exists but is not readable text: permission denied, not a file,
+    /// not UTF-8. The reason says which.
+    Unreadable(String),
+}
+
+pub fn read_text(path: &Path) -> Read {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Read::Text(text),
+            Err(e) => {
+                Read::Unreadable(format!("it is not UTF-8 text (invalid byte at {})", e.utf8_error().valid_up_to()))
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Read::Missing,
+        Err(e) => Read::Unreadable(e.to_string()),
+    }
+}
+
+/// Moves `path` to `<name>.unreadable-<unix time>` (then `-2`, `-3`, … when
+/// that is taken), so that nothing is lost and no earlier copy is replaced.
+pub fn move_aside(path: &Path) -> Result<PathBuf, FileError> {
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for n in 1u32.. {
+        let suffix = if n == 1 { String::new() } else { format!("-{n}") };
+        let candidate = path.with_file_name(format!("{name}.unreadable-{stamp}{suffix}"));
+        // A hard link fails when the name is taken, with no window in which
+        // a rename could replace another copy; then the original goes.
+        match std::fs::hard_link(path, &candidate) {
+            Ok(()) => {
+                std::fs::remove_file(path).map_err(|e| FileError::new("move aside", path, e))?;
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FileError::new("move aside", path, e));
+            }
+            // No hard links here (a folder, FAT, some network shares): look, then rename.
+            Err(_) if candidate.symlink_metadata().is_ok() => continue,
+            Err(_) => {
+                std::fs::rename(path, &candidate).map_err(|e| FileError::new("move aside", path, e))?;
+                return Ok(candidate);
+            }
+        }
+    }
+    unreachable!("u32 names run out before this loop does")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn writes_replace_and_leave_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/profile.json");
+        write_atomically(&path, b"one", Access::Private).unwrap();
+        write_atomically(&path, b"two", Access::Private).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "two");
+        assert_eq!(entries(&dir.path().join("sub")), vec!["profile.json"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        for (access, mode) in [(Access::Private, 0o600), (Access::Shared, 0o644)] {
+            let path = dir.path().join(format!("{access:?}"));
+            write_atomically(&path, b"x", access).unwrap();
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, mode, "{access:?}");
+        }
+    }
+
+    #[test]
+    fn many_writers_end_with_one_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contended.json");
+        let writers: Vec<_> = (0..16)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..25 {
+                        let body = format!("{{\"writer\": {w}, \"round\": {i}, \"pad\": \"{}\"}}", "x".repeat(4096));
+                        write_atomically(&path, body.as_bytes(), Access::Private).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON document");
+        assert_eq!(value["round"], 24);
+        assert_eq!(entries(dir.path()), vec!["contended.json"], "no temporary file left behind");
+    }
+
+    #[test]
+    fn unreadable_things_are_told_apart_from_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_text(&dir.path().join("nope")), Read::Missing);
+        let latin1 = dir.path().join("latin1.json");
+        fs::write(&latin1, b"{\"name\": \"M\xfcller\"}").unwrap();
+        assert!(matches!(read_text(&latin1), Read::Unreadable(r) if r.contains("not UTF-8")));
+        let folder = dir.path().join("folder.json");
+        fs::create_dir(&folder).unwrap();
+        assert!(matches!(read_text(&folder), Read::Unreadable(_)));
+    }
+
+    #[test]
+    fn two_moves_in_the_same_second_keep_both_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wizard.json");
+        fs::write(&path, "first").unwrap();
+        let a = move_aside(&path).unwrap();
+        fs::write(&path, "second").unwrap();
+        let b = move_aside(&path).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(fs::read_to_string(a).unwrap(), "first");
+        assert_eq!(fs::read_to_string(b).unwrap(), "second");
+        assert!(!path.exists());
+        // a folder in the way moves aside too
+        fs::create_dir(&path).unwrap();
+        let c = move_aside(&path).unwrap();
+        assert!(c.is_dir() && !path.exists());
+    }
+}

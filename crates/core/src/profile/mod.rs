@@ -1,0 +1,376 @@
+//! A profile: one customer's registration details. The type and what it
+//! answers live here; the rules for each field in `rules`; the files in
+//! `store`. A profile never holds a secret.
+
+mod rules;
+mod store;
+
+pub use rules::{
+    DEFAULT_SMTP_PORT, NEEDED_FOR_POWERSHELL, NEEDED_FOR_SECRET, NEEDED_FOR_SEND, NEEDED_FOR_TOKEN, VALIDATED,
+};
+pub use store::{Expect, ProfileError, ProfileStore, SCHEMA_VERSION, Saved, config_dir, export_json, import_json};
+
+use crate::cloud::Cloud;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use url::Url;
+
+/// How Exchange decides the app may send: see DOMAIN.md, "Two ways".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthPath {
+    /// SMTP.SendAsApp in Entra with admin consent, plus SendAs in Exchange.
+    #[default]
+    EntraPermission,
+    /// Exchange App RBAC: a management role assignment, no Entra permission.
+    AppRbac,
+}
+
+impl AuthPath {
+    pub fn id(self) -> &'static str {
+        match self {
+            AuthPath::EntraPermission => "entra-permission",
+            AuthPath::AppRbac => "app-rbac",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            AuthPath::EntraPermission => "Entra permission",
+            AuthPath::AppRbac => "Exchange App RBAC",
+        }
+    }
+}
+
+impl std::str::FromStr for AuthPath {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AuthPath, String> {
+        match s.trim() {
+            "entra-permission" => Ok(AuthPath::EntraPermission),
+            "app-rbac" => Ok(AuthPath::AppRbac),
+            other => Err(format!("authorisation path must be entra-permission or app-rbac (got {other:?})")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct Profile {
+    pub name: String,
+    pub cloud: Cloud,
+    /// Directory GUID or a verified domain such as `contoso.onmicrosoft.com`.
+    pub tenant: String,
+    /// Application (client) ID of the app registration.
+    pub client_id: String,
+    /// Object ID of the app's service principal (Enterprise applications).
+    pub sp_object_id: Option<String>,
+    /// The mailbox the app authenticates as (XOAUTH2 `user=`).
+    pub mailbox: String,
+    /// MAIL FROM and From:, when it is not the mailbox.
+    pub sender: Option<String>,
+    pub test_recipient: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// Token service base URL, when not the cloud's.
+    pub authority: Option<String>,
+    /// Extra trusted CA (PEM), for TLS-inspecting proxies.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub ca_file: Option<PathBuf>,
+    pub auth_path: AuthPath,
+    /// Client secret expiry, `YYYY-MM-DD`.
+    pub secret_expires: Option<String>,
+    /// Set when the profile was imported with endpoints that are not the
+    /// cloud's (an authority, SMTP host or CA of someone else's choosing):
+    /// a stored secret is not used with it until the user confirms them.
+    /// Only import sets it and only `confirm_endpoints` clears it.
+    pub endpoints_unconfirmed: bool,
+}
+
+/// The profile fields, as named in JSON and in the wizard's forms, plus the
+/// client secret, which results also depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Cloud,
+    Tenant,
+    ClientId,
+    SpObjectId,
+    Mailbox,
+    Sender,
+    TestRecipient,
+    SmtpHost,
+    SmtpPort,
+    Authority,
+    CaFile,
+    AuthPath,
+    SecretExpires,
+    /// The client secret (never stored in the profile; see `secret`).
+    Secret,
+}
+
+impl Field {
+    /// What the user calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "profile name",
+            Field::Cloud => "cloud",
+            Field::Tenant => "tenant",
+            Field::ClientId => "client ID",
+            Field::SpObjectId => "service principal object ID",
+            Field::Mailbox => "mailbox",
+            Field::Sender => "sender",
+            Field::TestRecipient => "test recipient",
+            Field::SmtpHost => "SMTP host",
+            Field::SmtpPort => "SMTP port",
+            Field::Authority => "authority URL",
+            Field::CaFile => "trusted CA file",
+            Field::AuthPath => "authorisation path",
+            Field::SecretExpires => "secret expiry date",
+            Field::Secret => "client secret",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An endpoint of the profile that is not its cloud's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CustomEndpoint {
+    pub field: Field,
+    pub value: String,
+    /// What the cloud uses instead (empty for the CA file, which adds trust).
+    pub default: String,
+}
+
+impl Profile {
+    /// Trims every value, lower-cases GUIDs and turns empty optional values
+    /// into `None`, so that pasted values compare and validate as meant.
+    pub fn normalized(mut self) -> Profile {
+        fn text(s: &mut String) {
+            *s = s.trim().to_string();
+        }
+        fn opt(o: &mut Option<String>) {
+            *o = o.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        }
+        fn guid(s: &mut String) {
+            if crate::validation::is_guid(s) {
+                *s = s.to_ascii_lowercase();
+            }
+        }
+        text(&mut self.name);
+        text(&mut self.tenant);
+        guid(&mut self.tenant);
+        text(&mut self.client_id);
+        guid(&mut self.client_id);
+        opt(&mut self.sp_object_id);
+        if let Some(id) = &mut self.sp_object_id {
+            guid(id);
+        }
+        text(&mut self.mailbox);
+        opt(&mut self.sender);
+        opt(&mut self.test_recipient);
+        opt(&mut self.smtp_host);
+        if let Some(host) = &mut self.smtp_host {
+            // An IPv6 literal is kept without the brackets a URL would need.
+            if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+                *host = inner.to_string();
+            }
+        }
+        opt(&mut self.authority);
+        if let Some(a) = &mut self.authority {
+            while a.ends_with('/') {
+                a.pop();
+            }
+        }
+        self.ca_file = self.ca_file.take().filter(|p| !p.as_os_str().is_empty());
+        opt(&mut self.secret_expires);
+        self
+    }
+
+    pub fn sender_or_mailbox(&self) -> &str {
+        self.sender.as_deref().unwrap_or(&self.mailbox)
+    }
+
+    pub fn smtp_host(&self) -> &str {
+        self.smtp_host.as_deref().unwrap_or(self.cloud.smtp_host())
+    }
+
+    pub fn smtp_port(&self) -> u16 {
+        self.smtp_port.unwrap_or(DEFAULT_SMTP_PORT)
+    }
+
+    pub fn authority(&self) -> &str {
+        self.authority.as_deref().unwrap_or(self.cloud.authority())
+    }
+
+    /// `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub fn token_url(&self) -> Result<Url, FieldError> {
+        let invalid = |message: String| FieldError { field: Field::Authority, message };
+        let mut url = Url::parse(self.authority()).map_err(|e| invalid(format!("authority is not a URL: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|()| invalid("authority must be an https:// URL".into()))?
+            .pop_if_empty()
+            .extend([self.tenant.as_str(), "oauth2", "v2.0", "token"]);
+        Ok(url)
+    }
+
+    pub fn secret_expiry_date(&self) -> Option<time::Date> {
+        self.secret_expires.as_deref().and_then(rules::parse_date)
+    }
+
+    /// The endpoints that are not the cloud's own: an authority, an SMTP host
+    /// Microsoft does not name for the cloud, an extra trusted CA. Each is a
+    /// place the secret or the token could be sent or intercepted.
+    pub fn custom_endpoints(&self) -> Vec<CustomEndpoint> {
+        let mut custom = Vec::new();
+        if let Some(authority) = &self.authority
+            && !authority.trim_end_matches('/').eq_ignore_ascii_case(self.cloud.authority())
+        {
+            custom.push(CustomEndpoint {
+                field: Field::Authority,
+                value: authority.clone(),
+                default: self.cloud.authority().into(),
+            });
+        }
+        if let Some(host) = &self.smtp_host
+            && !self.cloud.smtp_hosts().iter().any(|h| h.eq_ignore_ascii_case(host.trim_end_matches('.')))
+        {
+            custom.push(CustomEndpoint {
+                field: Field::SmtpHost,
+                value: host.clone(),
+                default: self.cloud.smtp_host().into(),
+            });
+        }
+        if let Some(ca) = &self.ca_file {
+            custom.push(CustomEndpoint {
+                field: Field::CaFile,
+                value: ca.display().to_string(),
+                default: String::new(),
+            });
+        }
+        custom
+    }
+
+    /// Whether the stored secret may be used with this profile: not while an
+    /// imported profile's own endpoints wait for the user's confirmation.
+    pub fn endpoints_confirmed(&self) -> bool {
+        !self.endpoints_unconfirmed || self.custom_endpoints().is_empty()
+    }
+
+    /// The value of `field` as results record it: the JSON value, as text.
+    /// `Secret` has none here (it is not in the profile).
+    pub fn input_value(&self, field: Field) -> Option<String> {
+        let text = |s: &str| Some(s.to_string());
+        match field {
+            Field::Name => text(&self.name),
+            Field::Cloud => text(self.cloud.id()),
+            Field::Tenant => text(&self.tenant),
+            Field::ClientId => text(&self.client_id),
+            Field::SpObjectId => self.sp_object_id.clone(),
+            Field::Mailbox => text(&self.mailbox),
+            Field::Sender => self.sender.clone(),
+            Field::TestRecipient => self.test_recipient.clone(),
+            Field::SmtpHost => self.smtp_host.clone(),
+            Field::SmtpPort => self.smtp_port.map(|p| p.to_string()),
+            Field::Authority => self.authority.clone(),
+            Field::CaFile => self.ca_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
+            Field::AuthPath => text(self.auth_path.id()),
+            Field::SecretExpires => self.secret_expires.clone(),
+            Field::Secret => None,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Profile {
+        Profile {
+            name: "contoso".into(),
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a".into(),
+            sp_object_id: Some("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into()),
+            mailbox: "noreply@contoso.com".into(),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_cloud() {
+        let mut p = sample();
+        assert_eq!(p.smtp_host(), "smtp.office365.com");
+        assert_eq!(p.smtp_port(), 587);
+        assert_eq!(p.sender_or_mailbox(), "noreply@contoso.com");
+        assert_eq!(
+            p.token_url().unwrap().as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+        p.cloud = Cloud::GccHigh;
+        assert_eq!(p.smtp_host(), "smtp.office365.us");
+        p.authority = Some("http://127.0.0.1:8080/base".into());
+        assert_eq!(
+            p.token_url().unwrap().as_str(),
+            "http://127.0.0.1:8080/base/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+    }
+
+    #[test]
+    fn normalizing_trims_and_lowercases_guids() {
+        let p = Profile {
+            tenant: " 0B8E5D1A-4C3F-4E2A-9D7B-1F2E3D4C5B6A ".into(),
+            sender: Some("  ".into()),
+            authority: Some("https://login.example.com//".into()),
+            smtp_host: Some(" [::1] ".into()),
+            ..sample()
+        }
+        .normalized();
+        assert_eq!(p.tenant, "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a");
+        assert_eq!(p.sender, None);
+        assert_eq!(p.authority.as_deref(), Some("https://login.example.com"));
+        assert_eq!(p.smtp_host.as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn custom_endpoints_are_what_the_cloud_would_not_use() {
+        assert_eq!(sample().custom_endpoints(), vec![]);
+        let explicit_defaults = Profile {
+            authority: Some("https://login.microsoftonline.com".into()),
+            smtp_host: Some("SMTP.office365.com".into()),
+            ..sample()
+        };
+        assert_eq!(explicit_defaults.custom_endpoints(), vec![]);
+        let gcc = Profile { cloud: Cloud::GccHigh, smtp_host: Some("outlook.office365.us".into()), ..sample() };
+        assert_eq!(gcc.custom_endpoints(), vec![], "Microsoft's GCC High alias");
+        let elsewhere = Profile {
+            authority: Some("https://login.attacker.example".into()),
+            smtp_host: Some("smtp.attacker.example".into()),
+            ca_file: Some("/tmp/ca.pem".into()),
+            ..sample()
+        };
+        let fields: Vec<Field> = elsewhere.custom_endpoints().iter().map(|c| c.field).collect();
+        assert_eq!(fields, vec![Field::Authority, Field::SmtpHost, Field::CaFile]);
+        assert!(elsewhere.endpoints_confirmed(), "typed in by the user: nothing to confirm");
+        let imported = Profile { endpoints_unconfirmed: true, ..elsewhere };
+        assert!(!imported.endpoints_confirmed());
+        let back_to_defaults =
+            Profile { authority: None, smtp_host: None, ca_file: None, endpoints_unconfirmed: true, ..sample() };
+        assert!(back_to_defaults.endpoints_confirmed());
+    }
+}

@@ -1,0 +1,529 @@
+//! Profiles as JSON files `<dir>/<name>.json`, with a schema version. The
+//! file is the truth: a save says what it expects to find there, and is
+//! refused when someone else (the CLI, another window) changed it since. A
+//! file that cannot be read is moved aside and reported, never overwritten.
+
+use super::rules::is_profile_name;
+use super::{Field, FieldError, Profile};
+use crate::files::{self, Access, FileError, Read};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Bumped when a saved profile's meaning changes; older files are upgraded on
+/// load, newer ones are refused rather than overwritten.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON document written to disk and exported: a profile plus its schema.
+#[derive(Debug, Serialize, Deserialize)]
+struct Document {
+    schema_version: u32,
+    profile: Profile,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{}", join_messages(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("no profile named {name:?} (profiles are in {dir})", dir = .dir.display())]
+    NotFound { name: String, dir: PathBuf },
+    #[error("a profile named {name:?} already exists: choose another name, or replace it")]
+    Exists { name: String },
+    #[error(
+        "profile {name:?} was changed outside this window since it was opened (by smtp-oauth or another window); reopen it to see the saved values"
+    )]
+    ChangedElsewhere { name: String },
+    #[error("profile {name:?} could not be read ({reason}); the file was moved to {} so that nothing is lost", moved_to.display())]
+    Unreadable { name: String, reason: String, moved_to: PathBuf },
+    #[error(
+        "profile {name:?} was written by a newer version of SMTP OAuth Wizard (schema {found}, this version reads {SCHEMA_VERSION}); upgrade, or save under another name"
+    )]
+    NewerSchema { name: String, found: u32 },
+    #[error("this is not a profile export: {0}")]
+    NotAnExport(String),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("could not find this user's configuration directory; set SMTP_OAUTH_CONFIG_DIR to a folder for profiles")]
+    NoConfigDir,
+}
+
+fn join_messages(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
+}
+
+/// What a save expects to find in the file it replaces.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect<'a> {
+    /// No profile of that name: creating one.
+    Absent,
+    /// This profile, as it was loaded or last saved: editing it.
+    Unchanged(&'a Profile),
+    /// Whatever is there (an explicit replace).
+    Anything,
+}
+
+/// Where a written profile's `endpoints_unconfirmed` comes from.
+#[derive(Debug, Clone, Copy)]
+enum Flag {
+    /// The file it replaces (every save but an import's).
+    FromFile,
+    /// The profile being written (an import, which computed it).
+    Given,
+}
+
+/// What `save` did besides writing the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub path: PathBuf,
+    /// The profile as written (normalised, with the endpoint flag the file had).
+    pub profile: Profile,
+    /// An unreadable file that stood in the way, now kept under this name.
+    pub moved_aside: Option<PathBuf>,
+    /// Whether a profile of that name existed before.
+    pub replaced: bool,
+}
+
+/// Profiles as files `<dir>/<name>.json`.
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    dir: PathBuf,
+}
+
+/// The application's folder in the OS configuration directory, or
+/// `SMTP_OAUTH_CONFIG_DIR` when set (tests and portable installs).
+pub fn config_dir() -> Result<PathBuf, ProfileError> {
+    if let Some(dir) = std::env::var_os("SMTP_OAUTH_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::BaseDirs::new().map(|d| d.config_dir().join("smtp-oauth-wizard")).ok_or(ProfileError::NoConfigDir)
+}
+
+/// What is at a profile's path.
+enum Found {
+    Missing,
+    Profile(Box<Profile>),
+    /// Unreadable, now moved aside.
+    MovedAside {
+        reason: String,
+        moved_to: PathBuf,
+    },
+}
+
+impl ProfileStore {
+    pub fn open_default() -> Result<ProfileStore, ProfileError> {
+        Ok(ProfileStore::at(config_dir()?.join("profiles")))
+    }
+
+    pub fn at(dir: impl Into<PathBuf>) -> ProfileStore {
+        ProfileStore { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf, ProfileError> {
+        if !is_profile_name(name) {
+            // Also keeps names like "../x" from reaching the file system.
+            return Err(ProfileError::NotFound { name: name.to_string(), dir: self.dir.clone() });
+        }
+        Ok(self.dir.join(format!("{name}.json")))
+    }
+
+    fn not_found(&self, name: &str) -> ProfileError {
+        ProfileError::NotFound { name: name.to_string(), dir: self.dir.clone() }
+    }
+
+    /// Names of the saved profiles, sorted.
+    pub fn list(&self) -> Result<Vec<String>, ProfileError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(FileError { action: "list", path: self.dir.clone(), source }.into()),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+            .filter(|n| is_profile_name(n))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Reads the file at `path`; an unreadable one is moved aside.
+    fn find(&self, name: &str, path: &Path) -> Result<Found, ProfileError> {
+        let text = match files::read_text(path) {
+            Read::Missing => return Ok(Found::Missing),
+            Read::Text(text) => text,
+            Read::Unreadable(reason) => {
+                return Ok(Found::MovedAside { reason, moved_to: files::move_aside(path)? });
+            }
+        };
+        match parse_document(&text) {
+            Ok(profile) => Ok(Found::Profile(Box::new(profile))),
+            Err(Parse::Newer(found)) => Err(ProfileError::NewerSchema { name: name.to_string(), found }),
+            Err(Parse::Broken(reason)) => Ok(Found::MovedAside { reason, moved_to: files::move_aside(path)? }),
+        }
+    }
+
+    /// Reads a profile. A file that cannot be read is moved aside, never left
+    /// to be overwritten by the next save.
+    pub fn load(&self, name: &str) -> Result<Profile, ProfileError> {
+        let path = self.path(name)?;
+        match files::exclusively(&path, || self.find(name, &path))? {
+            Found::Profile(profile) => Ok(*profile),
+            Found::Missing => Err(self.not_found(name)),
+            Found::MovedAside { reason, moved_to } => {
+                Err(ProfileError::Unreadable { name: name.to_string(), reason, moved_to })
+            }
+        }
+    }
+
+    /// Checks the values entered so far and writes the profile, provided the
+    /// file holds what `expect` says. Whether the endpoints still need the
+    /// user's confirmation is the file's to say (only import sets it, only
+    /// [`ProfileStore::confirm_endpoints`] clears it), not the caller's.
+    pub fn save(&self, profile: &Profile, expect: Expect<'_>) -> Result<Saved, ProfileError> {
+        self.write(profile, expect, Flag::FromFile)
+    }
+
+    fn write(&self, profile: &Profile, expect: Expect<'_>, flag: Flag) -> Result<Saved, ProfileError> {
+        let mut profile = profile.clone().normalized();
+        let problems = profile.problems_so_far();
+        if !problems.is_empty() {
+            return Err(ProfileError::Invalid(problems));
+        }
+        let path = self.path(&profile.name)?;
+        files::exclusively(&path, || {
+            let (existing, moved_aside) = match self.find(&profile.name, &path)? {
+                Found::Profile(p) => (Some(*p), None),
+                Found::Missing => (None, None),
+                Found::MovedAside { moved_to, .. } => (None, Some(moved_to)),
+            };
+            let name = || profile.name.clone();
+            match (&expect, &existing) {
+                (Expect::Absent, Some(_)) => return Err(ProfileError::Exists { name: name() }),
+                (Expect::Unchanged(_), None) => return Err(ProfileError::ChangedElsewhere { name: name() }),
+                (Expect::Unchanged(base), Some(current)) if (*base).clone().normalized() != *current => {
+                    return Err(ProfileError::ChangedElsewhere { name: name() });
+                }
+                _ => {}
+            }
+            if let (Flag::FromFile, Some(current)) = (flag, &existing) {
+                profile.endpoints_unconfirmed = current.endpoints_unconfirmed;
+            }
+            files::write_unlocked(&path, export_json(&profile)?.as_bytes(), Access::Private)?;
+            Ok(Saved { path: path.clone(), profile: profile.clone(), moved_aside, replaced: existing.is_some() })
+        })
+    }
+
+    /// The user has seen an imported profile's own endpoints and uses them.
+    pub fn confirm_endpoints(&self, name: &str) -> Result<Profile, ProfileError> {
+        let path = self.path(name)?;
+        files::exclusively(&path, || {
+            let mut profile = match self.find(name, &path)? {
+                Found::Profile(p) => *p,
+                Found::Missing => return Err(self.not_found(name)),
+                Found::MovedAside { reason, moved_to } => {
+                    return Err(ProfileError::Unreadable { name: name.to_string(), reason, moved_to });
+                }
+            };
+            profile.endpoints_unconfirmed = false;
+            files::write_unlocked(&path, export_json(&profile)?.as_bytes(), Access::Private)?;
+            Ok(profile)
+        })
+    }
+
+    /// Removes a profile; returns it, so the caller can deal with its secret.
+    pub fn delete(&self, name: &str) -> Result<Profile, ProfileError> {
+        let path = self.path(name)?;
+        files::exclusively(&path, || {
+            let profile = match self.find(name, &path)? {
+                Found::Profile(p) => *p,
+                Found::Missing => return Err(self.not_found(name)),
+                Found::MovedAside { reason, moved_to } => {
+                    return Err(ProfileError::Unreadable { name: name.to_string(), reason, moved_to });
+                }
+            };
+            std::fs::remove_file(&path).map_err(|source| FileError { action: "delete", path: path.clone(), source })?;
+            Ok(profile)
+        })
+    }
+
+    /// Saves an exported profile: under `name` when given, else its own. An
+    /// existing profile of that name is replaced only when `replace` says so,
+    /// in the wizard and the CLI alike.
+    pub fn import(&self, text: &str, name: Option<&str>, replace: bool) -> Result<Saved, ProfileError> {
+        let mut profile = import_json(text)?;
+        if let Some(name) = name {
+            profile.name = name.trim().to_string();
+        }
+        let expect = if replace { Expect::Anything } else { Expect::Absent };
+        // An import decides the endpoint flag afresh, whatever the file had.
+        self.write(&profile, expect, Flag::Given)
+    }
+
+    /// Every saved profile that uses `client_id` (and so the same keychain
+    /// entry), except `but`.
+    pub fn sharing_client_id(&self, client_id: &str, but: &str) -> Vec<String> {
+        self.list()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n != but)
+            .filter(|n| self.load(n).is_ok_and(|p| p.client_id.eq_ignore_ascii_case(client_id)))
+            .collect()
+    }
+}
+
+/// The profile as a JSON document with its schema version, for files and
+/// exports. It cannot hold a secret: `Profile` has no field for one.
+pub fn export_json(profile: &Profile) -> Result<String, ProfileError> {
+    let doc = Document { schema_version: SCHEMA_VERSION, profile: profile.clone() };
+    match serde_json::to_string_pretty(&doc) {
+        Ok(text) => Ok(text + "\n"),
+        // Only a path that is not Unicode fails; its rule says why.
+        Err(e) => Err(ProfileError::Invalid(vec![FieldError {
+            field: Field::CaFile,
+            message: profile
+                .field_problem(Field::CaFile)
+                .unwrap_or_else(|| format!("the profile cannot be written: {e}")),
+        }])),
+    }
+}
+
+/// Reads an exported profile and checks the values it has. One whose
+/// endpoints are not its cloud's own is marked so that a stored secret is not
+/// used with it before the user has seen them.
+pub fn import_json(text: &str) -> Result<Profile, ProfileError> {
+    let profile = match parse_document(text) {
+        Ok(p) => p,
+        Err(Parse::Newer(found)) => return Err(ProfileError::NewerSchema { name: "(import)".into(), found }),
+        Err(Parse::Broken(reason)) => return Err(ProfileError::NotAnExport(reason)),
+    };
+    let mut profile = profile.normalized();
+    let problems = profile.problems_so_far();
+    if !problems.is_empty() {
+        return Err(ProfileError::Invalid(problems));
+    }
+    profile.endpoints_unconfirmed = !profile.custom_endpoints().is_empty();
+    Ok(profile)
+}
+
+enum Parse {
+    Newer(u32),
+    Broken(String),
+}
+
+fn parse_document(text: &str) -> Result<Profile, Parse> {
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: u32,
+    }
+    let version: Version =
+        serde_json::from_str(text).map_err(|e| Parse::Broken(format!("not a profile document: {e}")))?;
+    if version.schema_version > SCHEMA_VERSION {
+        return Err(Parse::Newer(version.schema_version));
+    }
+    let doc: Document = serde_json::from_str(text).map_err(|e| Parse::Broken(e.to_string()))?;
+    Ok(doc.profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::tests::sample;
+    use std::fs;
+
+    fn store() -> (tempfile::TempDir, ProfileStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(dir.path().join("profiles"));
+        (dir, store)
+    }
+
+    #[test]
+    fn store_round_trip() {
+        let (_dir, store) = store();
+        assert_eq!(store.list().unwrap(), Vec::<String>::new());
+        let saved = store.save(&sample(), Expect::Absent).unwrap();
+        assert_eq!((saved.moved_aside.as_ref(), saved.replaced), (None, false));
+        assert_eq!(store.list().unwrap(), vec!["contoso"]);
+        assert_eq!(store.load("contoso").unwrap(), sample());
+        let text = fs::read_to_string(&saved.path).unwrap();
+        assert!(text.contains("\"schema_version\": 1"), "{text}");
+        assert_eq!(fs::read_dir(store.dir()).unwrap().count(), 1, "no temporary files left behind");
+        assert_eq!(store.delete("contoso").unwrap(), sample());
+        assert!(matches!(store.load("contoso"), Err(ProfileError::NotFound { .. })));
+        assert!(matches!(store.delete("contoso"), Err(ProfileError::NotFound { .. })));
+    }
+
+    #[test]
+    fn an_edit_made_elsewhere_is_never_undone() {
+        let (_dir, store) = store();
+        let opened = store.save(&sample(), Expect::Absent).unwrap().profile;
+        // The CLI changes the object ID while the wizard has the profile open.
+        let mut elsewhere = opened.clone();
+        elsewhere.sp_object_id = Some("11111111-2222-4333-8444-555555555555".into());
+        store.save(&elsewhere, Expect::Unchanged(&opened)).unwrap();
+        // The wizard's next save, based on what it opened, is refused...
+        let mut wizard = opened.clone();
+        wizard.mailbox = "alerts@contoso.com".into();
+        let err = store.save(&wizard, Expect::Unchanged(&opened)).unwrap_err();
+        assert!(matches!(err, ProfileError::ChangedElsewhere { .. }), "{err}");
+        // ...and the file keeps the other edit.
+        assert_eq!(store.load("contoso").unwrap(), elsewhere);
+    }
+
+    #[test]
+    fn a_deleted_profile_never_comes_back() {
+        let (_dir, store) = store();
+        let opened = store.save(&sample(), Expect::Absent).unwrap().profile;
+        store.delete("contoso").unwrap();
+        let late_save = store.save(&opened, Expect::Unchanged(&opened)).unwrap_err();
+        assert!(matches!(late_save, ProfileError::ChangedElsewhere { .. }), "{late_save}");
+        assert_eq!(store.list().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn creating_over_an_existing_name_is_refused() {
+        let (_dir, store) = store();
+        store.save(&sample(), Expect::Absent).unwrap();
+        assert!(matches!(store.save(&sample(), Expect::Absent), Err(ProfileError::Exists { .. })));
+    }
+
+    #[test]
+    fn many_concurrent_saves_end_with_a_valid_profile() {
+        let (_dir, store) = store();
+        store.save(&sample(), Expect::Absent).unwrap();
+        let writers: Vec<_> = (0..12)
+            .map(|w| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..20 {
+                        let p = Profile { test_recipient: Some(format!("w{w}-{i}@contoso.com")), ..sample() };
+                        store.save(&p, Expect::Anything).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let last = store.load("contoso").unwrap();
+        assert!(last.test_recipient.unwrap().ends_with("-19@contoso.com"));
+        assert_eq!(fs::read_dir(store.dir()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn invalid_profile_is_not_saved() {
+        let (_dir, store) = store();
+        let err = store.save(&Profile { tenant: "contoso".into(), ..sample() }, Expect::Absent).unwrap_err();
+        let ProfileError::Invalid(errors) = err else { panic!("{err}") };
+        assert_eq!(errors[0].field, Field::Tenant);
+        assert_eq!(store.list().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_partial_profile_can_be_saved_but_not_a_wrong_value() {
+        let (_dir, store) = store();
+        let partial = Profile { name: "fabrikam".into(), ..Profile::default() };
+        assert!(partial.validate().is_err());
+        store.save(&partial, Expect::Absent).unwrap();
+        assert_eq!(store.load("fabrikam").unwrap(), partial);
+        let err = store.save(&Profile { name: "".into(), ..Profile::default() }, Expect::Absent).unwrap_err();
+        assert!(matches!(err, ProfileError::Invalid(e) if e[0].field == Field::Name));
+    }
+
+    #[test]
+    fn unreadable_files_are_moved_aside_and_reported() {
+        let (_dir, store) = store();
+        fs::create_dir_all(store.dir()).unwrap();
+        let path = store.dir().join("contoso.json");
+        for (what, bytes) in [("bad JSON", &b"{ this is not json"[..]), ("bad UTF-8", b"{\"x\": \"M\xfcller\"}")] {
+            fs::write(&path, bytes).unwrap();
+            let err = store.load("contoso").unwrap_err();
+            let ProfileError::Unreadable { moved_to, .. } = &err else { panic!("{what}: {err}") };
+            assert_eq!(fs::read(moved_to).unwrap(), bytes, "{what}");
+            assert!(err.to_string().contains("moved to"), "{err}");
+            assert!(!path.exists(), "{what}");
+        }
+        // Something that is not a readable file at all (root may read any
+        // file, so a folder stands for "permission denied" here).
+        fs::create_dir(&path).unwrap();
+        assert!(matches!(store.load("contoso"), Err(ProfileError::Unreadable { .. })));
+        assert!(!path.exists());
+
+        // Saving over a broken file keeps the broken file too.
+        fs::write(&path, b"\xff\xfe not text").unwrap();
+        let saved = store.save(&sample(), Expect::Absent).unwrap();
+        assert_eq!(fs::read(saved.moved_aside.expect("moved aside")).unwrap(), b"\xff\xfe not text");
+        assert_eq!(store.load("contoso").unwrap(), sample());
+        // bad JSON, bad UTF-8, the folder, and this one: four copies kept
+        let aside = fs::read_dir(store.dir())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".unreadable-"))
+            .count();
+        assert_eq!(aside, 4);
+    }
+
+    #[test]
+    fn newer_schema_is_neither_read_nor_overwritten() {
+        let (_dir, store) = store();
+        fs::create_dir_all(store.dir()).unwrap();
+        let newer = r#"{"schema_version": 99, "profile": {"name": "contoso"}}"#;
+        fs::write(store.dir().join("contoso.json"), newer).unwrap();
+        assert!(matches!(store.load("contoso"), Err(ProfileError::NewerSchema { found: 99, .. })));
+        assert!(matches!(store.save(&sample(), Expect::Anything), Err(ProfileError::NewerSchema { .. })));
+        assert_eq!(fs::read_to_string(store.dir().join("contoso.json")).unwrap(), newer);
+    }
+
+    #[test]
+    fn names_cannot_escape_the_folder() {
+        let (_dir, store) = store();
+        assert!(matches!(store.load("../secrets"), Err(ProfileError::NotFound { .. })));
+    }
+
+    #[test]
+    fn export_import_round_trip() {
+        let json = export_json(&sample()).unwrap();
+        assert!(!json.to_lowercase().contains("secret\""), "{json}");
+        assert_eq!(import_json(&json).unwrap(), sample());
+        assert!(matches!(import_json("{}"), Err(ProfileError::NotAnExport(_))));
+        let invalid = json.replace("noreply@contoso.com", "nobody");
+        assert!(matches!(import_json(&invalid), Err(ProfileError::Invalid(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_unicode_is_refused_not_a_panic() {
+        use std::os::unix::ffi::OsStrExt;
+        let (_dir, store) = store();
+        let p = Profile { ca_file: Some(std::ffi::OsStr::from_bytes(b"/tmp/\xff.pem").into()), ..sample() };
+        let err = store.save(&p, Expect::Absent).unwrap_err();
+        assert!(matches!(&err, ProfileError::Invalid(e) if e[0].field == Field::CaFile), "{err}");
+        assert!(export_json(&p).is_err());
+    }
+
+    #[test]
+    fn import_has_one_policy_for_existing_names_and_flags_foreign_endpoints() {
+        let (_dir, store) = store();
+        let mut exported = sample();
+        exported.authority = Some("https://login.attacker.example".into());
+        exported.endpoints_unconfirmed = false; // what the file says does not count
+        let text = export_json(&exported).unwrap();
+        let first = store.import(&text, None, false).unwrap();
+        assert!(first.profile.endpoints_unconfirmed);
+        assert!(store.load("contoso").unwrap().endpoints_unconfirmed);
+        assert!(matches!(store.import(&text, None, false), Err(ProfileError::Exists { .. })));
+        let renamed = store.import(&text, Some("contoso-2"), false).unwrap();
+        assert_eq!(renamed.profile.name, "contoso-2");
+        // an edit keeps the flag; confirming clears it
+        let mut edited = store.load("contoso").unwrap();
+        edited.endpoints_unconfirmed = false;
+        let current = store.load("contoso").unwrap();
+        assert!(store.save(&edited, Expect::Unchanged(&current)).unwrap().profile.endpoints_unconfirmed);
+        assert!(!store.confirm_endpoints("contoso").unwrap().endpoints_unconfirmed);
+        // replacing with a clean export clears it too
+        store.import(&export_json(&sample()).unwrap(), Some("contoso-2"), true).unwrap();
+        assert!(!store.load("contoso-2").unwrap().endpoints_unconfirmed);
+        assert_eq!(store.sharing_client_id(&sample().client_id, "contoso"), vec!["contoso-2"]);
+    }
+}
