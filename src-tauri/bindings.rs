@@ -77,9 +77,25 @@ fn render() -> String {
         out.push_str(&decl);
         out.push_str("\n\n");
     }
+    out.push_str(&constants());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+/// Values the frontend shows, written once in Rust.
+fn constants() -> String {
+    let labels: serde_json::Map<String, serde_json::Value> = Field::ALL
+        .iter()
+        .map(|f| (serde_json::to_value(f).unwrap().as_str().unwrap().to_string(), f.label().into()))
+        .collect();
+    let clouds: serde_json::Map<String, serde_json::Value> =
+        Cloud::ALL.iter().map(|c| (c.id().to_string(), c.title().into())).collect();
+    format!(
+        "/** What the user calls each field (Field::label). */\nexport const FIELD_LABELS: Record<Field, string> = {};\n\n/** Each cloud's name (Cloud::title). */\nexport const CLOUD_TITLES: Record<Cloud, string> = {};\n",
+        serde_json::to_string_pretty(&labels).unwrap(),
+        serde_json::to_string_pretty(&clouds).unwrap()
+    )
 }
 
 #[test]

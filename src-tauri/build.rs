@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "send_test",
     "cancel",
     "judge",
+    "record",
     "wizard_state_load",
     "wizard_state_save",
 ];

@@ -14,7 +14,7 @@ use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{self, Script};
 use smtp_oauth_core::profile::{self, CustomEndpoint, Expect, Field, FieldError, Profile, ProfileStore};
 use smtp_oauth_core::report::{self, Plan, Progress, Report};
-use smtp_oauth_core::results::{self, Judged, Results};
+use smtp_oauth_core::results::{self, Evidence, Judged, Recorded, Results};
 use smtp_oauth_core::{ClientSecret, Cloud, Timeouts, keychain};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -334,6 +334,15 @@ pub fn cancel(operation: u32, operations: State<'_, Operations>) -> bool {
 #[tauri::command]
 pub fn judge(profile: Profile, results: Results) -> Judged {
     results::judge(&profile, &results, now())
+}
+
+/// The user's tick `evidence`, recorded now with the values it depends on.
+#[tauri::command]
+pub fn record(evidence: Evidence, profile: Profile) -> Result<Recorded> {
+    if !evidence.is_tick() {
+        return Err(CommandError::new(ErrorKind::InvalidInput, "only the user's ticks are recorded this way"));
+    }
+    Ok(Recorded::new(evidence, &profile.normalized(), None, now()))
 }
 
 #[tauri::command]

@@ -49,6 +49,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>, dialogs: Dialogs) -> Builder<R> 
             commands::send_test,
             commands::cancel,
             commands::judge,
+            commands::record,
             commands::wizard_state_load,
             commands::wizard_state_save,
         ])

@@ -18,7 +18,7 @@ impl Operations {
     ) -> Result<T, CommandError> {
         let (cancel, cancelled) = oneshot::channel();
         {
-            let mut running = self.0.lock().expect("operations lock");
+            let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
             if running.contains_key(&id) {
                 return Err(CommandError::new(ErrorKind::Busy, "this operation is already running"));
             }
@@ -28,12 +28,12 @@ impl Operations {
             result = work => result,
             _ = cancelled => Err(CommandError::new(ErrorKind::Cancelled, "cancelled")),
         };
-        self.0.lock().expect("operations lock").remove(&id);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
         result
     }
 
     pub fn cancel(&self, id: u32) -> bool {
-        match self.0.lock().expect("operations lock").remove(&id) {
+        match self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id) {
             Some(cancel) => cancel.send(()).is_ok(),
             None => false,
         }

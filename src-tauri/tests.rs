@@ -331,6 +331,18 @@ fn powershell_needs_the_object_id() {
 }
 
 #[test]
+fn a_tick_is_recorded_with_what_it_depends_on() {
+    let w = window();
+    let p = profile("ipc-tick", None);
+    let tick = invoke(&w, "record", json!({ "evidence": "consent-granted", "profile": p })).unwrap();
+    assert_eq!(tick["evidence"], "consent-granted");
+    let fields: Vec<&str> = tick["inputs"].as_array().unwrap().iter().map(|i| i["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["cloud", "tenant", "client_id"]);
+    let refused = invoke(&w, "record", json!({ "evidence": "token", "profile": p })).unwrap_err();
+    assert_eq!(refused["kind"], "invalid-input", "a token is recorded by fetching one, not by saying so");
+}
+
+#[test]
 fn wizard_state_round_trip() {
     let w = window();
     let state = json!({ "version": 2, "current": "contoso", "progress": {} });

@@ -84,6 +84,20 @@ async fn delivers_a_message_and_records_the_dialogue() {
     assert_eq!(names, ["token", "Connect", "Starttls", "Authenticate", "Send"]);
 }
 
+/// A full check against `dir` with each stage allowed `seconds`.
+async fn check_within(dir: Directory, seconds: u64) -> (Report, Lookalike) {
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let plan = Plan {
+        profile: &p,
+        secret: &secret(),
+        send_to: Some(RECIPIENT),
+        timeouts: timeouts(seconds),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    (report::run(plan, &|_| {}).await, rig)
+}
+
 /// Runs a full check against `dir` (with `edit` applied to the profile) and
 /// returns the report.
 async fn check_with(dir: Directory, edit: impl FnOnce(&mut Profile)) -> (Report, Lookalike) {
@@ -356,17 +370,8 @@ async fn the_extra_ca_is_used_for_smtp_too() {
 async fn a_server_that_never_answers_times_out() {
     let mut dir = Directory::healthy();
     dir.smtp.silent = true;
-    let rig = Lookalike::start(&dir);
-    let p = profile(&rig);
-    let plan = Plan {
-        profile: &p,
-        secret: &secret(),
-        send_to: Some(RECIPIENT),
-        timeouts: timeouts(3),
-        now: time::OffsetDateTime::now_utc(),
-    };
     let started = Instant::now();
-    let report = report::run(plan, &|_| {}).await;
+    let (report, rig) = check_within(dir, 3).await;
     assert_eq!(failure(&report), &SmtpFailure::Timeout { stage: Stage::Connect, seconds: 3 });
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     let d = &report.diagnosis[0];

@@ -71,8 +71,16 @@ impl Session {
         Session { driver, client }
     }
 
-    /// Closes the window, then stops tauri-driver (see `Drop`).
+    /// Waits until the header says every change is saved, as a user would,
+    /// closes the window, then stops tauri-driver (see `Drop`).
     pub async fn stop(self) {
+        let started = Instant::now();
+        while started.elapsed() < PATIENCE {
+            if self.client.find(Locator::Css("[data-save-state=saved]")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let _ = self.client.clone().close().await;
     }
 }

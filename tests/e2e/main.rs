@@ -48,11 +48,12 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.screenshot("02-app-registration").await;
     w.next().await;
 
-    // 3. Permissions checklist
+    // 3. Permissions checklist: ticks are the user's word, not a verification
     w.heading_is("API permission and consent").await;
     w.click("#check-permission").await;
     w.click("#check-consent").await;
-    w.rail_status("permissions", "ok").await;
+    w.rail_status("permissions", "claimed").await;
+    w.sees_text("You said so at").await;
     w.screenshot("03-permissions").await;
     w.next().await;
 
@@ -70,11 +71,14 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.screenshot("04-secret").await;
     w.next().await;
 
-    // 5. Service principal, filled from a token
+    // 5. Service principal, filled from a token, and so verified by it
     w.heading_is("Service principal").await;
     w.click_button("Fetch a token to find it").await;
     w.click_button(&format!("Fill from token ({SP_OBJECT_ID})")).await;
     assert_eq!(w.value("#field-sp-object-id").await, SP_OBJECT_ID);
+    w.rail_status("service-principal", "ok").await;
+    // the same token verified the consent the user ticked in step 3
+    w.rail_status("permissions", "ok").await;
     w.screenshot("05-service-principal").await;
     w.next().await;
 
@@ -123,7 +127,25 @@ async fn walk_every_step_then_resume_after_a_restart() {
     assert!(w.text_of("[data-setting='Tenant ID'] code").await.contains(lookalike::TENANT_ID));
     assert_eq!(w.text_of("[data-setting=Username] code").await, MAILBOX);
     w.rail_status("review", "ok").await;
+    assert!(w.text_of("[data-review=permissions]").await.contains("Verified by the token fetched at"));
     w.screenshot("09-review").await;
+
+    // Change the tenant: nothing obtained with the old one stays green.
+    w.click("[data-step=app-registration]").await;
+    w.clear_and_type("#field-tenant", lookalike::TENANT_ID).await;
+    for step in ["token", "test-message"] {
+        w.rail_status(step, "stale").await;
+    }
+    w.rail_status("review", "pending").await;
+    w.click("[data-step=token]").await;
+    w.sees_text("Out of date: the tenant changed since this token was fetched").await;
+    w.screenshot("12-out-of-date").await;
+    // and back: the results hold again
+    w.click("[data-step=app-registration]").await;
+    w.clear_and_type("#field-tenant", DOMAIN).await;
+    w.rail_status("token", "ok").await;
+    w.rail_status("review", "ok").await;
+    w.click("[data-step=review]").await;
     session.stop().await;
 
     // Reopen: the wizard resumes where the user was.

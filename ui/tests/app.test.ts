@@ -1,33 +1,51 @@
 // The App against a mocked backend (mockIPC): what the user sees after each
-// action, and what the frontend asks the backend.
+// action, and what the frontend asks the backend. Whether a result still
+// holds is the backend's judgement; here the mock's `judge` says so.
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../src/App.svelte';
-import type { Profile, Report } from '../src/lib/bindings';
+import type { Judged, Profile, Report, Results, SecretStatus, StepStatus, WizardStep } from '../src/lib/bindings';
 import { freshProgress } from '../src/lib/wizard';
-import { completeProfile } from './fixtures';
+import { AT, completeProfile, judgedWith, report } from './fixtures';
 
 const profile: Profile = completeProfile;
 
 const clouds = [
-  { id: 'global', title: 'Global (and GCC)', authority: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', smtp_host: 'smtp.office365.com', portal: 'https://entra.microsoft.com', certain: true },
+  { id: 'global', title: 'Global (and GCC)', authority: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', smtp_host: 'smtp.office365.com', portal: 'https://entra.microsoft.com', certain: true, app_rbac: true },
 ];
+
+const storedSecret: SecretStatus = {
+  store: 'Secret Service', account: profile.client_id, stored: true, fingerprint: 'f1', warning: null,
+  recorded: { evidence: 'secret', at: AT, inputs: [{ field: 'client_id', value: profile.client_id }] },
+};
 
 type Handler = (args: Record<string, unknown>) => unknown;
 let calls: { cmd: string; args: Record<string, unknown> }[];
 let target: HTMLElement;
 let app: ReturnType<typeof mount>;
 
+/** The mock's judgement: the given statuses, and the reports passed in, held unless `stale`. */
+function judging(statuses: Partial<Record<WizardStep, StepStatus>> = {}, stale: Judged['steps'][number]['changed'] = []): Handler {
+  return (a) => {
+    const results = a.results as Results;
+    const judged = (r: Report | null) => (r ? { report: r, changed: stale } : null);
+    return judgedWith(statuses, { token: judged(results.token), send: judged(results.send) });
+  };
+}
+
 function backend(state: unknown, extra: Record<string, Handler> = {}) {
   const handlers: Record<string, Handler> = {
     clouds: () => clouds,
     profiles_list: () => (state ? ['contoso'] : []),
     profile_load: () => profile,
+    profile_create: (a) => a.profile,
     profile_save: (a) => a.profile,
     wizard_state_load: () => state,
     wizard_state_save: () => null,
-    secret_status: () => ({ store: 'Secret Service', account: 'contoso.onmicrosoft.com/0b8e…', stored: true, warning: null }),
+    secret_status: () => storedSecret,
+    judge: judging(),
+    record: (a) => ({ evidence: a.evidence, at: AT, inputs: [] }),
     powershell_script: () => ({ auth_path: 'entra-permission', commands: [{ why: 'Sign in', code: 'Connect-ExchangeOnline' }], add_recipient_permission: ["Add-RecipientPermission -Identity 'noreply@contoso.com'"] }),
     ...extra,
   };
@@ -39,8 +57,14 @@ function backend(state: unknown, extra: Record<string, Handler> = {}) {
   });
 }
 
-function savedAt(step: string) {
-  return { version: 1, current: 'contoso', drafts: {}, progress: { contoso: { ...freshProgress(), step, visited: ['profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message'] } } };
+const VISITED = ['profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message'];
+
+function savedAt(step: string, results: Partial<Results> = {}) {
+  return {
+    version: 2,
+    current: 'contoso',
+    progress: { contoso: { ...freshProgress(), step, visited: VISITED, results: { ...freshProgress().results, ...results } } },
+  };
 }
 
 async function settle() {
@@ -50,9 +74,21 @@ async function settle() {
   }
 }
 
+/** Lets the 250 ms save debounce run. */
+async function afterSave() {
+  await new Promise((r) => setTimeout(r, 300));
+  await settle();
+}
+
 const text = () => target.textContent ?? '';
 const button = (label: string) =>
   [...target.querySelectorAll('button')].find((b) => b.textContent?.trim().startsWith(label)) as HTMLButtonElement;
+const typeInto = (selector: string, value: string) => {
+  const input = target.querySelector<HTMLInputElement>(selector)!;
+  input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+};
+const rail = (step: string) => target.querySelector(`[data-step="${step}"]`)?.getAttribute('data-status');
 
 beforeEach(() => {
   calls = [];
@@ -79,25 +115,24 @@ describe('first run', () => {
     expect(text()).toContain('Step 1 of 9');
   });
 
-  it('asks for a profile name and explains what is wrong on Next', async () => {
+  it('asks for a profile name, explains what is wrong and puts the cursor there', async () => {
     backend(null);
     app = mount(App, { target });
     await settle();
     expect(text()).toContain('Step 1 of 9');
+    typeInto('#field-name', 'Contoso');
+    button('Next').click();
+    await settle();
+    expect(text()).toContain('profile name must be 1-64 lowercase letters');
     const name = target.querySelector<HTMLInputElement>('#field-name')!;
-    name.value = 'Contoso';
-    name.dispatchEvent(new Event('input', { bubbles: true }));
-    button('Next').click();
-    await settle();
-    expect(text()).toContain("profile name must be 1-64 lowercase letters");
     expect(name.getAttribute('aria-invalid')).toBe('true');
-    expect(calls.some((c) => c.cmd === 'profile_save')).toBe(false);
+    expect(document.activeElement).toBe(name);
+    expect(calls.some((c) => c.cmd === 'profile_create')).toBe(false);
 
-    name.value = 'contoso';
-    name.dispatchEvent(new Event('input', { bubbles: true }));
+    typeInto('#field-name', 'contoso');
     button('Next').click();
     await settle();
-    expect(calls.find((c) => c.cmd === 'profile_save')?.args.profile).toMatchObject({ name: 'contoso' });
+    expect(calls.find((c) => c.cmd === 'profile_create')?.args.profile).toMatchObject({ name: 'contoso' });
     expect(text()).toContain('Step 2 of 9');
     expect(text()).toContain('Directory (tenant) ID');
   });
@@ -111,62 +146,165 @@ describe('resuming', () => {
     expect(text()).toContain('API permission and consent');
     expect(target.querySelector('[data-step="token"]')?.hasAttribute('disabled')).toBe(false);
   });
+
+  it('shows the profile file, not a draft an earlier version kept', async () => {
+    // smtp-oauth saved a new object ID after the wizard (version 1) kept a draft with the old one
+    const saved = {
+      version: 1,
+      current: 'contoso',
+      drafts: { contoso: { ...profile, sp_object_id: '11111111-2222-4333-8444-555555555555' } },
+      progress: { contoso: { step: 'service-principal', visited: VISITED, permissionAdded: true, consentGranted: true } },
+    };
+    backend(saved);
+    app = mount(App, { target });
+    await afterSave();
+    expect(target.querySelector<HTMLInputElement>('#field-sp-object-id')!.value).toBe(profile.sp_object_id);
+    const stale = calls.filter((c) => c.cmd === 'profile_save' && (c.args.profile as Profile).sp_object_id !== profile.sp_object_id);
+    expect(stale).toEqual([]);
+    expect(text()).toContain('results and ticks of the earlier version were cleared');
+    const written = calls.filter((c) => c.cmd === 'wizard_state_save').slice(-1)[0]?.args.state as { version: number; drafts?: unknown };
+    expect(written.version).toBe(2);
+    expect(written.drafts).toBeUndefined();
+  });
+
+  it('reloads and says so when the profile changed elsewhere', async () => {
+    const changed = { ...profile, mailbox: 'changed-by-cli@contoso.com' };
+    let loads = 0;
+    backend(savedAt('powershell'), {
+      profile_load: () => (loads++ === 0 ? profile : changed),
+      profile_save: () => {
+        throw { kind: 'changed-elsewhere', message: 'changed', fields: [] };
+      },
+    });
+    app = mount(App, { target });
+    await settle();
+    typeInto('#field-mailbox', 'mine@contoso.com');
+    await afterSave();
+    expect(target.querySelector<HTMLInputElement>('#field-mailbox')!.value).toBe('changed-by-cli@contoso.com');
+    expect(text()).toContain('was changed outside this window');
+  });
+});
+
+describe('results that no longer hold', () => {
+  it('are out of date in the rail and on the step, never green', async () => {
+    const token: Report = { ...report('ok'), obtained: { evidence: 'token', at: AT, inputs: [] } };
+    backend(savedAt('token', { secret: storedSecret, token }), { judge: judging({ token: 'stale', permissions: 'claimed' }, ['tenant']) });
+    app = mount(App, { target });
+    await settle();
+    expect(rail('token')).toBe('stale');
+    expect(rail('permissions')).toBe('claimed');
+    expect(target.querySelector('[data-step="token"]')?.textContent).toContain('out of date');
+    expect(target.querySelector('[data-out-of-date]')?.textContent).toContain('the tenant changed since this token was fetched (14:02)');
+  });
+
+  it('asks the backend again after an edit, with the edited value', async () => {
+    backend(savedAt('app-registration'));
+    app = mount(App, { target });
+    await settle();
+    const before = calls.filter((c) => c.cmd === 'judge').length;
+    typeInto('#field-tenant', 'fabrikam.onmicrosoft.com');
+    await afterSave();
+    const judged = calls.filter((c) => c.cmd === 'judge');
+    expect(judged.length).toBeGreaterThan(before);
+    expect((judged[judged.length - 1].args.profile as Profile).tenant).toBe('fabrikam.onmicrosoft.com');
+  });
+});
+
+describe('the user\'s ticks', () => {
+  it('are recorded with what they were said for, and read "you said so"', async () => {
+    backend(savedAt('permissions'), {
+      judge: (a) => {
+        const results = a.results as Results;
+        return judgedWith(
+          { permissions: results.ticks.length === 2 ? 'claimed' : 'pending' },
+          { ticks: results.ticks.map((t) => ({ evidence: t.evidence, at: t.at, changed: [] })) },
+        );
+      },
+    });
+    app = mount(App, { target });
+    await settle();
+    target.querySelector<HTMLInputElement>('#check-permission')!.click();
+    await settle();
+    target.querySelector<HTMLInputElement>('#check-consent')!.click();
+    await afterSave();
+    expect(calls.filter((c) => c.cmd === 'record').map((c) => c.args.evidence)).toEqual(['permission-added', 'consent-granted']);
+    expect(target.querySelector('[data-tick="consent-granted"]')?.textContent).toContain('You said so at 14:02');
+    expect(rail('permissions')).toBe('claimed');
+    expect(button('Verify now')).toBeTruthy();
+  });
 });
 
 describe('token step', () => {
   it('shows the decoded claims, the checks and a link to the step that fixes a failure', async () => {
-    const report: Report = {
-      profile: 'contoso',
+    const tokenReport: Report = {
+      ...report('fail', [{ id: 'roles', status: 'fail', message: 'The token has no roles claim', step: 'permissions', suggestion: null }]),
       token: {
         endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
         decoded_not_verified: true,
         expires_in: 3599,
         error: null,
+        entra: null,
         claims: { aud: 'https://outlook.office365.com', iss: null, tid: 't', oid: 'o', appid: 'a', azp: null, app_displayname: null, roles: null, exp: 1795000000, iat: null, nbf: null, ver: '1.0', idtyp: 'app' },
       },
-      checks: [{ id: 'roles', status: 'fail', message: 'The token has no roles claim', step: 'permissions', suggestion: null }],
-      smtp: null,
-      diagnosis: [],
-      outcome: 'fail',
     };
-    backend(savedAt('token'), { fetch_token: () => report });
+    backend(savedAt('token', { secret: storedSecret }), {
+      fetch_token: () => tokenReport,
+      judge: (a) => ((a.results as Results).token ? judging({ permissions: 'failed', token: 'failed' })(a) : judgedWith({})),
+    });
     app = mount(App, { target });
     await settle();
     button('Fetch token').click();
     await settle();
     expect(calls.find((c) => c.cmd === 'fetch_token')?.args.profile).toMatchObject({ name: 'contoso' });
     expect(text()).toContain('decoded, not verified');
+    expect(text()).toContain('Fetched at 14:02');
     expect(target.querySelector('[data-claim="aud"]')?.textContent).toContain('https://outlook.office365.com');
     expect(target.querySelector('[data-claim="roles"]')?.textContent).toContain('(absent)');
-    expect(target.querySelector('[data-step="permissions"]')?.getAttribute('data-status')).toBe('failed');
+    expect(rail('permissions')).toBe('failed');
     button('Fix it in step 3').click();
     await settle();
     expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('permissions');
+  });
+
+  it('shows Entra\'s trace and correlation IDs with a refusal', async () => {
+    const refused: Report = {
+      ...report('fail'),
+      token: {
+        endpoint: 'e', decoded_not_verified: true, expires_in: null, claims: null,
+        error: 'Entra ID refused the token request: AADSTS7000215: Invalid client secret provided.',
+        entra: { trace_id: 'trace-1', correlation_id: 'corr-1', timestamp: '2026-11-23 14:02:00Z' },
+      },
+    };
+    backend(savedAt('token', { secret: storedSecret, token: refused }));
+    app = mount(App, { target });
+    await settle();
+    const ids = target.querySelector('[data-entra-ids]')?.textContent ?? '';
+    expect(ids).toContain('Trace ID: trace-1');
+    expect(ids).toContain('Correlation ID: corr-1');
   });
 });
 
 describe('test message step', () => {
   it('shows the diagnosis card, which leads to the step to revisit', async () => {
-    const report: Report = {
-      profile: 'contoso',
-      token: null,
-      checks: [],
+    const sent: Report = {
+      ...report('fail', [], [{ finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'The app may not send as the From address.', fix: 'Run Add-RecipientPermission.', step: 'powershell', command: "Add-RecipientPermission -Identity 'noreply@contoso.com'", temporary: false }]),
       smtp: {
-        host: 'smtp.office365.com', port: 587, delivered: false,
+        host: 'smtp.office365.com', port: 587, delivered: false, error: 'the server refused at send: 554 5.2.252 SendAsDenied',
         transcript: [{ from: 'server', line: '554 5.2.252 SendAsDenied; noreply@contoso.com not allowed' }],
         reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied; noreply@contoso.com not allowed' },
         failure: { kind: 'rejected', stage: 'send', reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied' } },
       },
-      diagnosis: [{ code: '554 5.2.252', title: 'SendAs denied', cause: 'The app may not send as the From address.', fix: 'Run Add-RecipientPermission.', step: 'powershell', command: "Add-RecipientPermission -Identity 'noreply@contoso.com'" }],
-      outcome: 'fail',
     };
-    const sent = vi.fn(() => report);
-    backend(savedAt('test-message'), { send_test: sent });
+    const send = vi.fn(() => sent);
+    backend(savedAt('test-message', { secret: storedSecret }), {
+      send_test: send,
+      judge: (a) => ((a.results as Results).send ? judging({ powershell: 'failed', 'test-message': 'failed' })(a) : judgedWith({})),
+    });
     app = mount(App, { target });
     await settle();
     button('Send test message').click();
     await settle();
-    expect(sent).toHaveBeenCalledOnce();
+    expect(send).toHaveBeenCalledOnce();
     expect(calls.find((c) => c.cmd === 'send_test')?.args.to).toBe('admin@contoso.com');
     expect(text()).toContain('Not sent: 554 5.2.252');
     expect(target.querySelector('.diagnosis')?.textContent).toContain('SendAs denied');
@@ -174,7 +312,24 @@ describe('test message step', () => {
     button('Go to step 6').click();
     await settle();
     expect(text()).toContain('Exchange PowerShell');
-    expect(target.querySelector('[data-step="powershell"]')?.getAttribute('data-status')).toBe('failed');
+    expect(rail('powershell')).toBe('failed');
+  });
+
+  it('gives the real failure, not a positive reply, when there was no refusal', async () => {
+    const timedOut: Report = {
+      ...report('fail'),
+      smtp: {
+        host: 'smtp.office365.com', port: 587, delivered: false, reply: null, transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }],
+        failure: { kind: 'timeout', stage: 'send', seconds: 30 },
+        error: 'no answer within the overall timeout of 30 s while waiting to send',
+      },
+    };
+    backend(savedAt('test-message', { secret: storedSecret, send: timedOut }));
+    app = mount(App, { target });
+    await settle();
+    const result = target.querySelector('#send-result')?.textContent ?? '';
+    expect(result).toContain('no answer within the overall timeout of 30 s');
+    expect(result).not.toContain('235');
   });
 
   it('turns a backend error into a message, by kind', async () => {
@@ -191,6 +346,82 @@ describe('test message step', () => {
     button('Go to step 4').click();
     await settle();
     expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('secret');
+  });
+});
+
+describe('deleting', () => {
+  it('a stored secret asks first: Entra shows a Value only once', async () => {
+    const deleted = vi.fn(() => ({ ...storedSecret, stored: false, fingerprint: null }));
+    backend(savedAt('secret', { secret: storedSecret }), { secret_delete: deleted });
+    app = mount(App, { target });
+    await settle();
+    button('Delete…').click();
+    await settle();
+    expect(deleted).not.toHaveBeenCalled();
+    expect(target.querySelector('#delete-secret')?.textContent).toContain('shows a secret\'s Value only once');
+    button('Keep it').click();
+    await settle();
+    expect(deleted).not.toHaveBeenCalled();
+    button('Delete…').click();
+    await settle();
+    button('Delete it').click();
+    await settle();
+    expect(deleted).toHaveBeenCalledOnce();
+  });
+
+  it('a profile offers to delete its secret, and no save brings it back', async () => {
+    const events: string[] = [];
+    backend(savedAt('profile'), {
+      // a save takes a while: the delete must wait for it, not overtake it
+      profile_save: async (a) => {
+        events.push('save started');
+        await new Promise((r) => setTimeout(r, 150));
+        events.push('save done');
+        return a.profile;
+      },
+      profile_delete_preview: () => ({ secret_stored: true, shared_with: [] }),
+      profile_delete: () => {
+        events.push('delete');
+        return { secret_stored: false, shared_with: [] };
+      },
+    });
+    app = mount(App, { target });
+    await settle();
+    typeInto('#field-authority', 'https://login.microsoftonline.com/x');
+    await new Promise((r) => setTimeout(r, 280)); // the debounced save is now in flight
+    expect(events).toEqual(['save started']);
+    button('Delete profile…').click();
+    await settle();
+    expect(target.querySelector<HTMLInputElement>('#delete-profile-secret')!.checked).toBe(true);
+    typeInto('#field-authority', 'https://login.microsoftonline.com/y'); // and another edit is pending
+    button('Delete').click();
+    await afterSave();
+    await afterSave();
+    expect(events).toEqual(['save started', 'save done', 'delete']);
+    expect(calls.find((c) => c.cmd === 'profile_delete')?.args).toMatchObject({ name: 'contoso', deleteSecret: true });
+    expect(text()).toContain('Its client secret was deleted from the keychain');
+  });
+});
+
+describe('an imported profile with foreign endpoints', () => {
+  it('is shown with its endpoints until the user confirms them', async () => {
+    const confirm = vi.fn(() => ({ ...profile, endpoints_unconfirmed: false }));
+    let confirmed = false;
+    backend(savedAt('profile'), {
+      judge: () => (confirmed ? judgedWith({}) : judgedWith({}, { endpoints_to_confirm: [{ field: 'authority', value: 'https://login.attacker.example', default: 'https://login.microsoftonline.com' }] })),
+      profile_confirm_endpoints: () => {
+        confirmed = true;
+        return confirm();
+      },
+    });
+    app = mount(App, { target });
+    await settle();
+    const box = target.querySelector('#endpoints-to-confirm')?.textContent ?? '';
+    expect(box).toContain('authority URL: https://login.attacker.example');
+    button('I know these endpoints').click();
+    await settle();
+    expect(confirm).toHaveBeenCalledOnce();
+    expect(target.querySelector('#endpoints-to-confirm')).toBeNull();
   });
 });
 

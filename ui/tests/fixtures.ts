@@ -1,9 +1,9 @@
 // Values shared by the frontend's tests.
-import type { Profile } from '../src/lib/bindings';
-import { emptyProfile } from '../src/lib/wizard';
+import type { Check, Diagnosis, Judged, Report, StepStatus, WizardStep } from '../src/lib/bindings';
+import { STEPS, emptyProfile } from '../src/lib/wizard';
 
 /** A profile with every step's fields filled in. */
-export const completeProfile: Profile = {
+export const completeProfile = {
   ...emptyProfile('contoso'),
   tenant: 'contoso.onmicrosoft.com',
   client_id: '0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a',
@@ -11,3 +11,26 @@ export const completeProfile: Profile = {
   mailbox: 'noreply@contoso.com',
   test_recipient: 'admin@contoso.com',
 };
+
+/** Unix seconds of 23 Nov 2026 14:02 here. */
+export const AT = new Date(2026, 10, 23, 14, 2).getTime() / 1000;
+
+export function report(outcome: Report['outcome'], checks: Check[] = [], diagnosis: Diagnosis[] = []): Report {
+  return {
+    profile: 'contoso', token: null, checks, smtp: null, diagnosis, outcome,
+    obtained: { evidence: 'token', at: AT, inputs: [] },
+  };
+}
+
+/** A judgement with the given step statuses (the rest pending). */
+export function judgedWith(statuses: Partial<Record<WizardStep, StepStatus>>, extra: Partial<Judged> = {}): Judged {
+  return {
+    steps: STEPS.map((s) => ({ step: s.id, status: statuses[s.id] ?? 'pending', basis: 'nothing', at: null, changed: [] })),
+    token: null,
+    send: null,
+    ticks: [],
+    secret_changed: [],
+    endpoints_to_confirm: [],
+    ...extra,
+  };
+}

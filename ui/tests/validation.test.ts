@@ -8,13 +8,13 @@ import { emptyProfile } from '../src/lib/wizard';
 import { completeProfile } from './fixtures';
 
 describe('field rules shared with the Rust core', () => {
-  const checked = (cases as { field: Field; value: unknown; ok: boolean; message_contains?: string }[])
+  const checked = (cases as { field: Field; value: unknown; ok: boolean; message_contains?: string; with?: Partial<Profile> }[])
     // Only the backend can read the CA file.
     .filter((c) => c.field !== 'ca_file');
   it('covers the table', () => expect(checked.length).toBeGreaterThan(40));
   for (const c of checked) {
     it(`${c.field} = ${JSON.stringify(c.value)} is ${c.ok ? 'valid' : 'invalid'}`, () => {
-      const profile = normalized({ ...completeProfile, [c.field]: c.value } as Profile);
+      const profile = normalized({ ...completeProfile, [c.field]: c.value, ...(c.with ?? {}) } as Profile);
       const problem = fieldProblem(profile, c.field);
       expect(problem === null).toBe(c.ok);
       if (problem !== null && c.message_contains) expect(problem).toContain(c.message_contains);

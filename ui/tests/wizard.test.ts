@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Check, Diagnosis, Report } from '../src/lib/bindings';
+import type { Judged, Report, StepState } from '../src/lib/bindings';
 import {
   STEPS,
   applicationSettings,
   canJumpTo,
+  changedWords,
+  describeState,
   emptyProfile,
+  formatTime,
   freshProgress,
   nextStep,
   previousStep,
@@ -12,15 +15,7 @@ import {
   stepStatuses,
   visit,
 } from '../src/lib/wizard';
-import { completeProfile } from './fixtures';
-
-function report(outcome: Report['outcome'], checks: Check[] = [], diagnosis: Diagnosis[] = []): Report {
-  return { profile: 'contoso', token: null, checks, smtp: null, diagnosis, outcome };
-}
-
-const check = (id: Check['id'], status: Check['status'], step: Check['step'] = null): Check => ({
-  id, status, message: 'm', step, suggestion: null,
-});
+import { completeProfile, judgedWith, report } from './fixtures';
 
 describe('order', () => {
   it('has the nine steps in wizard order', () => {
@@ -66,88 +61,60 @@ describe('Next', () => {
   });
 });
 
-describe('rail statuses', () => {
-  it('starts pending and turns ok as steps are completed', () => {
-    const fresh = stepStatuses(emptyProfile(''), freshProgress());
-    expect(Object.values(fresh).every((s) => s === 'pending')).toBe(true);
-    const progress = {
-      ...freshProgress(),
-      permissionAdded: true,
-      consentGranted: true,
-      scriptRan: true,
-      secret: { store: 'Secret Service', account: 'a', stored: true, warning: null },
-      token: report('ok'),
-      send: report('ok'),
-    };
-    const all = stepStatuses(completeProfile, progress);
-    expect(all).toEqual({
-      profile: 'ok', 'app-registration': 'ok', permissions: 'ok', secret: 'ok', 'service-principal': 'ok',
-      powershell: 'ok', token: 'ok', 'test-message': 'ok', review: 'ok',
-    });
+describe('step statuses come from the backend\'s judgement', () => {
+  it('are all pending before the first judgement', () => {
+    expect(Object.values(stepStatuses(null)).every((s) => s === 'pending')).toBe(true);
   });
-
-  it('App RBAC needs the acknowledgement instead of the checklist', () => {
-    const rbac = { ...completeProfile, auth_path: 'app-rbac' as const };
-    expect(stepStatuses(rbac, freshProgress()).permissions).toBe('pending');
-    expect(stepStatuses(rbac, { ...freshProgress(), rbacUnderstood: true }).permissions).toBe('ok');
-  });
-
-  it('marks the step a failed check or a diagnosis points at', () => {
-    const progress = {
-      ...freshProgress(),
-      permissionAdded: true,
-      consentGranted: true,
-      token: report('fail', [check('roles', 'fail', 'permissions'), check('oid', 'warn', 'service-principal')]),
-      send: report('fail', [], [
-        { code: '554 5.2.252', title: 'SendAs denied', cause: 'c', fix: 'f', step: 'powershell', command: null },
-      ]),
-    };
-    const s = stepStatuses(completeProfile, { ...progress, scriptRan: true });
-    expect(s.permissions).toBe('failed');
-    expect(s['service-principal']).toBe('warning');
-    expect(s.powershell).toBe('failed');
-    expect(s.token).toBe('failed');
-    expect(s['test-message']).toBe('failed');
-    expect(s.review).toBe('pending');
-  });
-
-  it('forgets a finding once its suggestion is entered', () => {
-    const oid = { ...check('oid', 'fail', 'service-principal'), suggestion: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' };
-    const progress = { ...freshProgress(), token: report('fail', [oid]) };
-    const appObjectId = '11111111-2222-4333-8444-555555555555';
-    const wrong = stepStatuses({ ...completeProfile, sp_object_id: appObjectId }, progress);
-    expect(wrong['service-principal']).toBe('failed');
-    expect(wrong.token).toBe('failed');
-    const entered = stepStatuses(completeProfile, progress);
-    expect(entered['service-principal']).toBe('ok');
-    expect(entered.token).toBe('ok');
-  });
-
-  it('warns about a secret saved with a warning', () => {
-    const progress = { ...freshProgress(), secret: { store: 'S', account: 'a', stored: true, warning: 'looks like the Secret ID' } };
-    expect(stepStatuses(completeProfile, progress).secret).toBe('warning');
+  it('are what the judgement says, step by step', () => {
+    const statuses = stepStatuses(judgedWith({ permissions: 'claimed', token: 'stale', 'test-message': 'ok' }));
+    expect(statuses.permissions).toBe('claimed');
+    expect(statuses.token).toBe('stale');
+    expect(statuses.secret).toBe('pending');
   });
 });
 
-it('lists the settings for the sending application, with the tenant GUID from the token', () => {
-  const progress = {
-    ...freshProgress(),
+describe('what a status rests on, in words', () => {
+  const now = new Date(2026, 10, 23, 15, 0);
+  const at = (h: number, m: number) => new Date(2026, 10, 23, h, m).getTime() / 1000;
+  const state = (s: Partial<StepState>): StepState => ({ step: 'permissions', status: 'ok', basis: 'token', at: at(14, 2), changed: [], ...s });
+  it('says which check verified a step, and when', () => {
+    expect(describeState(state({}), now)).toBe('Verified by the token fetched at 14:02');
+    expect(describeState(state({ basis: 'test-message' }), now)).toBe('Verified by the test message sent at 14:02');
+  });
+  it('tells the user\'s word from a verified result', () => {
+    expect(describeState(state({ status: 'claimed', basis: 'you-said-so' }), now)).toBe('You said so at 14:02; not verified yet');
+    expect(describeState(state({ status: 'claimed', basis: 'entered', at: null }), now)).toBe('Entered; not verified yet');
+  });
+  it('names what changed when a result is out of date', () => {
+    expect(describeState(state({ status: 'stale', changed: ['tenant', 'client_id'] }), now)).toBe(
+      'Out of date: the tenant and the client ID changed since the token at 14:02',
+    );
+  });
+  it('writes the day when it was not today', () => {
+    expect(formatTime(new Date(2026, 10, 20, 9, 5).getTime() / 1000, now)).toBe('20 Nov 2026 09:05');
+    expect(changedWords(['secret'])).toBe('the client secret');
+  });
+});
+
+it('lists the settings for the sending application, with the tenant GUID from a token that still holds', () => {
+  const tokenReport: Report = {
+    ...report('ok'),
     token: {
-      ...report('ok'),
-      token: {
-        endpoint: 'e', decoded_not_verified: true, expires_in: 3599, error: null,
-        claims: { aud: null, iss: null, tid: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', oid: null, appid: null, azp: null,
-          app_displayname: null, roles: null, exp: null, iat: null, nbf: null, ver: null, idtyp: null },
-      },
+      endpoint: 'e', decoded_not_verified: true, expires_in: 3599, error: null, entra: null,
+      claims: { aud: null, iss: null, tid: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', oid: null, appid: null, azp: null,
+        app_displayname: null, roles: null, exp: null, iat: null, nbf: null, ver: null, idtyp: null },
     },
   };
-  const settings = Object.fromEntries(
-    applicationSettings(completeProfile, progress, 'smtp.office365.com', 'https://outlook.office365.com/.default').map((s) => [s.label, s.value]),
-  );
-  expect(settings['SMTP host']).toBe('smtp.office365.com');
-  expect(settings['Port']).toBe('587');
-  expect(settings['Username']).toBe('noreply@contoso.com');
-  expect(settings['Tenant ID']).toBe('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
-  expect(settings['Scope']).toBe('https://outlook.office365.com/.default');
-  expect(settings['Authentication']).toContain('XOAUTH2');
+  const fresh = judgedWith({}, { token: { report: tokenReport, changed: [] } });
+  const settings = (j: Judged) =>
+    Object.fromEntries(applicationSettings(completeProfile, j, 'smtp.office365.com', 'https://outlook.office365.com/.default').map((s) => [s.label, s.value]));
+  expect(settings(fresh)['SMTP host']).toBe('smtp.office365.com');
+  expect(settings(fresh)['Port']).toBe('587');
+  expect(settings(fresh)['Username']).toBe('noreply@contoso.com');
+  expect(settings(fresh)['Tenant ID']).toBe('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
+  expect(settings(fresh)['Scope']).toBe('https://outlook.office365.com/.default');
+  expect(settings(fresh)['Authentication']).toContain('XOAUTH2');
+  // a token for another tenant tells nothing about this one
+  const stale = judgedWith({}, { token: { report: tokenReport, changed: ['tenant'] } });
+  expect(settings(stale)['Tenant ID']).toBe(completeProfile.tenant);
 });

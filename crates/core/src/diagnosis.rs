@@ -643,19 +643,9 @@ pub fn for_reply(reply: &Reply, ctx: &Context<'_>) -> Diagnosis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::tests::sample as profile;
     use crate::token::{EntraError, EntraIds};
     use std::collections::HashSet;
-
-    fn profile() -> Profile {
-        Profile {
-            name: "contoso".into(),
-            tenant: "contoso.onmicrosoft.com".into(),
-            client_id: "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a".into(),
-            sp_object_id: Some("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into()),
-            mailbox: "noreply@contoso.com".into(),
-            ..Profile::default()
-        }
-    }
 
     fn entra(code: u32) -> TokenError {
         TokenError::Entra(Box::new(EntraError {

@@ -241,7 +241,11 @@ steps: Array<StepState>, token: JudgedReport | null, send: JudgedReport | null, 
 /**
  * For the secret status: which values changed since it was looked up.
  */
-secret_changed: Array<Field>, };
+secret_changed: Array<Field>, 
+/**
+ * An imported profile's own endpoints, until the user confirms them.
+ */
+endpoints_to_confirm: Array<CustomEndpoint>, };
 
 export type DeletePreview = { secret_stored: boolean, 
 /**
@@ -254,3 +258,30 @@ export type Imported = { profile: Profile, replaced: boolean, custom_endpoints: 
 export type ErrorKind = "invalid-input" | "not-found" | "exists" | "changed-elsewhere" | "unreadable" | "newer-schema" | "io" | "keychain-unavailable" | "keychain-failed" | "no-secret" | "endpoints-unconfirmed" | "cancelled" | "busy";
 
 export type CommandError = { kind: ErrorKind, message: string, fields: Array<FieldError>, };
+
+/** What the user calls each field (Field::label). */
+export const FIELD_LABELS: Record<Field, string> = {
+  "auth_path": "authorisation path",
+  "authority": "authority URL",
+  "ca_file": "trusted CA file",
+  "client_id": "client ID",
+  "cloud": "cloud",
+  "mailbox": "mailbox",
+  "name": "profile name",
+  "secret": "client secret",
+  "secret_expires": "secret expiry date",
+  "sender": "sender",
+  "smtp_host": "SMTP host",
+  "smtp_port": "SMTP port",
+  "sp_object_id": "service principal object ID",
+  "tenant": "tenant",
+  "test_recipient": "test recipient"
+};
+
+/** Each cloud's name (Cloud::title). */
+export const CLOUD_TITLES: Record<Cloud, string> = {
+  "china": "China (21Vianet)",
+  "dod": "DoD",
+  "gcc-high": "GCC High",
+  "global": "Global (and GCC)"
+};

@@ -1,22 +1,29 @@
-// The one adapter between the frontend and the backend: every command, the
-// dialogs and the opener go through here. Errors arrive as CommandError
-// ({ kind, message, fields }) and are thrown as IpcError.
+// The one adapter between the frontend and the backend: every command and
+// the opener go through here. Errors arrive as CommandError ({ kind,
+// message, fields }) and are thrown as IpcError. No call passes a file path
+// to the backend: saving and opening files happen in dialogs the backend
+// opens.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
-import { open as openDialog, save as saveDialog } from '@tauri-apps/plugin-dialog';
 import { openUrl } from '@tauri-apps/plugin-opener';
 import type {
+  Cloud,
   CloudInfo,
   CommandError,
+  DeletePreview,
   ErrorKind,
+  Evidence,
   FieldError,
+  Imported,
+  Judged,
   PortalLinks,
   Profile,
   Progress,
+  Recorded,
   Report,
+  Results,
   Script,
   SecretStatus,
-  Cloud,
 } from './bindings';
 
 export class IpcError extends Error {
@@ -55,10 +62,18 @@ export const ipc = {
 
   profilesList: () => call<string[]>('profiles_list'),
   profileLoad: (name: string) => call<Profile>('profile_load', { name }),
-  profileSave: (profile: Profile) => call<Profile>('profile_save', { profile }),
-  profileDelete: (name: string) => call<void>('profile_delete', { name }),
-  profileExport: (profile: Profile, path: string) => call<void>('profile_export', { profile, path }),
-  profileImport: (path: string) => call<Profile>('profile_import', { path }),
+  /** Creates a profile; `exists` when the name is taken. */
+  profileCreate: (profile: Profile) => call<Profile>('profile_create', { profile }),
+  /** Saves over `base`, the profile as loaded or last saved; `changed-elsewhere` when the file moved on. */
+  profileSave: (profile: Profile, base: Profile) => call<Profile>('profile_save', { profile, base }),
+  profileDeletePreview: (name: string) => call<DeletePreview>('profile_delete_preview', { name }),
+  profileDelete: (name: string, deleteSecret: boolean) => call<DeletePreview>('profile_delete', { name, deleteSecret }),
+  /** Opens a save dialog and writes the export; the path, or null when cancelled. */
+  profileExport: (profile: Profile) => call<string | null>('profile_export', { profile }),
+  /** Opens an open dialog and imports; null when cancelled. */
+  profileImport: (replace: boolean) => call<Imported | null>('profile_import', { replace }),
+  profileConfirmEndpoints: (name: string) => call<Profile>('profile_confirm_endpoints', { name }),
+  chooseCaFile: () => call<string | null>('choose_ca_file'),
 
   secretStatus: (profile: Profile) => call<SecretStatus>('secret_status', { profile }),
   /** The only call that carries the secret, once, as the user typed it. */
@@ -66,8 +81,8 @@ export const ipc = {
   secretDelete: (profile: Profile) => call<SecretStatus>('secret_delete', { profile }),
 
   powershellScript: (profile: Profile, fullAccess: boolean) => call<Script>('powershell_script', { profile, fullAccess }),
-  powershellSave: (profile: Profile, fullAccess: boolean, path: string) =>
-    call<void>('powershell_save', { profile, fullAccess, path }),
+  /** Opens a save dialog and writes the .ps1; the path, or null when cancelled. */
+  powershellSave: (profile: Profile, fullAccess: boolean) => call<string | null>('powershell_save', { profile, fullAccess }),
 
   fetchToken: (profile: Profile, operation: number) => call<Report>('fetch_token', { profile, operation }),
   sendTest: (profile: Profile, to: string, operation: number, onProgress: (p: Progress) => void) => {
@@ -76,6 +91,11 @@ export const ipc = {
     return call<Report>('send_test', { profile, to, operation, onProgress: channel });
   },
   cancel: (operation: number) => call<boolean>('cancel', { operation }),
+
+  /** Every stored result read against the profile as it is now. */
+  judge: (profile: Profile, results: Results) => call<Judged>('judge', { profile, results }),
+  /** The user's tick, recorded with the values it depends on. */
+  record: (evidence: Evidence, profile: Profile) => call<Recorded>('record', { evidence, profile }),
 
   wizardStateLoad: () => call<unknown | null>('wizard_state_load'),
   wizardStateSave: (state: unknown) => call<void>('wizard_state_save', { state }),
@@ -87,12 +107,5 @@ export const ipc = {
     } catch (e) {
       throw new IpcError('internal', `could not open the browser: ${String(e)}`);
     }
-  },
-  /** A path chosen in the system's save dialog, or null when cancelled. */
-  chooseSavePath: async (defaultPath: string, name: string, extensions: string[]) =>
-    saveDialog({ defaultPath, filters: [{ name, extensions }] }),
-  chooseOpenPath: async (name: string, extensions: string[]) => {
-    const chosen = await openDialog({ multiple: false, directory: false, filters: [{ name, extensions }] });
-    return typeof chosen === 'string' ? chosen : null;
   },
 };

@@ -1,15 +1,33 @@
-// The wizard's live state and the actions the components call. It holds the
-// data (the profile being edited, progress per profile, results) and saves it
-// after every change; the rules live in wizard.ts and validation.ts.
+// The wizard's live state and the actions the components call. The profile
+// file is the truth: the draft is saved over it (saying what it expects to
+// find there), one save at a time; wizard.json keeps only progress and
+// results. After every change the backend judges the results against the
+// draft; the rail and every step show that judgement.
 
-import type { CloudInfo, Field, FieldError, Profile, Progress as StageProgress, Report, Script, WizardStep } from './bindings';
+import type {
+  CloudInfo,
+  CustomEndpoint,
+  DeletePreview,
+  Evidence,
+  Field,
+  FieldError,
+  Judged,
+  Profile,
+  Progress as StageProgress,
+  Report,
+  Results,
+  Script,
+  WizardStep,
+} from './bindings';
 import { IpcError, ipc, newOperation } from './ipc';
 import { normalized, problemsSoFar } from './validation';
 import {
   type Progress,
   STEPS,
   emptyProfile,
+  fieldId,
   freshProgress,
+  freshResults,
   nextStep,
   previousStep,
   stepProblems,
@@ -17,20 +35,42 @@ import {
   visit,
 } from './wizard';
 
-/** What is saved in wizard.json: enough to resume exactly where the user was. */
+/** What is saved in wizard.json: where the user was, per profile, and what was found. */
 export interface SavedState {
-  version: 1;
+  version: 2;
   current: string | null;
-  drafts: Record<string, Profile>;
   progress: Record<string, Progress>;
 }
 
 const ALL_FIELDS: Field[] = [
   'name', 'tenant', 'client_id', 'sp_object_id', 'mailbox', 'sender', 'test_recipient',
-  'smtp_host', 'smtp_port', 'authority', 'ca_file', 'secret_expires',
+  'smtp_host', 'smtp_port', 'authority', 'ca_file', 'auth_path', 'secret_expires',
 ];
 
 export type Busy = { operation: number; what: 'token' | 'send'; stage: string } | null;
+
+type Notice = { kind: 'error' | 'info'; text: string; step?: WizardStep };
+
+/** Reads a saved state of any version; what an older one held that no longer fits is dropped, and said so. */
+export function upgradeSavedState(loaded: unknown): { state: SavedState; note: string | null } {
+  const fresh: SavedState = { version: 2, current: null, progress: {} };
+  if (typeof loaded !== 'object' || loaded === null) return { state: fresh, note: null };
+  const s = loaded as { version?: number; current?: string | null; progress?: Record<string, Partial<Progress>> };
+  const progress: Record<string, Progress> = {};
+  for (const [name, p] of Object.entries(s.progress ?? {})) {
+    progress[name] = {
+      step: p.step ?? 'profile',
+      visited: p.visited ?? ['profile'],
+      fullAccess: !!p.fullAccess,
+      results: s.version === 2 && p.results ? { ...freshResults(), ...p.results } : freshResults(),
+    };
+  }
+  const note =
+    s.version === 1
+      ? 'This version keeps track of what every result was checked with; the results and ticks of the earlier version were cleared, so fetch a token and send a test message again.'
+      : null;
+  return { state: { version: 2, current: s.current ?? null, progress }, note };
+}
 
 export class Wizard {
   clouds = $state<CloudInfo[]>([]);
@@ -40,28 +80,42 @@ export class Wizard {
   /** Saved in the store under `draft.name`. */
   created = $state(false);
   progress = $state<Progress>(freshProgress());
+  /** The backend's judgement of the results against the draft. */
+  judged = $state<Judged | null>(null);
   /** Field errors to show, set when the user acts (Next, Save). */
   errors = $state<FieldError[]>([]);
   /** A message about the last action that failed outside a field. */
-  notice = $state<{ kind: 'error' | 'info'; text: string; step?: WizardStep } | null>(null);
+  notice = $state<Notice | null>(null);
   busy = $state<Busy>(null);
   script = $state<Script | null>(null);
   scriptError = $state<string | null>(null);
   ready = $state(false);
+  /** Whether every change is on disk: shown in the header. */
+  saveState = $state<'saved' | 'saving' | 'failed'>('saved');
 
-  statuses = $derived(stepStatuses(this.draft, this.progress));
+  statuses = $derived(stepStatuses(this.judged));
 
-  #saved: SavedState = { version: 1, current: null, drafts: {}, progress: {} };
-  #persistTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The profile as the file had it when opened or last saved: what the next save expects. */
+  #base: Profile | null = null;
+  #saved: SavedState = { version: 2, current: null, progress: {} };
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Saves and deletes, one at a time, in order. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #judgement = 0;
+  /** Changes made so far, and whether the last save failed. */
+  #edits = 0;
+  #saveFailed = false;
 
   async init() {
     try {
       this.clouds = await ipc.clouds();
       this.profiles = await ipc.profilesList();
-      const loaded = (await ipc.wizardStateLoad()) as SavedState | null;
-      if (loaded && loaded.version === 1) this.#saved = { ...loaded, drafts: loaded.drafts ?? {}, progress: loaded.progress ?? {} };
+      const upgraded = upgradeSavedState(await ipc.wizardStateLoad());
+      this.#saved = upgraded.state;
+      if (upgraded.note) this.notice = { kind: 'info', text: upgraded.note };
       const current = this.#saved.current;
       if (current && this.profiles.includes(current)) await this.open(current, false);
+      else await this.judge();
     } catch (e) {
       this.fail(e);
     }
@@ -76,6 +130,15 @@ export class Wizard {
     return this.progress.step;
   }
 
+  get results(): Results {
+    return this.progress.results;
+  }
+
+  /** Endpoints of an imported profile the user has yet to confirm. */
+  get endpointsToConfirm(): CustomEndpoint[] {
+    return this.judged?.endpoints_to_confirm ?? [];
+  }
+
   /** Shows what went wrong, by the error's kind, with the step that fixes it. */
   fail(e: unknown) {
     if (!(e instanceof IpcError)) {
@@ -87,6 +150,9 @@ export class Wizard {
         return;
       case 'no-secret':
         this.notice = { kind: 'error', text: e.message, step: 'secret' };
+        return;
+      case 'endpoints-unconfirmed':
+        this.notice = { kind: 'error', text: e.message, step: 'profile' };
         return;
       case 'keychain-unavailable':
         this.notice = { kind: 'error', text: `${e.message}. Unlock or start the system keychain, then try again.` };
@@ -129,48 +195,111 @@ export class Wizard {
     this.changed();
   }
 
-  /** Saves the wizard state soon, and the profile when its values are valid so far. */
-  changed() {
-    if (this.#persistTimer) clearTimeout(this.#persistTimer);
-    this.#persistTimer = setTimeout(() => void this.persist(), 250);
+  setResults(patch: Partial<Results>) {
+    this.setProgress({ results: { ...this.progress.results, ...patch } });
   }
 
-  async persist() {
-    this.#persistTimer = null;
-    const draft = $state.snapshot(this.draft) as Profile;
-    if (this.created) {
-      this.#saved.current = draft.name;
-      this.#saved.drafts[draft.name] = draft;
-      this.#saved.progress[draft.name] = $state.snapshot(this.progress) as Progress;
-      if (problemsSoFar(draft, ALL_FIELDS).length === 0) {
+  /** Saves soon (typing settles first); every change lands in the queue in order. */
+  changed() {
+    this.#edits++;
+    this.saveState = 'saving';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.flush(), 250);
+  }
+
+  /** Saves now what is pending, and judges the results against the draft. */
+  async flush() {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const upTo = this.#edits;
+    this.#saveFailed = false;
+    await this.#enqueue(() => this.#persist());
+    if (this.#edits === upTo) this.saveState = this.#saveFailed ? 'failed' : 'saved';
+    await this.judge();
+  }
+
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #persist() {
+    if (this.created && this.#base) {
+      const draft = normalized($state.snapshot(this.draft) as Profile);
+      const unchanged = JSON.stringify(draft) === JSON.stringify(normalized(this.#base));
+      if (!unchanged && problemsSoFar(draft, ALL_FIELDS).length === 0) {
         try {
-          await ipc.profileSave(normalized(draft));
+          this.#base = await ipc.profileSave(draft, this.#base);
         } catch (e) {
+          this.#saveFailed = true;
+          if (e instanceof IpcError && e.kind === 'changed-elsewhere') await this.#reloadChanged(draft.name);
           // e.g. the CA file does not exist: said at the field, with its step
-          this.fail(e);
+          else this.fail(e);
         }
       }
+      this.#saved.current = draft.name;
+      this.#saved.progress[draft.name] = $state.snapshot(this.progress) as Progress;
     }
     try {
       await ipc.wizardStateSave(this.#saved);
     } catch (e) {
+      this.#saveFailed = true;
       this.fail(e);
     }
   }
 
+  /** The file changed under the wizard: show what it holds now, and say so. */
+  async #reloadChanged(name: string) {
+    try {
+      const current = await ipc.profileLoad(name);
+      this.#base = current;
+      this.draft = current;
+      this.notice = {
+        kind: 'error',
+        text: `Profile ${name} was changed outside this window (by smtp-oauth or another window). The wizard now shows the saved values; your last change was not saved.`,
+      };
+    } catch (e) {
+      if (e instanceof IpcError && e.kind === 'not-found') {
+        this.startNew();
+        this.profiles = await ipc.profilesList();
+        this.notice = { kind: 'error', text: `Profile ${name} was deleted outside this window.` };
+      } else this.fail(e);
+    }
+  }
+
+  /** Asks the backend how the results stand against the draft; the latest answer wins. */
+  async judge() {
+    const mine = ++this.#judgement;
+    try {
+      const judged = await ipc.judge(normalized($state.snapshot(this.draft) as Profile), $state.snapshot(this.progress.results) as Results);
+      if (mine === this.#judgement) this.judged = judged;
+    } catch (e) {
+      this.fail(e);
+    }
+    // The secret status is per app: look again when the client ID changed.
+    const client = normalized(this.draft).client_id.toLowerCase();
+    const known = this.progress.results.secret?.account ?? null;
+    if (mine === this.#judgement && client && known !== null && known !== client) void this.refreshSecretStatus();
+  }
+
   // --- profiles ------------------------------------------------------------
 
-  /** Opens a saved profile, with its unsaved draft and progress if any. */
+  /** Opens a saved profile: its values from the file, its progress from wizard.json. */
   async open(name: string, persist = true) {
+    await this.#queue;
     try {
       const stored = await ipc.profileLoad(name);
-      this.draft = this.#saved.drafts[name] ?? stored;
+      this.#base = stored;
+      this.draft = stored;
       this.progress = { ...freshProgress(), ...(this.#saved.progress[name] ?? {}) };
       this.created = true;
       this.errors = [];
-      this.notice = null;
+      if (persist) this.notice = null;
       this.script = null;
-      if (persist) this.changed();
+      this.judged = null;
+      if (persist) await this.flush();
+      else await this.judge();
       void this.refreshSecretStatus();
     } catch (e) {
       this.fail(e);
@@ -179,73 +308,113 @@ export class Wizard {
 
   /** Starts a new, unnamed profile. */
   startNew() {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     this.draft = emptyProfile();
+    this.#base = null;
     this.progress = freshProgress();
     this.created = false;
     this.errors = [];
     this.notice = null;
     this.script = null;
+    void this.judge();
   }
 
   /** Creates the profile under the name typed; true when it exists now. */
   async create(): Promise<boolean> {
     const problems = stepProblems('profile', this.draft, this.progress);
     if (problems.length) {
-      this.errors = problems;
-      return false;
-    }
-    const name = normalized(this.draft).name;
-    if (this.profiles.includes(name)) {
-      this.errors = [{ field: 'name', message: `a profile named ${name} already exists: open it from the list, or choose another name` }];
+      await this.showErrors(problems);
       return false;
     }
     try {
-      this.draft = await ipc.profileSave(normalized(this.draft));
+      const created = await this.#enqueue(() => ipc.profileCreate(normalized(this.draft)));
+      this.#base = created;
+      this.draft = created;
       this.created = true;
       this.profiles = await ipc.profilesList();
       this.changed();
       return true;
     } catch (e) {
-      this.fail(e);
+      if (e instanceof IpcError && e.kind === 'exists') {
+        const name = normalized(this.draft).name;
+        await this.showErrors([{ field: 'name', message: `a profile named ${name} already exists: open it from the list, or choose another name` }]);
+      } else this.fail(e);
       return false;
     }
   }
 
-  async deleteCurrent() {
+  /** What deleting the current profile would do to its app's secret. */
+  deletePreview(): Promise<DeletePreview> {
+    return ipc.profileDeletePreview(this.draft.name);
+  }
+
+  /** Deletes the current profile (and its app's secret when asked). No save runs after it. */
+  async deleteCurrent(deleteSecret: boolean) {
     const name = this.draft.name;
+    // Nothing more may be scheduled for it; what is queued runs first.
+    this.created = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     try {
-      await ipc.profileDelete(name);
-      delete this.#saved.drafts[name];
+      const after = await this.#enqueue(() => ipc.profileDelete(name, deleteSecret));
       delete this.#saved.progress[name];
       this.#saved.current = null;
       this.profiles = await ipc.profilesList();
       this.startNew();
-      await ipc.wizardStateSave(this.#saved);
-      this.notice = { kind: 'info', text: `Deleted profile ${name}. Its client secret stays in the keychain until you delete it there.` };
+      await this.#enqueue(() => ipc.wizardStateSave(this.#saved));
+      const secret = deleteSecret
+        ? ' Its client secret was deleted from the keychain.'
+        : after.secret_stored
+          ? ' Its client secret stays in the keychain.'
+          : '';
+      this.notice = { kind: 'info', text: `Deleted profile ${name}.${secret}` };
     } catch (e) {
+      this.created = true;
       this.fail(e);
     }
   }
 
   async exportProfile() {
-    const path = await ipc.chooseSavePath(`${this.draft.name}.json`, 'Profile', ['json']);
-    if (!path) return;
     try {
-      await ipc.profileExport(normalized(this.draft), path);
-      this.notice = { kind: 'info', text: `Exported to ${path} (without the client secret).` };
+      const path = await ipc.profileExport(normalized(this.draft));
+      if (path) this.notice = { kind: 'info', text: `Exported to ${path} (without the client secret).` };
     } catch (e) {
       this.fail(e);
     }
   }
 
-  async importProfile() {
-    const path = await ipc.chooseOpenPath('Profile', ['json']);
-    if (!path) return;
+  /** Imports a profile from a file; `exists` when its name is taken (and `replace` is false). */
+  async importProfile(replace = false): Promise<'done' | 'cancelled' | 'exists' | 'failed'> {
     try {
-      const profile = await ipc.profileImport(path);
+      const imported = await ipc.profileImport(replace);
+      if (!imported) return 'cancelled';
       this.profiles = await ipc.profilesList();
-      await this.open(profile.name);
-      this.notice = { kind: 'info', text: `Imported profile ${profile.name}. Store its client secret in step 4.` };
+      await this.open(imported.profile.name);
+      const verb = imported.replaced ? 'Replaced' : 'Imported';
+      this.notice = imported.custom_endpoints.length
+        ? { kind: 'info', text: `${verb} profile ${imported.profile.name}. Check its endpoints below before using it.` }
+        : { kind: 'info', text: `${verb} profile ${imported.profile.name}. Store its client secret in step 4.` };
+      return 'done';
+    } catch (e) {
+      if (e instanceof IpcError && e.kind === 'exists') {
+        this.notice = { kind: 'error', text: e.message };
+        return 'exists';
+      }
+      this.fail(e);
+      return 'failed';
+    }
+  }
+
+  /** The user has seen the imported profile's endpoints and uses them. */
+  async confirmEndpoints() {
+    try {
+      await this.#queue;
+      const confirmed = await ipc.profileConfirmEndpoints(this.draft.name);
+      this.#base = confirmed;
+      this.draft = { ...this.draft, endpoints_unconfirmed: false };
+      this.notice = null;
+      await this.judge();
     } catch (e) {
       this.fail(e);
     }
@@ -253,24 +422,44 @@ export class Wizard {
 
   /** Picks the extra trusted CA file (Advanced). */
   async chooseCaFile() {
-    const path = await ipc.chooseOpenPath('Certificate', ['pem', 'crt', 'cer']);
-    if (path) this.set('ca_file', path);
+    try {
+      const path = await ipc.chooseCaFile();
+      if (path) this.set('ca_file', path);
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   // --- navigation ----------------------------------------------------------
 
+  /** Moves to a step, saved at once: closing the window right after loses nothing. */
   goto(step: WizardStep) {
     this.errors = [];
     this.notice = null;
     this.progress = visit(this.progress, step);
-    this.changed();
+    this.#edits++;
+    this.saveState = 'saving';
+    void this.flush();
+  }
+
+  /** Shows `problems` and takes the user to the first bad field. */
+  async showErrors(problems: FieldError[]) {
+    this.errors = problems;
+    await Promise.resolve();
+    // after the DOM shows the errors
+    await new Promise((r) => setTimeout(r, 0));
+    const first = problems.length ? document.getElementById(fieldId(problems[0].field)) : null;
+    if (first) {
+      first.scrollIntoView?.({ block: 'center' });
+      first.focus();
+    }
   }
 
   /** Checks the step, then moves on; a new profile is created on the first Next. */
   async next(): Promise<boolean> {
     const problems = stepProblems(this.step, this.draft, this.progress);
     if (problems.length) {
-      this.errors = problems;
+      await this.showErrors(problems);
       return false;
     }
     if (!this.created && !(await this.create())) return false;
@@ -284,25 +473,41 @@ export class Wizard {
     if (target) this.goto(target);
   }
 
+  // --- the user's ticks ----------------------------------------------------
+
+  /** Ticks (recording what it was said for) or unticks `evidence`. */
+  async setTick(evidence: Evidence, on: boolean) {
+    const others = this.progress.results.ticks.filter((t) => t.evidence !== evidence);
+    if (!on) {
+      this.setResults({ ticks: others });
+      return;
+    }
+    try {
+      const recorded = await ipc.record(evidence, normalized(this.draft));
+      this.setResults({ ticks: [...this.progress.results.ticks.filter((t) => t.evidence !== evidence), recorded] });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   // --- secret --------------------------------------------------------------
 
   async refreshSecretStatus() {
-    if (!this.draft.tenant || !this.draft.client_id) return;
+    if (!normalized(this.draft).client_id) return;
     try {
-      this.setProgress({ secret: await ipc.secretStatus(normalized(this.draft)) });
+      this.setResults({ secret: await ipc.secretStatus(normalized(this.draft)) });
     } catch {
       // shown when the user acts on step 4; nothing to say before then
     }
   }
 
   async saveSecret(secret: string): Promise<boolean> {
-    const problems = stepProblems('app-registration', this.draft, this.progress);
-    if (problems.length) {
-      this.notice = { kind: 'error', text: 'Enter the tenant and client ID (step 2) first: the secret is stored under them.' };
+    if (problemsSoFar(this.draft, ['client_id']).length || !normalized(this.draft).client_id) {
+      this.notice = { kind: 'error', text: 'Enter the client ID (step 2) first: the secret is stored for that app.', step: 'app-registration' };
       return false;
     }
     try {
-      this.setProgress({ secret: await ipc.secretSave(normalized(this.draft), secret) });
+      this.setResults({ secret: await ipc.secretSave(normalized(this.draft), secret) });
       this.notice = null;
       return true;
     } catch (e) {
@@ -313,7 +518,7 @@ export class Wizard {
 
   async deleteSecret() {
     try {
-      this.setProgress({ secret: await ipc.secretDelete(normalized(this.draft)) });
+      this.setResults({ secret: await ipc.secretDelete(normalized(this.draft)) });
     } catch (e) {
       this.fail(e);
     }
@@ -332,11 +537,9 @@ export class Wizard {
   }
 
   async saveScript() {
-    const path = await ipc.chooseSavePath(`exchange-setup-${this.draft.name}.ps1`, 'PowerShell script', ['ps1']);
-    if (!path) return;
     try {
-      await ipc.powershellSave(normalized(this.draft), this.progress.fullAccess, path);
-      this.notice = { kind: 'info', text: `Saved ${path}` };
+      const path = await ipc.powershellSave(normalized(this.draft), this.progress.fullAccess);
+      if (path) this.notice = { kind: 'info', text: `Saved ${path}` };
     } catch (e) {
       this.fail(e);
     }
@@ -349,8 +552,11 @@ export class Wizard {
     this.busy = { operation, what: 'token', stage: 'Requesting a token' };
     this.notice = null;
     try {
+      await this.#queue;
       const report: Report = await ipc.fetchToken(normalized(this.draft), operation);
-      this.setProgress({ token: report });
+      this.setResults({ token: report });
+      await this.refreshSecretStatus();
+      await this.flush();
     } catch (e) {
       this.fail(e);
     } finally {
@@ -363,11 +569,14 @@ export class Wizard {
     this.busy = { operation, what: 'send', stage: 'token' };
     this.notice = null;
     try {
+      await this.#queue;
       const onProgress = (p: StageProgress) => {
         if (this.busy) this.busy = { ...this.busy, stage: p.stage === 'token' ? 'token' : p.step };
       };
       const report = await ipc.sendTest(normalized(this.draft), to, operation, onProgress);
-      this.setProgress({ send: report });
+      this.setResults({ send: report });
+      await this.refreshSecretStatus();
+      await this.flush();
     } catch (e) {
       this.fail(e);
     } finally {
@@ -381,7 +590,7 @@ export class Wizard {
 
   /** Uses the token's oid as the service principal object ID. */
   fillObjectIdFromToken() {
-    const oid = this.progress.token?.token?.claims?.oid;
+    const oid = this.judged?.token?.report.token?.claims?.oid;
     if (oid) this.set('sp_object_id', oid);
   }
 }

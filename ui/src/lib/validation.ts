@@ -3,7 +3,7 @@
 // are tested against tests/fixtures/validation-cases.json. The backend checks
 // again on save; only it can check the CA file, which needs the file system.
 
-import type { Field, FieldError, Profile } from './bindings';
+import { CLOUD_TITLES, type Field, type FieldError, type Profile } from './bindings';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -30,8 +30,18 @@ function isIpv4(s: string): boolean {
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && !(p.length > 1 && p.startsWith('0')));
 }
 
+function isIpv6(s: string): boolean {
+  // The URL parser knows IPv6 literals; brackets are added for it, not accepted here.
+  if (!s.includes(':') || s.includes('[') || s.includes(']')) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
 export function isHost(s: string): boolean {
-  return isIpv4(s) || (s.length > 0 && s.length <= 253 && s.split('.').every(isDnsLabel));
+  return isIpv4(s) || isIpv6(s) || (s.length > 0 && s.length <= 253 && s.split('.').every(isDnsLabel));
 }
 
 export function isEmail(s: string): boolean {
@@ -89,6 +99,9 @@ function authorityProblem(authority: string): string | null {
   if ((scheme === 'https' || scheme === 'http') && (url.search || url.hash || authority.includes('?') || authority.includes('#'))) {
     return 'authority must not have a query or fragment: only the base URL, such as https://login.microsoftonline.com';
   }
+  if ((scheme === 'https' || scheme === 'http') && (url.username || url.password)) {
+    return 'authority must not carry a user name or password';
+  }
   if (scheme === 'https') return null;
   if (scheme === 'http') {
     return isLoopback(url.hostname)
@@ -109,6 +122,8 @@ export function normalized(p: Profile): Profile {
   let authority = opt(p.authority);
   while (authority?.endsWith('/')) authority = authority.slice(0, -1);
   const sp = opt(p.sp_object_id);
+  let smtpHost = opt(p.smtp_host);
+  if (smtpHost?.startsWith('[') && smtpHost.endsWith(']')) smtpHost = smtpHost.slice(1, -1);
   return {
     ...p,
     name: text(p.name),
@@ -118,7 +133,7 @@ export function normalized(p: Profile): Profile {
     mailbox: text(p.mailbox),
     sender: opt(p.sender),
     test_recipient: opt(p.test_recipient),
-    smtp_host: opt(p.smtp_host),
+    smtp_host: smtpHost,
     authority,
     ca_file: opt(p.ca_file),
     secret_expires: opt(p.secret_expires),
@@ -161,18 +176,26 @@ export function fieldProblem(p: Profile, field: Field): string | null {
     case 'smtp_host':
       return p.smtp_host === null || isHost(p.smtp_host)
         ? null
-        : 'SMTP host must be a host name such as smtp.office365.com, without https:// or a port';
+        : 'SMTP host must be a host name such as smtp.office365.com or an IP address, without https:// or a port';
     case 'smtp_port':
-      return p.smtp_port === 0 ? 'SMTP port must be between 1 and 65535 (Exchange Online uses 587)' : null;
+      if (p.smtp_port === 0) return 'SMTP port must be between 1 and 65535 (Exchange Online uses 587)';
+      return p.smtp_port === 465
+        ? 'port 465 is implicit TLS (SMTPS), which Microsoft 365 does not offer for client submission: use 587, with STARTTLS'
+        : null;
     case 'authority':
       return p.authority === null ? null : authorityProblem(p.authority);
     case 'secret_expires':
       return p.secret_expires === null || isDate(p.secret_expires)
         ? null
         : 'secret expiry must be a date written as YYYY-MM-DD, as the Certificates & secrets page shows it';
+    case 'auth_path':
+      // Microsoft released App RBAC for SMTP worldwide only (docs/microsoft-rules.md).
+      return p.auth_path === 'app-rbac' && p.cloud !== 'global'
+        ? `Exchange App RBAC for SMTP is released only in the worldwide cloud, not in ${CLOUD_TITLES[p.cloud]}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)`
+        : null;
     case 'ca_file': // the backend reads the file when the profile is saved
     case 'cloud':
-    case 'auth_path':
+    case 'secret':
       return null;
   }
 }

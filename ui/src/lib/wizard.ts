@@ -1,11 +1,21 @@
 // The wizard's step machine: which steps exist, what each needs before Next,
-// what status each shows in the rail, where a failure sends the user. Plain
-// functions over plain data, so they are tested without a window.
+// where a failure sends the user, and how a step's status reads. Whether a
+// result still holds is the backend's judgement (`judge`), never decided
+// here. Plain functions over plain data, so they are tested without a window.
 
-import type { Check, Field, FieldError, Profile, Report, SecretStatus, WizardStep } from './bindings';
+import {
+  FIELD_LABELS,
+  type Evidence,
+  type Field,
+  type FieldError,
+  type Judged,
+  type Profile,
+  type Results,
+  type StepState,
+  type StepStatus,
+  type WizardStep,
+} from './bindings';
 import { problems, problemsSoFar } from './validation';
-
-export type StepStatus = 'pending' | 'ok' | 'warning' | 'failed';
 
 export interface StepInfo {
   id: WizardStep;
@@ -17,7 +27,7 @@ export interface StepInfo {
 }
 
 export const STEPS: StepInfo[] = [
-  { id: 'profile', title: 'Profile', fields: ['name', 'authority', 'smtp_host', 'smtp_port', 'ca_file'], required: ['name'] },
+  { id: 'profile', title: 'Profile', fields: ['name', 'auth_path', 'authority', 'smtp_host', 'smtp_port', 'ca_file'], required: ['name'] },
   { id: 'app-registration', title: 'App registration', fields: ['tenant', 'client_id'], required: ['tenant', 'client_id'] },
   { id: 'permissions', title: 'API permission and consent', fields: [], required: [] },
   { id: 'secret', title: 'Client secret', fields: ['secret_expires'], required: [] },
@@ -46,37 +56,21 @@ export function previousStep(id: WizardStep): WizardStep | null {
   return i > 0 ? STEPS[i - 1].id : null;
 }
 
-/** What the user ticked or learned per profile; saved with the wizard state. */
+/** Where the user is in one profile, and what was found or said: saved in wizard.json. */
 export interface Progress {
   step: WizardStep;
   visited: WizardStep[];
-  permissionAdded: boolean;
-  consentGranted: boolean;
-  /** App RBAC path: understood that SMTP.SendAsApp must not be added. */
-  rbacUnderstood: boolean;
+  /** Whether the script also grants FullAccess (a choice, not a result). */
   fullAccess: boolean;
-  scriptRan: boolean;
-  secret: SecretStatus | null;
-  token: Report | null;
-  send: Report | null;
+  results: Results;
 }
 
-/** The progress that is a yes/no the user ticks. */
-export type ProgressFlag = 'permissionAdded' | 'consentGranted' | 'rbacUnderstood' | 'fullAccess' | 'scriptRan';
+export function freshResults(): Results {
+  return { secret: null, ticks: [], token: null, send: null };
+}
 
 export function freshProgress(): Progress {
-  return {
-    step: 'profile',
-    visited: ['profile'],
-    permissionAdded: false,
-    consentGranted: false,
-    rbacUnderstood: false,
-    fullAccess: false,
-    scriptRan: false,
-    secret: null,
-    token: null,
-    send: null,
-  };
+  return { step: 'profile', visited: ['profile'], fullAccess: false, results: freshResults() };
 }
 
 export function emptyProfile(name = ''): Profile {
@@ -95,7 +89,13 @@ export function emptyProfile(name = ''): Profile {
     ca_file: null,
     auth_path: 'entra-permission',
     secret_expires: null,
+    endpoints_unconfirmed: false,
   };
+}
+
+/** The id of a field's input, for focusing the first one in error. */
+export function fieldId(field: Field): string {
+  return `field-${field.replaceAll('_', '-')}`;
 }
 
 /**
@@ -107,7 +107,7 @@ export function stepProblems(step: WizardStep, profile: Profile, progress: Progr
   const wrong = problemsSoFar(profile, info.fields);
   const missing = problems(profile, info.required).filter((p) => !wrong.some((w) => w.field === p.field));
   const all = [...wrong, ...missing];
-  if (step === 'test-message' && progress.send === null && !profile.test_recipient?.trim()) {
+  if (step === 'test-message' && progress.results.send === null && !profile.test_recipient?.trim()) {
     // a recipient is needed to send; asked for here rather than on Review
     all.push({ field: 'test_recipient', message: 'test recipient must be an email address such as you@contoso.com' });
   }
@@ -125,75 +125,74 @@ export function canJumpTo(progress: Progress, target: WizardStep): boolean {
   return progress.visited.includes(target);
 }
 
-/**
- * A check that suggested a value the user has since entered (the token's oid
- * as the object ID, its appid as the client ID) no longer stands.
- */
-function resolved(check: Check, profile: Profile): boolean {
-  const entered = check.id === 'oid' ? profile.sp_object_id : check.id === 'appid' ? profile.client_id : null;
-  return !!check.suggestion && !!entered && entered.trim().toLowerCase() === check.suggestion.toLowerCase();
-}
-
-const checkStatus = (c: Check): StepStatus => (c.status === 'fail' ? 'failed' : c.status === 'warn' ? 'warning' : 'ok');
-
-/**
- * A report's outcome as the core computes it (any diagnosis fails it, else
- * its worst check), leaving out the checks the user has since acted on.
- */
-function outcome(report: Report | null, profile: Profile): StepStatus {
-  if (report === null) return 'pending';
-  if (report.diagnosis.length) return 'failed';
-  const live = report.checks.filter((c) => !resolved(c, profile)).map(checkStatus);
-  return live.includes('failed') ? 'failed' : live.includes('warning') ? 'warning' : 'ok';
-}
-
-/** The checks and diagnoses of the last token and send, grouped by the step they point at. */
-function findingsByStep(profile: Profile, progress: Progress): Map<WizardStep, StepStatus> {
-  const found = new Map<WizardStep, StepStatus>();
-  const mark = (step: WizardStep | null, status: StepStatus) => {
-    if (step === null) return;
-    const current = found.get(step);
-    if (current !== 'failed' && !(current === 'warning' && status === 'ok')) found.set(step, status);
-  };
-  for (const report of [progress.token, progress.send]) {
-    if (!report) continue;
-    report.checks
-      .filter((c) => !resolved(c, profile))
-      .forEach((c) => mark(c.step, checkStatus(c)));
-    report.diagnosis.forEach((d) => mark(d.step, 'failed'));
-  }
-  return found;
-}
-
-/** The status each step shows in the rail. */
-export function stepStatuses(profile: Profile, progress: Progress): Record<WizardStep, StepStatus> {
-  const valid = (fields: Field[]) => problems(profile, fields).length === 0;
-  const complete: Record<WizardStep, boolean> = {
-    profile: valid(['name', 'authority', 'smtp_host', 'smtp_port']),
-    'app-registration': valid(['tenant', 'client_id']),
-    permissions:
-      profile.auth_path === 'app-rbac' ? progress.rbacUnderstood : progress.permissionAdded && progress.consentGranted,
-    secret: progress.secret?.stored === true,
-    'service-principal': profile.sp_object_id !== null && valid(['sp_object_id']),
-    powershell: progress.scriptRan && valid(['mailbox', 'sender']),
-    token: false,
-    'test-message': false,
-    review: false,
-  };
-  const statuses = {} as Record<WizardStep, StepStatus>;
-  const findings = findingsByStep(profile, progress);
-  for (const { id } of STEPS) {
-    let status: StepStatus = complete[id] ? 'ok' : 'pending';
-    if (id === 'token') status = outcome(progress.token, profile);
-    if (id === 'test-message') status = outcome(progress.send, profile);
-    if (id === 'secret' && status === 'ok' && progress.secret?.warning) status = 'warning';
-    const found = findings.get(id);
-    if (found === 'failed' || (found === 'warning' && status === 'ok')) status = found;
-    statuses[id] = status;
-  }
-  const before = STEPS.slice(0, -1).map((s) => statuses[s.id]);
-  statuses.review = before.every((s) => s === 'ok' || s === 'warning') ? 'ok' : 'pending';
+/** Each step's status, as judged; all pending until the first judgement. */
+export function stepStatuses(judged: Judged | null): Record<WizardStep, StepStatus> {
+  const statuses = Object.fromEntries(STEPS.map((s) => [s.id, 'pending'])) as Record<WizardStep, StepStatus>;
+  for (const s of judged?.steps ?? []) statuses[s.step] = s.status;
   return statuses;
+}
+
+export function stepState(judged: Judged | null, step: WizardStep): StepState | null {
+  return judged?.steps.find((s) => s.step === step) ?? null;
+}
+
+/** The rail's words for each status, for screen readers and the Review page. */
+export const STATUS_WORDS: Record<StepStatus, string> = {
+  pending: 'not done yet',
+  claimed: 'you said so, not verified',
+  ok: 'done',
+  warning: 'done, with a warning',
+  failed: 'needs attention',
+  stale: 'out of date',
+};
+
+/** `14:02` today, `23 Nov 2026 14:02` another day, in this computer's time. */
+export function formatTime(at: number, now: Date = new Date()): string {
+  const d = new Date(at * 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  if (sameDay) return clock;
+  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  return `${d.getDate()} ${month} ${d.getFullYear()} ${clock}`;
+}
+
+/** "the tenant and the client ID" */
+export function changedWords(fields: Field[]): string {
+  const names = fields.map((f) => `the ${FIELD_LABELS[f]}`);
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** One sentence on what a step's status rests on: "verified by the token fetched at 14:02". */
+export function describeState(state: StepState | null, now: Date = new Date()): string {
+  if (!state) return '';
+  const at = state.at === null ? '' : ` at ${formatTime(state.at, now)}`;
+  if (state.status === 'stale') {
+    const what = state.basis === 'you-said-so' ? 'you said so' : state.basis === 'token' ? 'the token' : state.basis === 'test-message' ? 'the test message' : 'the last check';
+    return `Out of date: ${changedWords(state.changed)} changed since ${what}${at}`;
+  }
+  const source: Record<StepState['basis'], string> = {
+    nothing: '',
+    entered: 'Entered; not verified yet',
+    'you-said-so': `You said so${at}; not verified yet`,
+    keychain: `Checked in the keychain${at}`,
+    token: `by the token fetched${at}`,
+    'test-message': `by the test message sent${at}`,
+  };
+  switch (state.status) {
+    case 'ok':
+      return state.basis === 'token' || state.basis === 'test-message' ? `Verified ${source[state.basis]}` : source[state.basis];
+    case 'failed':
+    case 'warning':
+      return state.basis === 'token' || state.basis === 'test-message' ? `Found ${source[state.basis]}` : source[state.basis];
+    default:
+      return source[state.basis];
+  }
+}
+
+/** The user's ticks, per kind. */
+export function tickOf(results: Results, evidence: Evidence) {
+  return results.ticks.find((t) => t.evidence === evidence) ?? null;
 }
 
 /** The values the sending application needs, for the Review step. */
@@ -202,9 +201,10 @@ export interface AppSetting {
   value: string;
 }
 
-export function applicationSettings(profile: Profile, progress: Progress, smtpHost: string, scope: string): AppSetting[] {
-  const tenantId =
-    progress.token?.token?.claims?.tid ?? progress.send?.token?.claims?.tid ?? profile.tenant;
+export function applicationSettings(profile: Profile, judged: Judged | null, smtpHost: string, scope: string): AppSetting[] {
+  // The directory GUID from a token that still holds for this profile.
+  const fresh = [judged?.token, judged?.send].filter((r) => r && r.changed.length === 0);
+  const tenantId = fresh.map((r) => r?.report.token?.claims?.tid).find((t) => !!t) ?? profile.tenant;
   const authority = (profile.authority ?? '').trim() || null;
   return [
     { label: 'SMTP host', value: profile.smtp_host ?? smtpHost },

@@ -113,6 +113,26 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field: first the ones with a rule, then the cloud (always
+    /// valid) and the secret (not in the profile).
+    pub const ALL: [Field; 15] = [
+        Field::Name,
+        Field::Tenant,
+        Field::ClientId,
+        Field::SpObjectId,
+        Field::Mailbox,
+        Field::Sender,
+        Field::TestRecipient,
+        Field::SmtpHost,
+        Field::SmtpPort,
+        Field::Authority,
+        Field::CaFile,
+        Field::AuthPath,
+        Field::SecretExpires,
+        Field::Cloud,
+        Field::Secret,
+    ];
+
     /// What the user calls it.
     pub fn label(self) -> &'static str {
         match self {

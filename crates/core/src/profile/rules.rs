@@ -24,22 +24,9 @@ pub const NEEDED_FOR_POWERSHELL: &[Field] =
     &[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender, Field::AuthPath];
 pub const NEEDED_FOR_SEND: &[Field] = VALIDATED;
 
-/// The fields that have a rule (the cloud is always valid).
-pub const VALIDATED: &[Field] = &[
-    Field::Name,
-    Field::Tenant,
-    Field::ClientId,
-    Field::SpObjectId,
-    Field::Mailbox,
-    Field::Sender,
-    Field::TestRecipient,
-    Field::SmtpHost,
-    Field::SmtpPort,
-    Field::Authority,
-    Field::CaFile,
-    Field::AuthPath,
-    Field::SecretExpires,
-];
+/// The fields that have a rule: all but the cloud (always valid) and the
+/// secret (not in the profile), which `Field::ALL` lists last.
+pub const VALIDATED: &[Field] = Field::ALL.split_at(Field::ALL.len() - 2).0;
 
 impl Profile {
     /// Every problem with the profile, each naming its field.
@@ -202,6 +189,12 @@ mod tests {
     use crate::cloud::Cloud;
     use crate::profile::tests::sample;
     use serde::Deserialize;
+
+    #[test]
+    fn every_field_with_a_rule_is_validated() {
+        assert!(!VALIDATED.contains(&Field::Cloud) && !VALIDATED.contains(&Field::Secret));
+        assert_eq!(VALIDATED.len(), Field::ALL.len() - 2);
+    }
 
     /// Shared with the frontend's validation tests, so both agree on every case.
     #[test]

@@ -6,7 +6,7 @@
 
 use super::{Evidence, Recorded, Results};
 use crate::checks::{CheckId, Status, find};
-use crate::profile::{AuthPath, Field, Profile};
+use crate::profile::{AuthPath, CustomEndpoint, Field, Profile};
 use crate::report::Report;
 use crate::step::WizardStep;
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,8 @@ pub struct Judged {
     pub ticks: Vec<JudgedTick>,
     /// For the secret status: which values changed since it was looked up.
     pub secret_changed: Vec<Field>,
+    /// An imported profile's own endpoints, until the user confirms them.
+    pub endpoints_to_confirm: Vec<CustomEndpoint>,
 }
 
 impl Judged {
@@ -275,7 +277,8 @@ pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judge
         *slot = review;
     }
 
-    Judged { steps, token, send, ticks, secret_changed }
+    let endpoints_to_confirm = if profile.endpoints_confirmed() { Vec::new() } else { profile.custom_endpoints() };
+    Judged { steps, token, send, ticks, secret_changed, endpoints_to_confirm }
 }
 
 /// A step resting on the user's ticks: `claimed` when every one is given and
