@@ -1,9 +1,12 @@
 //! The TypeScript types of everything that crosses IPC, generated from the
-//! Rust types into `ui/src/lib/bindings.ts`. The test fails when the file is
-//! stale; `cargo xtask bindings` (UPDATE_BINDINGS=1) rewrites it.
+//! Rust types into `ui/src/lib/bindings.ts`: the types, the command contract
+//! as a `Commands` interface, the steps and the field labels. The test fails
+//! when the file is stale; `cargo xtask bindings` (UPDATE_BINDINGS=1)
+//! rewrites it.
 
-use crate::commands::{DeletePreview, Imported};
 use crate::error::{CommandError, ErrorKind};
+use crate::ipc::{self, Signature};
+use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, SecretAfterDelete};
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
@@ -16,6 +19,7 @@ use smtp_oauth_core::results::{
     Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Recorded, Results, StepState, StepStatus,
 };
 use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpReport, Stage, TranscriptLine};
+use smtp_oauth_core::step::StepInfo;
 use smtp_oauth_core::token::EntraIds;
 use smtp_oauth_core::trust::TlsProblem;
 use smtp_oauth_core::{Cloud, WizardStep};
@@ -34,6 +38,7 @@ fn render() -> String {
         FieldError::decl(&cfg),
         CustomEndpoint::decl(&cfg),
         WizardStep::decl(&cfg),
+        StepInfo::decl(&cfg),
         Status::decl(&cfg),
         CheckId::decl(&cfg),
         Check::decl(&cfg),
@@ -65,22 +70,128 @@ fn render() -> String {
         JudgedTick::decl(&cfg),
         Judged::decl(&cfg),
         DeletePreview::decl(&cfg),
+        SecretAfterDelete::decl(&cfg),
+        Deleted::decl(&cfg),
         Imported::decl(&cfg),
         ErrorKind::decl(&cfg),
         CommandError::decl(&cfg),
     ];
     let mut out = String::from(
-        "// Generated from the Rust types by src-tauri/bindings.rs: do not edit.\n// Regenerate with `cargo xtask bindings`.\n\n",
+        "// Generated from the Rust types by src-tauri/bindings.rs: do not edit.\n// Regenerate with `cargo xtask bindings`.\n\nimport type { Channel } from '@tauri-apps/api/core';\n\n",
     );
     for decl in decls {
         out.push_str("export ");
         out.push_str(&decl);
         out.push_str("\n\n");
     }
+    out.push_str(&commands(&ipc::signatures(&cfg)));
     out.push_str(&constants());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+/// The command contract (`contract.rs`) in TypeScript: what `ipc.ts` calls
+/// and the unit tests' mock answers, checked by the compiler.
+fn commands(signatures: &[Signature]) -> String {
+    let mut out = String::from(
+        "/** Every command of the wizard (src-tauri/contract.rs): its arguments, as sent, and its result. */\nexport interface Commands {\n",
+    );
+    for s in signatures {
+        let args: Vec<String> = s.args.iter().map(|(name, ty)| format!("{}: {ty}", camel_case(name))).collect();
+        let args =
+            if args.is_empty() { "Record<string, never>".to_string() } else { format!("{{ {} }}", args.join("; ")) };
+        out.push_str(&format!("  {}: {{ args: {args}; result: {} }};\n", s.name, s.result));
+    }
+    out.push_str("}\n\n/** The commands' names, for the mock to refuse any other. */\nexport const COMMANDS = [\n");
+    for s in signatures {
+        out.push_str(&format!("  '{}',\n", s.name));
+    }
+    out.push_str("] as const satisfies readonly (keyof Commands)[];\n\n");
+    out
+}
+
+/// Tauri's default for command arguments: `delete_secret` is sent as `deleteSecret`.
+fn camel_case(name: &str) -> String {
+    let mut parts = name.split('_');
+    let first = parts.next().unwrap_or_default().to_string();
+    parts.fold(first, |mut out, part| {
+        let mut chars = part.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+        out
+    })
+}
+
+/// A type as the contract's TypeScript writes it: the generated declaration's
+/// name, or the shape serde gives it on the wire.
+pub trait IpcType {
+    fn ts(cfg: &Config) -> String;
+}
+
+macro_rules! ipc_types {
+    ($($ty:ty),*) => {$(
+        impl IpcType for $ty {
+            fn ts(cfg: &Config) -> String {
+                <$ty as TS>::name(cfg)
+            }
+        }
+    )*};
+}
+ipc_types!(
+    String,
+    bool,
+    u32,
+    Cloud,
+    CloudInfo,
+    PortalLinks,
+    Profile,
+    DeletePreview,
+    Deleted,
+    Imported,
+    SecretStatus,
+    Script,
+    Report,
+    Progress,
+    Results,
+    Judged,
+    Evidence,
+    Recorded
+);
+
+impl IpcType for () {
+    fn ts(_: &Config) -> String {
+        "null".into()
+    }
+}
+
+impl IpcType for serde_json::Value {
+    fn ts(_: &Config) -> String {
+        "unknown".into()
+    }
+}
+
+impl<T: IpcType> IpcType for Option<T> {
+    fn ts(cfg: &Config) -> String {
+        format!("{} | null", T::ts(cfg))
+    }
+}
+
+impl<T: IpcType> IpcType for Vec<T> {
+    fn ts(cfg: &Config) -> String {
+        match T::ts(cfg) {
+            inner if inner.contains(' ') => format!("({inner})[]"),
+            inner => format!("{inner}[]"),
+        }
+    }
+}
+
+impl<T: IpcType> IpcType for tauri::ipc::Channel<T> {
+    fn ts(cfg: &Config) -> String {
+        format!("Channel<{}>", T::ts(cfg))
+    }
 }
 
 /// Values the frontend shows, written once in Rust.
@@ -91,8 +202,11 @@ fn constants() -> String {
         .collect();
     let clouds: serde_json::Map<String, serde_json::Value> =
         Cloud::ALL.iter().map(|c| (c.id().to_string(), c.title().into())).collect();
+    let steps: Vec<String> =
+        WizardStep::ALL.iter().map(|s| format!("  {}", serde_json::to_string(&s.info()).unwrap())).collect();
     format!(
-        "/** What the user calls each field (Field::label). */\nexport const FIELD_LABELS: Record<Field, string> = {};\n\n/** Each cloud's name (Cloud::title). */\nexport const CLOUD_TITLES: Record<Cloud, string> = {};\n",
+        "/** The wizard's steps in order, with the fields each enters (WizardStep). */\nexport const STEPS: readonly StepInfo[] = [\n{}\n];\n\n/** What the user calls each field (Field::label). */\nexport const FIELD_LABELS: Record<Field, string> = {};\n\n/** Each cloud's name (Cloud::title). */\nexport const CLOUD_TITLES: Record<Cloud, string> = {};\n",
+        steps.join(",\n"),
         serde_json::to_string_pretty(&labels).unwrap(),
         serde_json::to_string_pretty(&clouds).unwrap()
     )
@@ -108,4 +222,11 @@ fn typescript_bindings_are_current() {
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(committed == fresh, "ui/src/lib/bindings.ts is stale: run `cargo xtask bindings` and commit the result");
+}
+
+#[test]
+fn arguments_go_by_tauris_names() {
+    assert_eq!(camel_case("delete_secret"), "deleteSecret");
+    assert_eq!(camel_case("on_progress"), "onProgress");
+    assert_eq!(camel_case("name"), "name");
 }

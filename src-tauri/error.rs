@@ -2,8 +2,8 @@
 //! branches on `kind`, never on the text.
 
 use serde::Serialize;
+use smtp_oauth_core::api::ApiError;
 use smtp_oauth_core::keychain::KeychainError;
-use smtp_oauth_core::powershell::PowershellError;
 use smtp_oauth_core::profile::{FieldError, ProfileError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,11 +84,27 @@ impl From<smtp_oauth_core::files::FileError> for CommandError {
     }
 }
 
-impl From<PowershellError> for CommandError {
-    fn from(e: PowershellError) -> CommandError {
-        match e {
-            PowershellError::Missing { field, message } => CommandError::invalid(vec![FieldError { field, message }]),
-            PowershellError::Invalid(fields) => CommandError::invalid(fields),
-        }
+/// The core's reasons, as the wizard shows them: by kind, pointing at the step.
+impl From<ApiError> for CommandError {
+    fn from(e: ApiError) -> CommandError {
+        let kind = match e {
+            ApiError::Invalid(fields) => return CommandError::invalid(fields),
+            ApiError::Profile(e) => return e.into(),
+            ApiError::Keychain(e) => return e.into(),
+            ApiError::NoSecret { .. } => {
+                return CommandError::new(ErrorKind::NoSecret, format!("{e}: save it in step 4, Client secret"));
+            }
+            ApiError::EndpointsUnconfirmed { .. } => {
+                return CommandError::new(
+                    ErrorKind::EndpointsUnconfirmed,
+                    format!("{e}: confirm them in step 1, Profile"),
+                );
+            }
+            ApiError::Missing(_) => ErrorKind::NotFound,
+            ApiError::Unreadable { .. } => ErrorKind::Unreadable,
+            ApiError::NotATick(_) => ErrorKind::InvalidInput,
+            ApiError::File(_) | ApiError::Task(_) => ErrorKind::Io,
+        };
+        CommandError::new(kind, e.to_string())
     }
 }

@@ -5,6 +5,7 @@
 mod commands;
 mod dialogs;
 mod error;
+mod ipc;
 mod operations;
 mod wizard_state;
 
@@ -27,30 +28,5 @@ pub fn builder<R: Runtime>(builder: Builder<R>, dialogs: Dialogs) -> Builder<R> 
         .plugin(tauri_plugin_opener::init())
         .manage(operations::Operations::default())
         .manage(dialogs)
-        .invoke_handler(tauri::generate_handler![
-            commands::clouds,
-            commands::portal_links,
-            commands::profiles_list,
-            commands::profile_load,
-            commands::profile_create,
-            commands::profile_save,
-            commands::profile_delete_preview,
-            commands::profile_delete,
-            commands::profile_export,
-            commands::profile_import,
-            commands::profile_confirm_endpoints,
-            commands::choose_ca_file,
-            commands::secret_status,
-            commands::secret_save,
-            commands::secret_delete,
-            commands::powershell_script,
-            commands::powershell_save,
-            commands::fetch_token,
-            commands::send_test,
-            commands::cancel,
-            commands::judge,
-            commands::record,
-            commands::wizard_state_load,
-            commands::wizard_state_save,
-        ])
+        .invoke_handler(ipc::handler())
 }

@@ -91,6 +91,7 @@ fn clouds_and_portal_links() {
 
 #[test]
 fn profiles_round_trip_and_errors_have_a_kind() {
+    lookalike::needs!(Keychain);
     let w = window();
     let created = invoke(&w, "profile_create", json!({ "profile": profile(" ipc-roundtrip ", None) })).unwrap();
     assert_eq!(created["name"], "ipc-roundtrip", "normalised on the way in");
@@ -185,6 +186,7 @@ fn the_ps1_is_saved_with_a_bom_where_the_user_chooses() {
 /// else's choosing is not used with the stored secret until confirmed.
 #[test]
 fn an_imported_profiles_own_endpoints_wait_for_confirmation() {
+    lookalike::needs!(Node, Keychain);
     let rig = Lookalike::start(&directory_for("ipc-imported-endpoints"));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("shared.json");
@@ -218,6 +220,7 @@ fn an_imported_profiles_own_endpoints_wait_for_confirmation() {
 
 #[test]
 fn the_secret_goes_in_once_and_never_comes_back() {
+    lookalike::needs!(Keychain);
     let w = window();
     let p = own_app(profile("ipc-secret", None), "ipc-secret");
     let before = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
@@ -243,6 +246,7 @@ fn the_secret_goes_in_once_and_never_comes_back() {
 
 #[test]
 fn token_and_test_message_against_the_lookalike() {
+    lookalike::needs!(Node, Keychain);
     let rig = Lookalike::start(&directory_for("ipc-network"));
     let w = window();
     let p = own_app(profile("ipc-network", Some(&rig)), "ipc-network");
@@ -290,6 +294,7 @@ fn token_and_test_message_against_the_lookalike() {
 
 #[test]
 fn a_hanging_request_can_be_cancelled() {
+    lookalike::needs!(Node, Keychain);
     let mut dir = directory_for("ipc-cancel");
     dir.token.hang = true;
     let rig = Lookalike::start(&dir);
@@ -378,4 +383,84 @@ fn only_what_the_capability_allows() {
     // The opener is scoped to Microsoft's portals.
     let outside = invoke(&w, "plugin:opener|open_url", json!({ "url": "https://example.com/" })).unwrap_err();
     assert!(outside.to_string().to_lowercase().contains("not allowed"), "{outside}");
+}
+
+#[test]
+fn the_capability_allows_exactly_the_contracts_commands() {
+    let capability: Value =
+        serde_json::from_str(include_str!("capabilities/main.json")).expect("the capability is JSON");
+    let allowed: std::collections::BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(str::to_string))
+        .collect();
+    let contract: std::collections::BTreeSet<String> =
+        crate::ipc::COMMANDS.iter().map(|c| c.replace('_', "-")).collect();
+    assert_eq!(allowed, contract, "capabilities/main.json must allow every command of contract.rs, and no other");
+    // and every one of them answers through the handler (a refusal by the
+    // ACL or an unknown command would say so)
+    let w = window();
+    for command in crate::ipc::COMMANDS {
+        if let Err(e) = invoke(&w, command, json!({})) {
+            let e = e.to_string();
+            assert!(!e.contains("not allowed") && !e.contains("not found"), "{command}: {e}");
+        }
+    }
+}
+
+/// The `smtp-oauth` binary of this build (cargo builds it with the workspace's tests).
+fn cli_binary() -> Option<PathBuf> {
+    let deps = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let cli = deps.parent()?.join(format!("smtp-oauth{}", std::env::consts::EXE_SUFFIX));
+    cli.is_file().then_some(cli)
+}
+
+/// One use case through both faces: importing over an existing name is
+/// refused with the same words, and replaces when asked, in the wizard and
+/// in the CLI alike.
+#[test]
+fn the_wizard_and_the_cli_share_one_import_policy() {
+    let Some(cli) = cli_binary() else {
+        lookalike::needs::unless_missing(vec!["the smtp-oauth binary (cargo test --workspace builds it)".into()]);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("both-faces.json");
+    let w = window_answering(vec![Some(file.clone()), Some(file.clone()), Some(file.clone())]);
+    let original = profile("both-faces", None);
+    invoke(&w, "profile_create", json!({ "profile": original })).unwrap();
+    invoke(&w, "profile_export", json!({ "profile": original })).unwrap();
+    let mut edited = original.clone();
+    edited["mailbox"] = "changed@contoso.com".into();
+    invoke(&w, "profile_save", json!({ "profile": edited, "base": original })).unwrap();
+    let cli_import = |extra: &[&str]| {
+        let out = std::process::Command::new(&cli)
+            .args(["profile", "import"])
+            .arg(&file)
+            .args(extra)
+            .env("SMTP_OAUTH_CONFIG_DIR", config_dir())
+            .output()
+            .expect("smtp-oauth runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let mailbox = || invoke(&w, "profile_load", json!({ "name": "both-faces" })).unwrap()["mailbox"].clone();
+
+    // Without asking to replace: refused, in the same words, nothing overwritten.
+    let wizard = invoke(&w, "profile_import", json!({ "replace": false })).unwrap_err();
+    assert_eq!(wizard["kind"], "exists");
+    let (code, stderr) = cli_import(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end(), format!("error: {}", wizard["message"].as_str().unwrap()));
+    assert_eq!(mailbox(), "changed@contoso.com");
+
+    // Asked to: replaced, by either face.
+    let wizard = invoke(&w, "profile_import", json!({ "replace": true })).unwrap();
+    assert_eq!(wizard["replaced"], true);
+    assert_eq!(mailbox(), lookalike::MAILBOX);
+    invoke(&w, "profile_save", json!({ "profile": edited, "base": wizard["profile"] })).unwrap();
+    let (code, stderr) = cli_import(&["--replace"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.starts_with("replaced profile both-faces"), "{stderr}");
+    assert_eq!(mailbox(), lookalike::MAILBOX);
 }

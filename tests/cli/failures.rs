@@ -36,6 +36,7 @@ fn assert_shows(run: &Run, lines: &[&str]) {
 
 #[test]
 fn send_as_missing() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.exchange.send_as.clear();
     let (run, rig) = check(&dir, &[], lookalike::SECRET);
@@ -55,6 +56,7 @@ fn send_as_missing() {
 
 #[test]
 fn sender_without_send_as() {
+    lookalike::needs!(Node);
     let (run, _rig) = check(&Directory::healthy(), &["--sender", OTHER_SENDER], lookalike::SECRET);
     assert_shows(
         &run,
@@ -68,6 +70,7 @@ fn sender_without_send_as() {
 
 #[test]
 fn consent_missing() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.app().roles.clear();
     let (run, _rig) = check(&dir, &[], lookalike::SECRET);
@@ -84,6 +87,7 @@ fn consent_missing() {
 
 #[test]
 fn object_id_of_the_app_registration() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.exchange.service_principals[0].object_id = lookalike::APP_OBJECT_ID.into();
     let (run, _rig) =
@@ -101,6 +105,7 @@ fn object_id_of_the_app_registration() {
 
 #[test]
 fn service_principal_not_registered() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.exchange.service_principals.clear();
     let (run, _rig) = check(&dir, &[], lookalike::SECRET);
@@ -112,6 +117,7 @@ fn service_principal_not_registered() {
 
 #[test]
 fn smtp_auth_disabled() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.exchange.mailboxes[0].smtp_auth_disabled = None; // follows the tenant: off
     let (run, _rig) = check(&dir, &[], lookalike::SECRET);
@@ -126,6 +132,7 @@ fn smtp_auth_disabled() {
 
 #[test]
 fn the_secret_id_instead_of_the_value() {
+    lookalike::needs!(Node);
     let (run, rig) = check(&Directory::healthy(), &[], SECRET_ID);
     assert_shows(
         &run,
@@ -142,6 +149,7 @@ fn the_secret_id_instead_of_the_value() {
 
 #[test]
 fn expired_secret() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.app().secret_expired = true;
     let (run, _rig) = check(&dir, &[], lookalike::SECRET);
@@ -150,6 +158,7 @@ fn expired_secret() {
 
 #[test]
 fn starttls_not_offered() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.starttls = false;
     let (run, rig) = check(&dir, &[], lookalike::SECRET);
@@ -163,6 +172,7 @@ fn starttls_not_offered() {
 
 #[test]
 fn certificate_for_another_host() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.cert = Cert::OtherHost;
     let (run, rig) = check(&dir, &[], lookalike::SECRET);
@@ -175,6 +185,7 @@ fn certificate_for_another_host() {
 
 #[test]
 fn silent_server_times_out() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.silent = true;
     let (run, _rig) = check(&dir, &["--timeout", "2"], lookalike::SECRET);
@@ -189,6 +200,7 @@ fn silent_server_times_out() {
 
 #[test]
 fn hanging_token_endpoint_times_out() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.token.hang = true;
     let (run, _rig) = check(&dir, &["--timeout", "2"], lookalike::SECRET);
@@ -203,6 +215,7 @@ fn hanging_token_endpoint_times_out() {
 
 #[test]
 fn failure_json_lists_the_diagnosis() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.exchange.send_as.clear();
     let (run, _rig) = check(&dir, &["--json"], lookalike::SECRET);

@@ -24,6 +24,7 @@ fn save_contoso(m: &Machine) {
 
 #[test]
 fn save_list_show_update_delete() {
+    lookalike::needs!(Keychain);
     let m = Machine::new();
     assert_eq!(m.run(&["profile", "list"]).stdout, "");
     save_contoso(&m);
@@ -122,6 +123,7 @@ fn export_and_import() {
 /// unless told to replace it.
 #[test]
 fn importing_over_an_existing_name_is_refused_unless_replace() {
+    lookalike::needs!(Keychain);
     let m = Machine::new();
     save_contoso(&m);
     let exported = m.profiles().join("contoso-export.json");
@@ -142,6 +144,7 @@ fn importing_over_an_existing_name_is_refused_unless_replace() {
 /// user confirms those endpoints.
 #[test]
 fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
+    lookalike::needs!(Node, Keychain);
     let client_id = lookalike::client_id_for("cli-imported-endpoints");
     let rig = lookalike::Lookalike::start(&lookalike::Directory::healthy().with_client_id(&client_id));
     let sender = Machine::new();
@@ -181,6 +184,7 @@ fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
 /// on, the flags decide (and the secret stays without one).
 #[test]
 fn deleting_a_profile_offers_to_delete_its_secret() {
+    lookalike::needs!(Keychain);
     let client_id = lookalike::client_id_for("cli-delete-with-secret");
     let m = Machine::new();
     let save = m.run(&["profile", "save", "gone", "--tenant", DOMAIN, "--client-id", &client_id]);
@@ -197,4 +201,24 @@ fn deleting_a_profile_offers_to_delete_its_secret() {
     let deleted = m.run_with(&["profile", "delete", "gone", "--delete-secret"], &[], None);
     assert!(deleted.stderr.contains("deleted its client secret"), "{}", deleted.stderr);
     assert!(!stored(&m));
+}
+
+/// `smtp-oauth profile list | head -1`: when the reader goes away, the CLI
+/// stops quietly with status 0, as ripgrep does, instead of panicking.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let m = Machine::new();
+    save_contoso(&m);
+    for command in [
+        &["profile", "list"][..],
+        &["profile", "show", "contoso", "--json"],
+        &["powershell", "--profile", "contoso", "--sp-object-id", SP_OBJECT_ID],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader); // the reader is gone before the first line is written
+        let out = m.command(command).stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{command:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{command:?}: {stderr}");
+    }
 }

@@ -5,6 +5,7 @@ use lookalike::{Directory, Lookalike, RECIPIENT, SECRET};
 
 #[test]
 fn check_delivers_a_message_and_prints_aud_and_roles() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let f = flags(&rig);
     let run = Machine::new().run(&args(&["check"], &f, &["--to", RECIPIENT]));
@@ -61,6 +62,7 @@ fn stable(mut json: serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn check_json_document() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let f = flags(&rig);
     let run = Machine::new().run(&args(&["check", "--json"], &f, &["--to", RECIPIENT]));
@@ -76,6 +78,7 @@ fn check_json_document() {
 
 #[test]
 fn send_test_and_token_commands() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let f = flags(&rig);
     let m = Machine::new();
@@ -97,6 +100,7 @@ fn send_test_and_token_commands() {
 
 #[test]
 fn the_secret_from_stdin() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let f = flags(&rig);
     let run = Machine::new().run_with(&args(&["token", "--secret-stdin"], &f, &[]), &[], Some(&format!("{SECRET}\n")));
@@ -107,6 +111,7 @@ fn the_secret_from_stdin() {
 /// (a script's heredoc feeding several commands) must not hang it.
 #[test]
 fn the_secret_from_a_pipe_left_open() {
+    lookalike::needs!(Node);
     use std::io::Write;
     let rig = Lookalike::start(&Directory::healthy());
     let f = flags(&rig);

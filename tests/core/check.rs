@@ -6,6 +6,7 @@ use smtp_oauth_core::checks::Status;
 
 #[tokio::test]
 async fn a_token_failure_stops_before_smtp() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.app().secret = "another-secret".into();
     let rig = Lookalike::start(&dir);
@@ -20,6 +21,7 @@ async fn a_token_failure_stops_before_smtp() {
 
 #[tokio::test]
 async fn the_report_serialises_with_the_documented_fields() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let report = run(&profile(&rig), &secret(), Some(RECIPIENT)).await;
     let json = serde_json::to_value(&report).unwrap();

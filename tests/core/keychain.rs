@@ -37,6 +37,7 @@ fn stored(p: &Profile) -> bool {
 
 #[test]
 fn stores_reads_and_deletes_in_the_secret_service() {
+    lookalike::needs!(Keychain);
     require_secret_service();
     let p = profile_of_app("keychain-round-trip", "contoso.onmicrosoft.com");
     assert_eq!(keychain::store_name(), "Secret Service");
@@ -60,6 +61,7 @@ fn stores_reads_and_deletes_in_the_secret_service() {
 /// split the secret into two entries.
 #[test]
 fn a_tenant_domain_and_its_guid_share_one_entry() {
+    lookalike::needs!(Keychain);
     require_secret_service();
     let by_domain = profile_of_app("keychain-one-entry", "contoso.onmicrosoft.com");
     let by_guid = Profile { tenant: lookalike::TENANT_ID.into(), ..by_domain.clone() };
@@ -81,6 +83,7 @@ fn a_tenant_domain_and_its_guid_share_one_entry() {
 /// and moved to the app's entry.
 #[test]
 fn a_legacy_entry_is_found_and_moved() {
+    lookalike::needs!(Keychain);
     require_secret_service();
     let p = profile_of_app("keychain-legacy", "Legacy.onmicrosoft.com");
     let legacy = format!("legacy.onmicrosoft.com/{}", p.client_id);
@@ -94,6 +97,7 @@ fn a_legacy_entry_is_found_and_moved() {
 
 #[test]
 fn the_account_is_the_client_id() {
+    lookalike::needs!(Keychain);
     let p = Profile {
         tenant: "Contoso.onmicrosoft.com".into(),
         client_id: "0B8E5D1A-4C3F-4E2A-9D7B-1F2E3D4C5B6A".into(),

@@ -10,7 +10,10 @@ mod smtp_probe;
 mod token;
 
 use lookalike::{CLIENT_ID, DOMAIN, Lookalike, MAILBOX, SECRET, SP_OBJECT_ID};
+use smtp_oauth_core::ready::Ready;
 use smtp_oauth_core::report::{self, Plan, Report};
+use smtp_oauth_core::secret::AccessToken;
+use smtp_oauth_core::token::TokenError;
 use smtp_oauth_core::{ClientSecret, Profile, Timeouts};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -35,9 +38,24 @@ pub fn secret() -> ClientSecret {
     ClientSecret::new(SECRET).unwrap()
 }
 
-/// What `profile` trusts (the OS store plus its CA file).
-pub fn trust(profile: &Profile) -> smtp_oauth_core::trust::Trust {
-    smtp_oauth_core::trust::Trust::load(profile.ca_file.as_deref()).unwrap()
+/// What a token request with `profile` needs; its fields must be right.
+pub fn ready_for_token(profile: &Profile) -> Ready {
+    Ready::for_token(profile).unwrap_or_else(|e| panic!("the profile is not ready for a token: {e:?}"))
+}
+
+/// What a test message to `to` with `profile` needs; its fields must be right.
+pub fn ready_for_sending(profile: &Profile, to: &str) -> Ready {
+    Ready::for_sending(profile, Some(to)).unwrap_or_else(|e| panic!("the profile is not ready to send: {e:?}"))
+}
+
+/// A token for `profile`, as the check fetches it.
+pub async fn fetch_token(
+    profile: &Profile,
+    secret: &ClientSecret,
+    timeouts: Timeouts,
+) -> Result<AccessToken, TokenError> {
+    let ready = ready_for_token(profile);
+    smtp_oauth_core::token::fetch(&ready.token, secret, timeouts, &ready.trust).await
 }
 
 pub fn timeouts(seconds: u64) -> Timeouts {
@@ -46,6 +64,10 @@ pub fn timeouts(seconds: u64) -> Timeouts {
 
 /// Token, claims and (with `to`) the SMTP probe, as `smtp-oauth check` runs them.
 pub async fn run(profile: &Profile, secret: &ClientSecret, to: Option<&str>) -> Report {
-    let plan = Plan { profile, secret, send_to: to, timeouts: timeouts(20), now: OffsetDateTime::now_utc() };
+    let ready = match to {
+        Some(to) => ready_for_sending(profile, to),
+        None => ready_for_token(profile),
+    };
+    let plan = Plan { ready: &ready, secret, timeouts: timeouts(20), now: OffsetDateTime::now_utc() };
     report::run(plan, &|_| {}).await
 }

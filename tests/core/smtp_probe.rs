@@ -1,7 +1,7 @@
 //! The SMTP probe against the look-alike: a delivered message, each refusal
 //! Exchange can give, and the transport failures.
 
-use crate::{profile, run, secret, timeouts, trust};
+use crate::{fetch_token, profile, ready_for_sending, run, secret, timeouts};
 use lookalike::{Cert, Directory, ForcedReply, Lookalike, MAILBOX, OTHER_SENDER, RECIPIENT, SP_OBJECT_ID};
 use smtp_oauth_core::checks::{CheckId, Status};
 use smtp_oauth_core::report::{self, Plan, Progress, Report};
@@ -21,16 +21,12 @@ fn failure(report: &Report) -> &SmtpFailure {
 
 #[tokio::test]
 async fn delivers_a_message_and_records_the_dialogue() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let p = profile(&rig);
     let stages = Mutex::new(Vec::new());
-    let plan = Plan {
-        profile: &p,
-        secret: &secret(),
-        send_to: Some(RECIPIENT),
-        timeouts: timeouts(20),
-        now: time::OffsetDateTime::now_utc(),
-    };
+    let ready = ready_for_sending(&p, RECIPIENT);
+    let plan = Plan { ready: &ready, secret: &secret(), timeouts: timeouts(20), now: time::OffsetDateTime::now_utc() };
     let report = report::run(plan, &|progress| stages.lock().unwrap().push(progress)).await;
 
     assert_eq!(report.outcome, Status::Ok, "{report:#?}");
@@ -88,13 +84,9 @@ async fn delivers_a_message_and_records_the_dialogue() {
 async fn check_within(dir: Directory, seconds: u64) -> (Report, Lookalike) {
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
-    let plan = Plan {
-        profile: &p,
-        secret: &secret(),
-        send_to: Some(RECIPIENT),
-        timeouts: timeouts(seconds),
-        now: time::OffsetDateTime::now_utc(),
-    };
+    let ready = ready_for_sending(&p, RECIPIENT);
+    let plan =
+        Plan { ready: &ready, secret: &secret(), timeouts: timeouts(seconds), now: time::OffsetDateTime::now_utc() };
     (report::run(plan, &|_| {}).await, rig)
 }
 
@@ -110,6 +102,7 @@ async fn check_with(dir: Directory, edit: impl FnOnce(&mut Profile)) -> (Report,
 
 #[tokio::test]
 async fn each_refusal_is_diagnosed_with_the_step_to_revisit() {
+    lookalike::needs!(Node);
     let mut no_consent = Directory::healthy();
     no_consent.app().roles.clear();
     let mut wrong_object_id = Directory::healthy();
@@ -161,6 +154,7 @@ async fn each_refusal_is_diagnosed_with_the_step_to_revisit() {
 /// AUTH or at the end of the message, each to its finding.
 #[tokio::test]
 async fn each_catalog_reply_is_diagnosed_end_to_end() {
+    lookalike::needs!(Node);
     let mut security_defaults = Directory::healthy();
     security_defaults.exchange.security_defaults = true;
     let at_auth = |line: &str| {
@@ -231,6 +225,7 @@ async fn each_catalog_reply_is_diagnosed_end_to_end() {
 /// the simulated Exchange, are what it takes to deliver.
 #[tokio::test]
 async fn the_send_as_fix_for_another_sender_is_what_exchange_needs() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     // The app may send as the sender, but the mailbox it signs in as may not.
     dir.exchange.send_as.push(lookalike::SendAs { mailbox: OTHER_SENDER.into(), trustee: SP_OBJECT_ID.into() });
@@ -255,17 +250,13 @@ async fn the_send_as_fix_for_another_sender_is_what_exchange_needs() {
 /// before it) as its reason.
 #[tokio::test]
 async fn a_failure_after_authentication_is_not_explained_by_the_235() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.hang_after_auth = true;
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
-    let plan = Plan {
-        profile: &p,
-        secret: &secret(),
-        send_to: Some(RECIPIENT),
-        timeouts: timeouts(2),
-        now: time::OffsetDateTime::now_utc(),
-    };
+    let ready = ready_for_sending(&p, RECIPIENT);
+    let plan = Plan { ready: &ready, secret: &secret(), timeouts: timeouts(2), now: time::OffsetDateTime::now_utc() };
     let report = report::run(plan, &|_| {}).await;
     let smtp = report.smtp.as_ref().unwrap();
     assert!(transcript(&report).iter().any(|l| l.starts_with("Server: 235 2.7.0")));
@@ -276,6 +267,7 @@ async fn a_failure_after_authentication_is_not_explained_by_the_235() {
 
 #[tokio::test]
 async fn an_ipv6_literal_smtp_host_delivers() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.ipv6 = true;
     let (report, rig) = check_with(dir, |p| p.smtp_host = Some("::1".into())).await;
@@ -286,6 +278,7 @@ async fn an_ipv6_literal_smtp_host_delivers() {
 
 #[tokio::test]
 async fn send_as_denied_arrives_after_data_and_names_the_command() {
+    lookalike::needs!(Node);
     let (report, rig) = check_with(Directory::healthy(), |p| p.sender = Some(OTHER_SENDER.into())).await;
     let SmtpFailure::Rejected { stage, reply } = failure(&report) else { panic!() };
     assert_eq!(*stage, Stage::Send);
@@ -307,6 +300,7 @@ async fn send_as_denied_arrives_after_data_and_names_the_command() {
 
 #[tokio::test]
 async fn app_rbac_path_sends_without_roles() {
+    lookalike::needs!(Node);
     let (report, rig) = check_with(Directory::healthy_app_rbac(), |p| p.auth_path = AuthPath::AppRbac).await;
     assert_eq!(report.outcome, Status::Ok, "{report:#?}");
     let roles = report.checks.iter().find(|c| c.id == CheckId::Roles).unwrap();
@@ -317,6 +311,7 @@ async fn app_rbac_path_sends_without_roles() {
 
 #[tokio::test]
 async fn no_starttls_means_no_token_on_the_wire() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.starttls = false;
     let (report, rig) = check_with(dir, |_| {}).await;
@@ -332,6 +327,7 @@ async fn no_starttls_means_no_token_on_the_wire() {
 
 #[tokio::test]
 async fn a_certificate_for_another_host_is_refused_before_auth() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.cert = Cert::OtherHost;
     let (report, rig) = check_with(dir, |_| {}).await;
@@ -342,6 +338,7 @@ async fn a_certificate_for_another_host_is_refused_before_auth() {
 
 #[tokio::test]
 async fn the_extra_ca_is_used_for_smtp_too() {
+    lookalike::needs!(Node);
     // The token endpoint trusts the test CA through the profile; SMTP must use
     // the same file, or this would fail as untrusted.
     let rig = Lookalike::start(&Directory::healthy());
@@ -351,15 +348,16 @@ async fn the_extra_ca_is_used_for_smtp_too() {
 
     // Without it, the token request already fails as untrusted, so probe the
     // SMTP server alone with a token fetched while trusting the CA.
-    let token = smtp_oauth_core::token::fetch(&with_ca, &secret(), timeouts(20), &trust(&with_ca)).await.unwrap();
-    let without = Profile { ca_file: None, ..with_ca.clone() };
+    let token = fetch_token(&with_ca, &secret(), timeouts(20)).await.unwrap();
+    let without = ready_for_sending(&Profile { ca_file: None, ..with_ca.clone() }, RECIPIENT);
+    let sending = without.sending.as_ref().unwrap();
     let request = smtp_oauth_core::smtp_probe::ProbeRequest {
-        profile: &without,
+        target: &sending.target,
         token: &token,
-        to: RECIPIENT,
+        to: &sending.to,
+        profile_name: &without.profile.name,
         now: time::OffsetDateTime::now_utc(),
         timeouts: timeouts(20),
-        trust: &trust(&without),
     };
     let smtp = smtp_oauth_core::smtp_probe::probe(request, &|_| {}).await;
     assert!(matches!(smtp.failure, Some(SmtpFailure::Tls { problem: TlsProblem::UntrustedIssuer, .. })), "{smtp:#?}");
@@ -368,6 +366,7 @@ async fn the_extra_ca_is_used_for_smtp_too() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.smtp.silent = true;
     let started = Instant::now();
@@ -385,6 +384,7 @@ async fn a_server_that_never_answers_times_out() {
 
 #[tokio::test]
 async fn a_closed_port_is_refused() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let p = Profile { smtp_port: Some(closed), ..profile(&rig) };

@@ -1,19 +1,21 @@
 //! The token request against the look-alike's Entra-like endpoint.
 
-use crate::{profile, secret, timeouts, trust};
+use crate::{fetch_token, profile, secret, timeouts};
 use lookalike::{Directory, Lookalike, SECRET_ID};
 use smtp_oauth_core::checks::{CheckId, Status};
 use smtp_oauth_core::diagnosis::{self, Context};
-use smtp_oauth_core::token::{self, TokenError};
+use smtp_oauth_core::ready::TokenRequest;
+use smtp_oauth_core::token::TokenError;
 use smtp_oauth_core::trust::TlsProblem;
 use smtp_oauth_core::{ClientSecret, Cloud, Profile, WizardStep, claims};
 use std::time::Instant;
 
 #[tokio::test]
 async fn fetches_a_token_whose_claims_decode() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let p = profile(&rig);
-    let token = token::fetch(&p, &secret(), timeouts(20), &trust(&p)).await.unwrap();
+    let token = fetch_token(&p, &secret(), timeouts(20)).await.unwrap();
     assert_eq!(token.expires_in, Some(3599));
     let claims = claims::decode(token.value.expose()).unwrap();
     assert_eq!(claims.aud.as_deref(), Some("https://outlook.office365.com"));
@@ -28,9 +30,17 @@ async fn fetches_a_token_whose_claims_decode() {
 async fn entra_failure(dir: Directory, edit: impl FnOnce(&mut Profile), secret: &str) -> (String, WizardStep, String) {
     let rig = Lookalike::start(&dir);
     let mut p = profile(&rig);
+    let trust = crate::ready_for_token(&p).trust;
     edit(&mut p);
     let secret = ClientSecret::new(secret).unwrap();
-    let err = token::fetch(&p, &secret, timeouts(20), &trust(&p)).await.unwrap_err();
+    // Sent as edited, even where the tool's own rules would stop it first
+    // (a malformed tenant): how Entra's refusal reads is the question here.
+    let request = TokenRequest {
+        url: format!("{}/{}/oauth2/v2.0/token", p.authority(), p.tenant).parse().unwrap(),
+        client_id: p.client_id.clone(),
+        scope: p.cloud.scope(),
+    };
+    let err = smtp_oauth_core::token::fetch(&request, &secret, timeouts(20), &trust).await.unwrap_err();
     let TokenError::Entra(entra) = &err else { panic!("expected an Entra error, got {err:?}") };
     assert!(entra.ids.correlation_id.is_some() && entra.ids.trace_id.is_some());
     let checks = smtp_oauth_core::checks::secret_checks(&p, &secret, time::OffsetDateTime::now_utc().date());
@@ -40,6 +50,7 @@ async fn entra_failure(dir: Directory, edit: impl FnOnce(&mut Profile), secret: 
 
 #[tokio::test]
 async fn each_entra_refusal_is_typed_and_diagnosed() {
+    lookalike::needs!(Node);
     let healthy = Directory::healthy;
     let no_edit = |_: &mut Profile| {};
     let mut expired = healthy();
@@ -158,13 +169,14 @@ async fn each_entra_refusal_is_typed_and_diagnosed() {
 /// wherever it points: the tool follows no redirect.
 #[tokio::test]
 async fn a_redirect_is_not_followed_and_the_secret_goes_nowhere_else() {
+    lookalike::needs!(Node);
     let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     elsewhere.set_nonblocking(true).unwrap();
     let mut dir = Directory::healthy();
     dir.token.redirect_to = Some(format!("https://localhost:{}/steal", elsewhere.local_addr().unwrap().port()));
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
-    let err = token::fetch(&p, &secret(), timeouts(10), &trust(&p)).await.unwrap_err();
+    let err = fetch_token(&p, &secret(), timeouts(10)).await.unwrap_err();
     assert!(
         matches!(&err, TokenError::Redirect { status: 307, location: Some(l) } if l.ends_with("/steal")),
         "{err:?}"
@@ -182,12 +194,13 @@ async fn a_redirect_is_not_followed_and_the_secret_goes_nowhere_else() {
 /// error says what is wrong with it, never what is in it.
 #[tokio::test]
 async fn an_unusable_success_body_is_reported_without_its_content() {
+    lookalike::needs!(Node);
     for body in [r#"<html>{token}</html>"#, r#"{"token": "{token}"}"#, r#"{"access_token": 5, "note": "{token}"}"#] {
         let mut dir = Directory::healthy();
         dir.token.success_body = Some(body.into());
         let rig = Lookalike::start(&dir);
         let p = profile(&rig);
-        let err = token::fetch(&p, &secret(), timeouts(10), &trust(&p)).await.unwrap_err();
+        let err = fetch_token(&p, &secret(), timeouts(10)).await.unwrap_err();
         assert!(matches!(err, TokenError::UnusableSuccess { status: 200, .. }), "{body}: {err:?}");
         let issued = rig.issued_tokens();
         assert_eq!(issued.len(), 1);
@@ -202,22 +215,24 @@ async fn an_unusable_success_body_is_reported_without_its_content() {
 
 #[tokio::test]
 async fn expires_in_given_as_text_is_read() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.token.expires_in_as_string = true;
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
-    let token = token::fetch(&p, &secret(), timeouts(10), &trust(&p)).await.unwrap();
+    let token = fetch_token(&p, &secret(), timeouts(10)).await.unwrap();
     assert_eq!(token.expires_in, Some(3599));
 }
 
 #[tokio::test]
 async fn a_hanging_token_endpoint_fails_within_its_timeout() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.token.hang = true;
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
     let started = Instant::now();
-    let err = token::fetch(&p, &secret(), timeouts(2), &trust(&p)).await.unwrap_err();
+    let err = fetch_token(&p, &secret(), timeouts(2)).await.unwrap_err();
     assert!(matches!(err, TokenError::Timeout { seconds: 2, .. }), "{err:?}");
     assert!(err.to_string().contains("overall timeout of 2 s"), "{err}");
     // generous bound: only proves the 2 s timeout, not a default, ended it
@@ -229,9 +244,10 @@ async fn a_hanging_token_endpoint_fails_within_its_timeout() {
 
 #[tokio::test]
 async fn the_extra_ca_is_needed_and_used() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let p = Profile { ca_file: None, ..profile(&rig) };
-    let err = token::fetch(&p, &secret(), timeouts(20), &trust(&p)).await.unwrap_err();
+    let err = fetch_token(&p, &secret(), timeouts(20)).await.unwrap_err();
     assert!(matches!(err, TokenError::Tls { problem: TlsProblem::UntrustedIssuer, .. }), "{err:?}");
     let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &[] });
     assert_eq!(d.title, "The token endpoint's certificate is not trusted");
@@ -240,15 +256,17 @@ async fn the_extra_ca_is_needed_and_used() {
 
 #[tokio::test]
 async fn an_unreachable_endpoint_is_a_connect_error() {
+    lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let p = profile(&rig);
     drop(rig); // nothing listens there any more
-    let err = token::fetch(&p, &secret(), timeouts(5), &trust(&p)).await.unwrap_err();
+    let err = fetch_token(&p, &secret(), timeouts(5)).await.unwrap_err();
     assert!(matches!(err, TokenError::Connect { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn claims_checks_on_a_real_token() {
+    lookalike::needs!(Node);
     let mut dir = Directory::healthy();
     dir.app().roles = vec!["SMTP.SendAsApp".into(), "full_access_as_app".into()];
     let rig = Lookalike::start(&dir);

@@ -17,6 +17,7 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 #[tokio::test(flavor = "multi_thread")]
 async fn walk_every_step_then_resume_after_a_restart() {
+    lookalike::needs!(Node, Keychain, Display);
     let _serial = ONE_AT_A_TIME.lock().await;
     let rig = Lookalike::start(&Directory::healthy());
     let config = tempfile::tempdir().unwrap();
@@ -193,6 +194,7 @@ async fn forget_secret(profile: &Profile) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn send_as_denied_leads_back_to_the_powershell_step() {
+    lookalike::needs!(Node, Keychain, Display);
     let _serial = ONE_AT_A_TIME.lock().await;
     let mut dir = Directory::healthy();
     dir.exchange.send_as.clear(); // Add-RecipientPermission never ran
@@ -221,6 +223,7 @@ async fn send_as_denied_leads_back_to_the_powershell_step() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_token_endpoint_can_be_cancelled_while_the_window_stays_usable() {
+    lookalike::needs!(Node, Keychain, Display);
     let _serial = ONE_AT_A_TIME.lock().await;
     let mut dir = Directory::healthy();
     dir.token.hang = true; // accepts the request and never answers

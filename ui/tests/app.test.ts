@@ -5,13 +5,13 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../src/App.svelte';
-import type { Judged, Profile, Report, Results, SecretStatus, StepStatus, WizardStep } from '../src/lib/bindings';
+import { COMMANDS, type Commands, type Judged, type CloudInfo, type Profile, type Report, type Results, type SecretStatus, type StepStatus, type WizardStep } from '../src/lib/bindings';
 import { freshProgress } from '../src/lib/wizard';
 import { AT, completeProfile, judgedWith, report } from './fixtures';
 
 const profile: Profile = completeProfile;
 
-const clouds = [
+const clouds: CloudInfo[] = [
   { id: 'global', title: 'Global (and GCC)', authority: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', smtp_host: 'smtp.office365.com', portal: 'https://entra.microsoft.com', certain: true, app_rbac: true },
 ];
 
@@ -20,22 +20,24 @@ const storedSecret: SecretStatus = {
   recorded: { evidence: 'secret', at: AT, inputs: [{ field: 'client_id', value: profile.client_id }] },
 };
 
-type Handler = (args: Record<string, unknown>) => unknown;
+/** A mocked command: the contract's arguments in, its result out (or a thrown CommandError). */
+type Handler<C extends keyof Commands> = (args: Commands[C]['args']) => Commands[C]['result'] | Promise<Commands[C]['result']>;
+type Handlers = { [C in keyof Commands]?: Handler<C> };
 let calls: { cmd: string; args: Record<string, unknown> }[];
 let target: HTMLElement;
 let app: ReturnType<typeof mount>;
 
 /** The mock's judgement: the given statuses, and the reports passed in, held unless `stale`. */
-function judging(statuses: Partial<Record<WizardStep, StepStatus>> = {}, stale: Judged['steps'][number]['changed'] = []): Handler {
+function judging(statuses: Partial<Record<WizardStep, StepStatus>> = {}, stale: Judged['steps'][number]['changed'] = []): Handler<'judge'> {
   return (a) => {
-    const results = a.results as Results;
+    const results = a.results;
     const judged = (r: Report | null) => (r ? { report: r, changed: stale } : null);
     return judgedWith(statuses, { token: judged(results.token), send: judged(results.send) });
   };
 }
 
-function backend(state: unknown, extra: Record<string, Handler> = {}) {
-  const handlers: Record<string, Handler> = {
+function backend(state: unknown, extra: Handlers = {}) {
+  const handlers: Handlers = {
     clouds: () => clouds,
     profiles_list: () => (state ? ['contoso'] : []),
     profile_load: () => profile,
@@ -51,9 +53,10 @@ function backend(state: unknown, extra: Record<string, Handler> = {}) {
   };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-    const handler = handlers[cmd];
+    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new Error(`${cmd} is not a command of src-tauri/contract.rs`);
+    const handler = handlers[cmd as keyof Commands] as ((a: unknown) => unknown) | undefined;
     if (!handler) throw new Error(`unexpected command ${cmd}`);
-    return handler((args ?? {}) as Record<string, unknown>);
+    return handler(args ?? {});
   });
 }
 
@@ -214,7 +217,7 @@ describe('the user\'s ticks', () => {
   it('are recorded with what they were said for, and read "you said so"', async () => {
     backend(savedAt('permissions'), {
       judge: (a) => {
-        const results = a.results as Results;
+        const results = a.results;
         return judgedWith(
           { permissions: results.ticks.length === 2 ? 'claimed' : 'pending' },
           { ticks: results.ticks.map((t) => ({ evidence: t.evidence, at: t.at, changed: [] })) },
@@ -249,7 +252,7 @@ describe('token step', () => {
     };
     backend(savedAt('token', { secret: storedSecret }), {
       fetch_token: () => tokenReport,
-      judge: (a) => ((a.results as Results).token ? judging({ permissions: 'failed', token: 'failed' })(a) : judgedWith({})),
+      judge: (a) => (a.results.token ? judging({ permissions: 'failed', token: 'failed' })(a) : judgedWith({})),
     });
     app = mount(App, { target });
     await settle();
@@ -298,7 +301,7 @@ describe('test message step', () => {
     const send = vi.fn(() => sent);
     backend(savedAt('test-message', { secret: storedSecret }), {
       send_test: send,
-      judge: (a) => ((a.results as Results).send ? judging({ powershell: 'failed', 'test-message': 'failed' })(a) : judgedWith({})),
+      judge: (a) => (a.results.send ? judging({ powershell: 'failed', 'test-message': 'failed' })(a) : judgedWith({})),
     });
     app = mount(App, { target });
     await settle();
@@ -382,7 +385,7 @@ describe('deleting', () => {
       profile_delete_preview: () => ({ secret_stored: true, shared_with: [] }),
       profile_delete: () => {
         events.push('delete');
-        return { secret_stored: false, shared_with: [] };
+        return { name: 'contoso', client_id: profile.client_id, secret: 'deleted', shared_with: [] };
       },
     });
     app = mount(App, { target });

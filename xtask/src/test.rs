@@ -56,7 +56,10 @@ pub fn in_session(args: &[String]) -> Result<()> {
     let result = wait_for_secret_service().and_then(|()| {
         let display = display?;
         let mut cmd = cargo();
-        cmd.args(["test", "--workspace", "--locked"]).args(args).env("DISPLAY", &display.name);
+        cmd.args(["test", "--workspace", "--locked"])
+            .args(args)
+            .env("DISPLAY", &display.name)
+            .env(lookalike::needs::THROWAWAY_KEYRING, "1");
         crate::run(cmd)
     });
     let _ = daemon.kill();

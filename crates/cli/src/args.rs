@@ -3,7 +3,7 @@
 //! flags alone.
 
 use clap::{Args, Parser, Subcommand};
-use smtp_oauth_core::profile::{Field, FieldError, Profile, ProfileStore};
+use smtp_oauth_core::profile::{Field, Profile, ProfileError, ProfileStore};
 use smtp_oauth_core::{AuthPath, Cloud};
 use std::path::PathBuf;
 
@@ -237,29 +237,39 @@ impl FieldArgs {
     }
 }
 
-pub use smtp_oauth_core::profile::{
-    NEEDED_FOR_POWERSHELL as FOR_POWERSHELL, NEEDED_FOR_SECRET as FOR_SECRET, NEEDED_FOR_SEND as FOR_SEND,
-    NEEDED_FOR_TOKEN as FOR_TOKEN,
-};
+/// Where a field's value comes from on the command line, for error messages.
+pub fn flag(field: Field) -> &'static str {
+    match field {
+        Field::Name => "the profile NAME",
+        Field::Cloud => "--cloud",
+        Field::Tenant => "--tenant",
+        Field::ClientId => "--client-id",
+        Field::SpObjectId => "--sp-object-id",
+        Field::Mailbox => "--mailbox",
+        Field::Sender => "--sender",
+        Field::TestRecipient => "--to ADDR, or save one with --test-recipient",
+        Field::SmtpHost => "--smtp-host",
+        Field::SmtpPort => "--smtp-port",
+        Field::Authority => "--authority",
+        Field::CaFile => "--ca-file",
+        Field::AuthPath => "--path",
+        Field::SecretExpires => "--secret-expires",
+        Field::Secret => "--secret-stdin, SMTP_OAUTH_CLIENT_SECRET or `smtp-oauth secret set`",
+    }
+}
 
 /// Name of a profile made from flags alone.
 pub const COMMAND_LINE_PROFILE: &str = "command-line";
 
-pub enum ResolveError {
-    Store(smtp_oauth_core::profile::ProfileError),
-    Invalid(Vec<FieldError>),
-}
-
 impl ProfileArgs {
-    /// The profile to use, checked for the `needed` fields.
-    pub fn resolve(&self, store: &ProfileStore, needed: &[Field]) -> Result<Profile, ResolveError> {
+    /// The profile to use: the saved one with the flags laid over it, or one
+    /// made from the flags. Which fields an operation needs is the core's to check.
+    pub fn resolve(&self, store: &ProfileStore) -> Result<Profile, ProfileError> {
         let mut profile = match &self.profile {
-            Some(name) => store.load(name).map_err(ResolveError::Store)?,
+            Some(name) => store.load(name)?,
             None => Profile { name: COMMAND_LINE_PROFILE.into(), ..Profile::default() },
         };
         self.fields.apply(&mut profile);
-        let profile = profile.normalized();
-        let errors = profile.problems(needed);
-        if errors.is_empty() { Ok(profile) } else { Err(ResolveError::Invalid(errors)) }
+        Ok(profile)
     }
 }

@@ -1,18 +1,21 @@
 //! `smtp-oauth`: the wizard's checks from a terminal, for the server that will
-//! send the mail. Glue only: parse arguments, call `smtp-oauth-core`, print.
+//! send the mail. An adapter only: parse arguments, call `smtp-oauth-core`'s
+//! use cases (`api`, `ProfileStore`), print what comes back.
 
 mod args;
 mod output;
 
-use args::{Cli, Command, NetworkArgs, ProfileArgs, ProfileCommand, ResolveError, SecretCommand};
+use args::{Cli, Command, NetworkArgs, ProfileArgs, ProfileCommand, SecretCommand};
 use clap::Parser;
+use output::{Out, print_json};
+use smtp_oauth_core::api::{self, ApiError, Run, SecretAfterDelete, SecretSource};
 use smtp_oauth_core::checks::Status;
 use smtp_oauth_core::files::{self, Access};
 use smtp_oauth_core::keychain::{self, KeychainError};
 use smtp_oauth_core::profile::{self, Expect, Profile, ProfileStore};
-use smtp_oauth_core::report::{self, Plan, Report};
+use smtp_oauth_core::report::Report;
 use smtp_oauth_core::secret::SECRET_ID_WARNING;
-use smtp_oauth_core::{ClientSecret, Timeouts, powershell};
+use smtp_oauth_core::{Timeouts, powershell};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,39 +23,56 @@ use std::time::Duration;
 /// The environment variable the secret may come from.
 const SECRET_ENV: &str = "SMTP_OAUTH_CLIENT_SECRET";
 
-/// Why a command stopped: a failed check (exit 1) or bad input (exit 2).
+/// Why a command stopped: a failed check (exit 1), bad input (exit 2), or the
+/// reader of its output went away (exit 0, quietly, as `head` expects).
 enum Failure {
     Check,
     Input(String),
+    Closed,
 }
 
-impl From<ResolveError> for Failure {
-    fn from(e: ResolveError) -> Failure {
-        match e {
-            ResolveError::Store(e) => Failure::Input(e.to_string()),
-            ResolveError::Invalid(errors) => {
-                Failure::Input(errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("\n"))
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        let hint = match &e {
+            ApiError::Invalid(errors) => {
+                let lines: Vec<String> =
+                    errors.iter().map(|e| format!("{} ({})", e.message, args::flag(e.field))).collect();
+                return Failure::Input(lines.join("\n"));
             }
-        }
+            ApiError::NoSecret { .. } => format!(
+                ": store it with `smtp-oauth secret set`, or pass it with --secret-stdin or the {SECRET_ENV} environment variable"
+            ),
+            ApiError::EndpointsUnconfirmed { name, .. } => {
+                format!(": confirm them with `smtp-oauth profile confirm-endpoints {name}`")
+            }
+            ApiError::Keychain(KeychainError::Unavailable { .. }) => {
+                format!("; pass the client secret with --secret-stdin or the {SECRET_ENV} environment variable instead")
+            }
+            _ => String::new(),
+        };
+        Failure::Input(format!("{e}{hint}"))
     }
 }
 
 impl From<profile::ProfileError> for Failure {
     fn from(e: profile::ProfileError) -> Failure {
-        Failure::Input(e.to_string())
+        ApiError::from(e).into()
     }
 }
 
-impl From<files::FileError> for Failure {
-    fn from(e: files::FileError) -> Failure {
-        Failure::Input(e.to_string())
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::Closed,
+            _ => Failure::Input(format!("could not write the output: {e}")),
+        }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Check) => ExitCode::from(1),
         Err(Failure::Input(message)) => {
             for line in message.lines() {
@@ -66,153 +86,116 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     let store = ProfileStore::open_default()?;
     let json = cli.json;
+    let mut out = Out::stdout();
     match cli.command {
-        Command::Profile(command) => profile_command(&store, command, json),
-        Command::Secret(command) => secret_command(&store, command, json),
-        Command::Powershell { profile, out, full_access, only_add_recipient_permission } => {
-            let profile = profile.resolve(&store, args::FOR_POWERSHELL)?;
-            let script = powershell::script(&profile, powershell::Options { full_access })
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            if json {
-                return write_or_print(out, (to_json(&script) + "\n").as_bytes(), "");
-            }
-            if only_add_recipient_permission {
-                return write_or_print(out, (script.add_recipient_permission.join("\n") + "\n").as_bytes(), "");
-            }
-            match out {
+        Command::Profile(command) => profile_command(&store, command, json, &mut out),
+        Command::Secret(command) => secret_command(&store, command, json, &mut out),
+        Command::Powershell { profile, out: file, full_access, only_add_recipient_permission } => {
+            let script = api::powershell_script(&profile.resolve(&store)?, powershell::Options { full_access })?;
+            match (json, only_add_recipient_permission, file) {
+                (true, _, file) => write_or_print(file, (output::json(&script) + "\n").as_bytes(), "", &mut out),
+                (false, true, file) => {
+                    write_or_print(file, (script.add_recipient_permission.join("\n") + "\n").as_bytes(), "", &mut out)
+                }
                 // The file the administrator runs: UTF-8 with a BOM, CRLF.
-                Some(_) => write_or_print(out, &script.file_bytes(), " (UTF-8 with BOM, for Windows PowerShell)"),
-                None => write_or_print(None, script.text().as_bytes(), ""),
+                (false, false, Some(file)) => write_or_print(
+                    Some(file),
+                    &script.file_bytes(),
+                    " (UTF-8 with BOM, for Windows PowerShell)",
+                    &mut out,
+                ),
+                (false, false, None) => Ok(out.text(&script.text())?),
             }
         }
         Command::Token { profile, network, show_token } => {
-            let profile = profile.resolve(&store, args::FOR_TOKEN)?;
-            let secret = client_secret(&profile, &network, json)?;
-            let plan = plan(&profile, &secret, None, &network);
-            let (report, token) = runtime().block_on(report::run_revealing(plan, &output::progress(json)));
+            let profile = profile.resolve(&store)?;
+            let (report, token) = network_run(&profile, Run::Token, &network, json, api::run_revealing)?;
             // the one place a token is ever printed, on explicit request
             if show_token && let Some(token) = token {
                 if json {
-                    println!(
-                        "{}",
-                        to_json(&serde_json::json!({ "report": report, "access_token": token.value.expose() }))
-                    );
+                    print_json(
+                        &mut out,
+                        &serde_json::json!({ "report": report, "access_token": token.value.expose() }),
+                    )?;
                     return outcome(&report);
                 }
-                println!("{}\n", token.value.expose());
+                out.text(&format!("{}\n\n", token.value.expose()))?;
             }
-            finish(&report, json)
+            finish(&report, json, &mut out)
         }
         Command::SendTest { profile, network, to } | Command::Check { profile, network, to } => {
-            let profile = profile.resolve(&store, args::FOR_SEND)?;
-            let to = recipient(&profile, to)?;
-            let secret = client_secret(&profile, &network, json)?;
-            let plan = plan(&profile, &secret, Some(&to), &network);
-            let report = runtime().block_on(report::run(plan, &output::progress(json)));
-            finish(&report, json)
+            let profile = profile.resolve(&store)?;
+            let (report, _) =
+                network_run(&profile, Run::Send { to: to.as_deref() }, &network, json, api::run_revealing)?;
+            finish(&report, json, &mut out)
         }
     }
 }
 
-/// Writes `bytes` to `out` (atomically, readable by others: the user hands
-/// these files on), or prints them.
-fn write_or_print(out: Option<std::path::PathBuf>, bytes: &[u8], note: &str) -> Result<(), Failure> {
-    match out {
-        Some(path) => {
-            files::write_atomically(&path, bytes, Access::Shared)?;
-            eprintln!("wrote {}{note}", path.display());
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Failure::Input(format!("could not write the output: {e}")))?;
-        }
-    }
-    Ok(())
-}
-
-/// A value as pretty JSON. Every type printed is plain data; a failure here
-/// would be a bug in this program, not in the user's input.
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"could not write JSON: {e}\"}}"))
-}
-
-fn plan<'a>(profile: &'a Profile, secret: &'a ClientSecret, to: Option<&'a str>, network: &NetworkArgs) -> Plan<'a> {
-    Plan {
-        profile,
-        secret,
-        send_to: to,
-        timeouts: Timeouts::with_overall(Duration::from_secs(network.timeout)),
-        now: time::OffsetDateTime::now_utc(),
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a Tokio runtime")
-}
-
-fn finish(report: &Report, json: bool) -> Result<(), Failure> {
-    if json {
-        println!("{}", to_json(report));
+/// Runs a network use case with the secret from `--secret-stdin`, else the
+/// environment, else the keychain.
+fn network_run<T>(
+    profile: &Profile,
+    what: Run<'_>,
+    network: &NetworkArgs,
+    json: bool,
+    call: impl AsyncFnOnce(
+        &Profile,
+        Run<'_>,
+        SecretSource,
+        Timeouts,
+        time::OffsetDateTime,
+        &(dyn Fn(smtp_oauth_core::report::Progress) + Send + Sync),
+    ) -> api::Result<T>,
+) -> Result<T, Failure> {
+    let given = if network.secret_stdin {
+        Some(read_stdin("client secret Value: ")?)
     } else {
-        print!("{}", output::report(report));
+        std::env::var(SECRET_ENV).ok().filter(|v| !v.trim().is_empty())
+    };
+    let source = match given {
+        Some(value) => {
+            let secret = api::parse_secret(&value)?;
+            if secret.looks_like_secret_id() && !json {
+                eprintln!("warning: the client secret {SECRET_ID_WARNING}");
+            }
+            SecretSource::Given(secret)
+        }
+        None => SecretSource::Keychain,
+    };
+    let timeouts = Timeouts::with_overall(Duration::from_secs(network.timeout));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Input(format!("could not start the network runtime: {e}")))?;
+    let progress = output::progress(json);
+    Ok(runtime.block_on(call(profile, what, source, timeouts, time::OffsetDateTime::now_utc(), &progress))?)
+}
+
+/// Writes `bytes` to `file` (atomically, readable by others: the user hands
+/// these files on), or prints them.
+fn write_or_print(file: Option<std::path::PathBuf>, bytes: &[u8], note: &str, out: &mut Out) -> Result<(), Failure> {
+    match file {
+        Some(path) => {
+            files::write_atomically(&path, bytes, Access::Shared).map_err(ApiError::from)?;
+            eprintln!("wrote {}{note}", path.display());
+            Ok(())
+        }
+        None => Ok(out.bytes(bytes)?),
+    }
+}
+
+fn finish(report: &Report, json: bool, out: &mut Out) -> Result<(), Failure> {
+    if json {
+        print_json(out, report)?;
+    } else {
+        out.text(&output::report(report))?;
     }
     outcome(report)
 }
 
 fn outcome(report: &Report) -> Result<(), Failure> {
     if report.outcome == Status::Fail { Err(Failure::Check) } else { Ok(()) }
-}
-
-fn recipient(profile: &Profile, to: Option<String>) -> Result<String, Failure> {
-    let to = to.or_else(|| profile.test_recipient.clone()).map(|t| t.trim().to_string());
-    match to {
-        Some(to) if smtp_oauth_core::validation::is_email(&to) => Ok(to),
-        Some(to) => Err(Failure::Input(format!("recipient {to:?} is not an email address such as you@contoso.com"))),
-        None => Err(Failure::Input(
-            "a test message needs a recipient: pass --to ADDR, or save one with --test-recipient".into(),
-        )),
-    }
-}
-
-/// The client secret from `--secret-stdin`, else the environment, else the keychain.
-fn client_secret(profile: &Profile, network: &NetworkArgs, json: bool) -> Result<ClientSecret, Failure> {
-    let bad = |e: smtp_oauth_core::secret::SecretError| Failure::Input(e.to_string());
-    let secret = if network.secret_stdin {
-        ClientSecret::new(&read_stdin("client secret Value: ")?).map_err(bad)?
-    } else if let Some(value) = std::env::var(SECRET_ENV).ok().filter(|v| !v.trim().is_empty()) {
-        ClientSecret::new(&value).map_err(bad)?
-    } else {
-        if !profile.endpoints_confirmed() {
-            return Err(Failure::Input(format!(
-                "profile {} was imported with endpoints that are not its cloud's own ({}); the stored secret is not used with them until you confirm them: `smtp-oauth profile confirm-endpoints {}`",
-                profile.name,
-                output::custom_endpoints(profile),
-                profile.name
-            )));
-        }
-        match keychain::load(profile) {
-            Ok(Some(secret)) => secret,
-            Ok(None) => {
-                return Err(Failure::Input(format!(
-                    "no client secret stored for the app {} in the {}: store it with `smtp-oauth secret set`, or pass it with --secret-stdin or the {SECRET_ENV} environment variable",
-                    keychain::account(profile),
-                    keychain::store_name()
-                )));
-            }
-            Err(e) => return Err(Failure::Input(no_keychain(&e))),
-        }
-    };
-    if secret.looks_like_secret_id() && !json {
-        eprintln!("warning: the client secret {SECRET_ID_WARNING}");
-    }
-    Ok(secret)
-}
-
-fn no_keychain(e: &KeychainError) -> String {
-    format!("{e}; pass the client secret with --secret-stdin or the {SECRET_ENV} environment variable instead")
 }
 
 /// One line from standard input: a prompt without echo on a terminal. Reads
@@ -246,43 +229,42 @@ fn ask(question: &str, default: bool) -> bool {
     }
 }
 
-fn profile_command(store: &ProfileStore, command: ProfileCommand, json: bool) -> Result<(), Failure> {
+fn profile_command(store: &ProfileStore, command: ProfileCommand, json: bool, out: &mut Out) -> Result<(), Failure> {
     match command {
         ProfileCommand::List => {
             let names = store.list()?;
             if json {
-                println!("{}", to_json(&serde_json::json!({ "directory": store.dir(), "profiles": names })));
+                print_json(out, &serde_json::json!({ "directory": store.dir(), "profiles": names }))?;
             } else if names.is_empty() {
                 eprintln!(
                     "no profiles yet in {}; save one with `smtp-oauth profile save NAME --tenant ...`",
                     store.dir().display()
                 );
             } else {
-                write_or_print(None, (names.join("\n") + "\n").as_bytes(), "")?;
+                for name in names {
+                    out.text(&format!("{name}\n"))?;
+                }
             }
             Ok(())
         }
         ProfileCommand::Show { name } => {
             let profile = store.load(&name)?;
             if json {
-                write_or_print(None, profile::export_json(&profile)?.as_bytes(), "")
-            } else {
-                let status = keychain::status(&profile, time::OffsetDateTime::now_utc());
-                write_or_print(None, output::profile(&profile, status).as_bytes(), "")
+                return Ok(out.text(&profile::export_json(&profile)?)?);
             }
+            let status = keychain::status(&profile, time::OffsetDateTime::now_utc());
+            Ok(out.text(&output::profile(&profile, status))?)
         }
         ProfileCommand::Save { name, fields } => {
-            let (mut profile, loaded) = match store.load(&name) {
-                Ok(p) => (p.clone(), Some(p)),
-                Err(profile::ProfileError::NotFound { .. }) => {
-                    (Profile { name: name.clone(), ..Profile::default() }, None)
-                }
+            let loaded = match store.load(&name) {
+                Ok(p) => Some(p),
+                Err(profile::ProfileError::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             };
+            let mut profile = loaded.clone().unwrap_or_else(|| Profile { name: name.clone(), ..Profile::default() });
             fields.apply(&mut profile);
             profile.name = name;
-            let expect = loaded.as_ref().map_or(Expect::Absent, Expect::Unchanged);
-            let saved = store.save(&profile, expect)?;
+            let saved = store.save(&profile, loaded.as_ref().map_or(Expect::Absent, Expect::Unchanged))?;
             if let Some(aside) = saved.moved_aside {
                 eprintln!("note: the unreadable file that was there is kept as {}", aside.display());
             }
@@ -290,57 +272,49 @@ fn profile_command(store: &ProfileStore, command: ProfileCommand, json: bool) ->
             Ok(())
         }
         ProfileCommand::Delete { name, delete_secret, keep_secret } => {
-            let profile = store.delete(&name)?;
+            let preview = api::delete_preview(store, &name)?;
+            let remove = preview.secret_stored
+                && !keep_secret
+                && (delete_secret || {
+                    let others = match preview.shared_with.as_slice() {
+                        [] => String::new(),
+                        shared => format!(" (profiles {} use it too)", shared.join(", ")),
+                    };
+                    ask(
+                        &format!("Also delete its client secret from the {}{others}?", keychain::store_name()),
+                        preview.shared_with.is_empty(),
+                    )
+                });
+            let deleted = api::delete_profile(store, &name, remove)?;
             eprintln!("deleted profile {name}");
-            let stored = matches!(keychain::status(&profile, time::OffsetDateTime::now_utc()), Ok(s) if s.stored);
-            if !stored {
-                return Ok(());
-            }
-            let sharing = store.sharing_client_id(&profile.client_id, &name);
-            let remove = if keep_secret {
-                false
-            } else if delete_secret {
-                true
-            } else {
-                let others = if sharing.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (profiles {} use it too)", sharing.join(", "))
-                };
-                ask(
-                    &format!("Also delete its client secret from the {}{others}?", keychain::store_name()),
-                    sharing.is_empty(),
-                )
-            };
-            if remove {
-                keychain::delete(&profile).map_err(|e| Failure::Input(no_keychain(&e)))?;
-                eprintln!("deleted its client secret from the {}", keychain::store_name());
-            } else {
-                eprintln!(
+            match deleted.secret {
+                SecretAfterDelete::Deleted => {
+                    eprintln!("deleted its client secret from the {}", keychain::store_name())
+                }
+                SecretAfterDelete::Kept => eprintln!(
                     "its client secret stays in the {}; remove it with `smtp-oauth secret delete --client-id {}`",
                     keychain::store_name(),
-                    profile.client_id
-                );
+                    deleted.client_id
+                ),
+                SecretAfterDelete::None => {}
             }
             Ok(())
         }
-        ProfileCommand::Export { name, out } => {
-            write_or_print(out, profile::export_json(&store.load(&name)?)?.as_bytes(), " (no secret in it)")
+        ProfileCommand::Export { name, out: file } => {
+            write_or_print(file, api::export(&store.load(&name)?)?.as_bytes(), " (no secret in it)", out)
         }
         ProfileCommand::Import { file, name, replace } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| Failure::Input(format!("could not read {}: {e}", file.display())))?;
-            let saved = store.import(&text, name.as_deref(), replace)?;
-            let verb = if saved.replaced { "replaced" } else { "imported" };
-            eprintln!("{verb} profile {} from {} ({})", saved.profile.name, file.display(), saved.path.display());
-            if saved.profile.endpoints_unconfirmed {
+            let imported = api::import_file(store, &file, name.as_deref(), replace)?;
+            let verb = if imported.replaced { "replaced" } else { "imported" };
+            eprintln!("{verb} profile {} from {} ({})", imported.profile.name, file.display(), imported.path.display());
+            if !imported.custom_endpoints.is_empty() {
                 eprintln!(
                     "warning: this profile sends the secret and the token to endpoints that are not its cloud's own: {}",
-                    output::custom_endpoints(&saved.profile)
+                    output::custom_endpoints(&imported.profile)
                 );
                 eprintln!(
                     "the stored secret will not be used with it until you confirm them: `smtp-oauth profile confirm-endpoints {}`",
-                    saved.profile.name
+                    imported.profile.name
                 );
             }
             Ok(())
@@ -356,28 +330,22 @@ fn profile_command(store: &ProfileStore, command: ProfileCommand, json: bool) ->
     }
 }
 
-fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool) -> Result<(), Failure> {
-    let resolve = |p: &ProfileArgs| p.resolve(store, args::FOR_SECRET);
+fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool, out: &mut Out) -> Result<(), Failure> {
+    let resolve = |p: &ProfileArgs| p.resolve(store);
+    let now = time::OffsetDateTime::now_utc();
     match command {
         SecretCommand::Set { profile } => {
-            let profile = resolve(&profile)?;
-            let secret = ClientSecret::new(&read_stdin("client secret Value (input hidden): ")?)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            if secret.looks_like_secret_id() {
-                eprintln!("warning: {SECRET_ID_WARNING}");
+            let status =
+                api::secret_set(&resolve(&profile)?, &read_stdin("client secret Value (input hidden): ")?, now)?;
+            if let Some(warning) = &status.warning {
+                eprintln!("warning: {warning}");
             }
-            keychain::save(&profile, &secret).map_err(|e| Failure::Input(no_keychain(&e)))?;
-            eprintln!(
-                "stored the client secret in the {} ({} / {})",
-                keychain::store_name(),
-                keychain::SERVICE,
-                keychain::account(&profile)
-            );
+            eprintln!("stored the client secret in the {} ({} / {})", status.store, keychain::SERVICE, status.account);
             Ok(())
         }
         SecretCommand::Status { profile } => {
             let profile = resolve(&profile)?;
-            let status = keychain::status(&profile, time::OffsetDateTime::now_utc());
+            let status = api::secret_status(&profile, now);
             let env = std::env::var_os(SECRET_ENV).is_some_and(|v| !v.is_empty());
             if json {
                 let body = match &status {
@@ -385,24 +353,21 @@ fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool) -> R
                         serde_json::json!({ "status": status, "environment_variable": env, "expires": profile.secret_expires })
                     }
                     Err(e) => {
-                        serde_json::json!({ "keychain_error": e.to_string(), "environment_variable": env, "expires": profile.secret_expires })
+                        serde_json::json!({ "error": e.to_string(), "environment_variable": env, "expires": profile.secret_expires })
                     }
                 };
-                println!("{}", to_json(&body));
+                Ok(print_json(out, &body)?)
             } else {
-                print!("{}", output::secret_status(&profile, &status, env));
+                Ok(out.text(&output::secret_status(&profile, &status, env))?)
             }
-            Ok(())
         }
         SecretCommand::Delete { profile } => {
             let profile = resolve(&profile)?;
-            match keychain::delete(&profile).map_err(|e| Failure::Input(no_keychain(&e)))? {
-                true => eprintln!(
-                    "deleted the client secret for the app {} from the {}",
-                    keychain::account(&profile),
-                    keychain::store_name()
-                ),
-                false => eprintln!("no client secret was stored for the app {}", keychain::account(&profile)),
+            let before = api::secret_status(&profile, now)?;
+            api::secret_delete(&profile, now)?;
+            match before.stored {
+                true => eprintln!("deleted the client secret for the app {} from the {}", before.account, before.store),
+                false => eprintln!("no client secret was stored for the app {}", before.account),
             }
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! Human-readable output: progress lines on stderr, results on stdout.
 
+use smtp_oauth_core::api;
 use smtp_oauth_core::checks::{Check, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::keychain::{self, KeychainError, SecretStatus};
@@ -7,6 +8,36 @@ use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::smtp_probe::{Party, SmtpReport, Stage};
 use std::fmt::Write;
+use std::io::Write as _;
+
+/// Standard output, where every write can fail: a reader that went away
+/// (`| head`) is an error the caller turns into a quiet exit, never a panic.
+pub struct Out(std::io::Stdout);
+
+impl Out {
+    pub fn stdout() -> Out {
+        Out(std::io::stdout())
+    }
+
+    pub fn text(&mut self, text: &str) -> std::io::Result<()> {
+        self.bytes(text.as_bytes())
+    }
+
+    pub fn bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut lock = self.0.lock();
+        lock.write_all(bytes)?;
+        lock.flush()
+    }
+}
+
+/// `value` as pretty JSON, one document.
+pub fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("plain data serialises")
+}
+
+pub fn print_json(out: &mut Out, value: &impl serde::Serialize) -> std::io::Result<()> {
+    out.text(&(json(value) + "\n"))
+}
 
 /// Prints one line per network stage as it starts (text mode only).
 pub fn progress(json: bool) -> impl Fn(Progress) + Send + Sync {
@@ -186,9 +217,13 @@ pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> Stri
     out
 }
 
-pub fn secret_status(p: &Profile, status: &Result<SecretStatus, KeychainError>, env: bool) -> String {
+pub fn secret_status(p: &Profile, status: &api::Result<SecretStatus>, env: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "keychain entry    {} / {}", keychain::SERVICE, keychain::account(p));
+    let account = match status {
+        Ok(s) => s.account.clone(),
+        Err(_) => keychain::account(&p.clone().normalized()),
+    };
+    let _ = writeln!(out, "keychain entry    {} / {account}", keychain::SERVICE);
     let _ = writeln!(
         out,
         "stored           {}",

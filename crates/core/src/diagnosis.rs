@@ -218,11 +218,6 @@ catalog! {
         "The token endpoint returned a token that cannot be decoded; Exchange would refuse it. The authority URL may point at the wrong service.",
         "Use the cloud's own authority (leave Advanced > authority empty).",
     }
-    Input = ("input", Profile) {
-        "The profile cannot be used as it is",
-        "A value in the profile cannot be used for this request.",
-        "Correct the value named in the message.",
-    }
 
     // SMTP replies (docs/microsoft-rules.md, "SMTP replies")
     AuthWrongAudience = ("535 5.7.3", Profile) {
@@ -510,7 +505,6 @@ pub fn for_token_error(err: &TokenError, ctx: &Context<'_>) -> Diagnosis {
         TokenError::Tls { .. } => Finding::TokenTls.diagnosis(),
         TokenError::Redirect { .. } => Finding::TokenRedirect.diagnosis(),
         TokenError::Unexpected { .. } | TokenError::UnusableSuccess { .. } => Finding::TokenUnexpected.diagnosis(),
-        TokenError::CaFile(_) | TokenError::Profile(_) => Finding::Input.diagnosis(),
     };
     if !matches!(err, TokenError::Entra(_)) {
         // The error says which timeout fired, where the redirect pointed, ...
@@ -545,11 +539,6 @@ pub fn for_smtp_failure(failure: &SmtpFailure, ctx: &Context<'_>) -> Diagnosis {
         SmtpFailure::Xoauth2NotOffered { .. } => Finding::Xoauth2NotOffered.diagnosis(),
         SmtpFailure::Rejected { reply, .. } => for_reply(reply, ctx),
         SmtpFailure::Protocol { .. } => with_detail(Finding::SmtpProtocol),
-        SmtpFailure::Input { message } => {
-            let mut d = Finding::Input.diagnosis();
-            d.cause = format!("{message}.");
-            d
-        }
     }
 }
 
@@ -738,7 +727,6 @@ mod tests {
             (Token(TokenError::Unexpected { status: 502, excerpt: "<html>".into() }), vec![], p(), F::TokenUnexpected),
             (Token(TokenError::UnusableSuccess { status: 200, reason: "r" }), vec![], p(), F::TokenUnexpected),
             (Decode, vec![], p(), F::TokenNotJwt),
-            (Smtp(SmtpFailure::Input { message: "bad".into() }), vec![], p(), F::Input),
             (Smtp(reply(auth)), vec![fail(CheckId::Aud)], p(), F::AuthWrongAudience),
             (Smtp(reply(auth)), vec![fail(CheckId::Roles)], p(), F::AuthNoConsent),
             (Smtp(reply(auth)), vec![fail(CheckId::Oid)], p(), F::AuthWrongObjectId),

@@ -9,6 +9,7 @@
 //! fix and the [`step::WizardStep`] to revisit. [`report::run`] chains the
 //! network stages for the `check` command and the wizard's last steps.
 
+pub mod api;
 pub mod checks;
 pub mod claims;
 pub mod cloud;
@@ -17,6 +18,7 @@ pub mod files;
 pub mod keychain;
 pub mod powershell;
 pub mod profile;
+pub mod ready;
 pub mod report;
 pub mod results;
 pub mod secret;

@@ -8,11 +8,11 @@ use crate::checks::{self, Check, CheckId, Status};
 use crate::claims::{self, Claims};
 use crate::diagnosis::{self, Context, Diagnosis};
 use crate::profile::Profile;
+use crate::ready::Ready;
 use crate::results::{Evidence, Recorded};
 use crate::secret::{AccessToken, ClientSecret};
 use crate::smtp_probe::{self, ProbeRequest, SmtpReport, Stage};
 use crate::token::{self, EntraIds};
-use crate::trust::Trust;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -55,10 +55,10 @@ pub enum Progress {
 }
 
 pub struct Plan<'a> {
-    pub profile: &'a Profile,
+    /// What the profile makes ready; with `sending`, a test message follows
+    /// the token.
+    pub ready: &'a Ready,
     pub secret: &'a ClientSecret,
-    /// Send a test message to this address; `None` stops after the token.
-    pub send_to: Option<&'a str>,
     pub timeouts: Timeouts,
     pub now: OffsetDateTime,
 }
@@ -78,8 +78,9 @@ pub async fn run_revealing(
     plan: Plan<'_>,
     on_progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> (Report, Option<AccessToken>) {
-    let profile = plan.profile;
-    let evidence = if plan.send_to.is_some() { Evidence::TestMessage } else { Evidence::Token };
+    let ready = plan.ready;
+    let profile = &ready.profile;
+    let evidence = if ready.sending.is_some() { Evidence::TestMessage } else { Evidence::Token };
     let obtained = Recorded::new(evidence, profile, Some(&plan.secret.fingerprint()), plan.now);
     let mut checks = checks::secret_checks(profile, plan.secret, plan.now.date());
     let report = |token, checks: Vec<Check>, smtp, diagnosis: Vec<Diagnosis>| Report {
@@ -92,24 +93,11 @@ pub async fn run_revealing(
         obtained: obtained.clone(),
     };
 
-    let endpoint = match profile.token_url() {
-        Ok(url) => url.to_string(),
-        Err(e) => {
-            let d = diagnosis::for_token_error(&token::TokenError::Profile(e), &Context { profile, checks: &checks });
-            return (report(None, checks, None, vec![d]), None);
-        }
-    };
-    let trust = match Trust::load(profile.ca_file.as_deref()) {
-        Ok(trust) => trust,
-        Err(e) => {
-            let d = diagnosis::for_token_error(&token::TokenError::CaFile(e), &Context { profile, checks: &checks });
-            return (report(None, checks, None, vec![d]), None);
-        }
-    };
+    let endpoint = ready.token.url.to_string();
     on_progress(Progress::Token { endpoint: endpoint.clone() });
     let mut token_report =
         TokenReport { endpoint, decoded_not_verified: true, claims: None, expires_in: None, error: None, entra: None };
-    let access_token = match token::fetch(profile, plan.secret, plan.timeouts, &trust).await {
+    let access_token = match token::fetch(&ready.token, plan.secret, plan.timeouts, &ready.trust).await {
         Ok(t) => t,
         Err(e) => {
             let d = diagnosis::for_token_error(&e, &Context { profile, checks: &checks });
@@ -135,14 +123,19 @@ pub async fn run_revealing(
         }
     }
 
-    let Some(to) = plan.send_to else {
+    let Some(sending) = &ready.sending else {
         return (report(Some(token_report), checks, None, Vec::new()), Some(access_token));
     };
-    let host = profile.smtp_host().to_string();
-    let port = profile.smtp_port();
-    let on_stage = |step| on_progress(Progress::Smtp { step, host: host.clone(), port });
-    let request =
-        ProbeRequest { profile, token: &access_token, to, now: plan.now, timeouts: plan.timeouts, trust: &trust };
+    let target = &sending.target;
+    let on_stage = |step| on_progress(Progress::Smtp { step, host: target.host.clone(), port: target.port });
+    let request = ProbeRequest {
+        target,
+        token: &access_token,
+        to: &sending.to,
+        profile_name: &profile.name,
+        now: plan.now,
+        timeouts: plan.timeouts,
+    };
     let smtp = smtp_probe::probe(request, &on_stage).await;
     let diagnosis =
         smtp.failure.iter().map(|f| diagnosis::for_smtp_failure(f, &Context { profile, checks: &checks })).collect();

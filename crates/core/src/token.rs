@@ -9,11 +9,10 @@
 //! a proxy have echoed it). A success body is never quoted: it holds a token.
 
 use crate::Timeouts;
-use crate::profile::{FieldError, Profile};
+use crate::ready::TokenRequest;
 use crate::secret::{AccessToken, ClientSecret, Sensitive};
-use crate::trust::{self, CaFileError, TlsProblem, Trust};
+use crate::trust::{self, TlsProblem, Trust};
 use serde::{Deserialize, Serialize};
-use url::Url;
 
 /// An error body from Entra ID (`error`, `error_description`, `error_codes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,10 +92,6 @@ pub enum TokenError {
     /// it may hold a token.
     #[error("the token endpoint answered HTTP {status}, but {reason}")]
     UnusableSuccess { status: u16, reason: &'static str },
-    #[error(transparent)]
-    CaFile(#[from] CaFileError),
-    #[error("{0}")]
-    Profile(FieldError),
 }
 
 #[derive(Deserialize)]
@@ -155,35 +150,33 @@ impl ErrorBody {
 /// An HTTP client bounded by `timeouts`, trusting `trust`, following no
 /// redirect (a 307 would re-send the form, secret included, to wherever it
 /// points).
-fn client(profile: &Profile, timeouts: Timeouts, trust: &Trust) -> Result<reqwest::Client, TokenError> {
+fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<reqwest::Client, TokenError> {
     let builder = reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.overall)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
-    let unusable = |detail: String| TokenError::Connect { endpoint: profile.authority().to_string(), detail };
+    let unusable = |detail: String| TokenError::Connect { endpoint: request.endpoint(), detail };
     trust.configure_http(builder).map_err(unusable)?.build().map_err(|e| unusable(root_cause(&e)))
 }
 
 /// Requests an app-only token for Exchange Online, trusting `trust`.
 pub async fn fetch(
-    profile: &Profile,
+    request: &TokenRequest,
     secret: &ClientSecret,
     timeouts: Timeouts,
     trust: &Trust,
 ) -> Result<AccessToken, TokenError> {
-    let url = profile.token_url().map_err(TokenError::Profile)?;
-    let endpoint = endpoint_name(&url);
-    let scope = profile.cloud.scope();
+    let endpoint = request.endpoint();
     let form = [
         ("grant_type", "client_credentials"),
-        ("client_id", profile.client_id.as_str()),
+        ("client_id", request.client_id.as_str()),
         ("client_secret", secret.expose()),
-        ("scope", scope.as_str()),
+        ("scope", request.scope.as_str()),
     ];
-    let client = client(profile, timeouts, trust)?;
+    let client = client(request, timeouts, trust)?;
     let classify = |e: reqwest::Error| classify(e, &endpoint, timeouts);
-    let response = client.post(url.clone()).form(&form).send().await.map_err(classify)?;
+    let response = client.post(request.url.clone()).form(&form).send().await.map_err(classify)?;
     let status = response.status().as_u16();
     if response.status().is_redirection() {
         let location =
@@ -216,11 +209,6 @@ fn blank_out(text: &str, secret: &ClientSecret) -> String {
     let plain = secret.expose();
     let encoded: String = url::form_urlencoded::byte_serialize(plain.as_bytes()).collect();
     text.replace(plain, "<client secret>").replace(&encoded, "<client secret>")
-}
-
-/// `scheme://host[:port]`, for messages: the path holds only the tenant.
-fn endpoint_name(url: &Url) -> String {
-    url.origin().ascii_serialization()
 }
 
 fn excerpt(body: &str) -> String {

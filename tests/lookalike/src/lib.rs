@@ -10,6 +10,8 @@
 //! assert!(rig.messages().is_empty());
 //! ```
 
+pub mod needs;
+
 use serde::Serialize;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 // Generated from the Rust types by src-tauri/bindings.rs: do not edit.
 // Regenerate with `cargo xtask bindings`.
 
+import type { Channel } from '@tauri-apps/api/core';
+
 export type Cloud = "global" | "gcc-high" | "dod" | "china";
 
 export type CloudInfo = { id: Cloud, title: string, authority: string, scope: string, smtp_host: string, portal: string, 
@@ -70,6 +72,16 @@ default: string, };
 
 export type WizardStep = "profile" | "app-registration" | "permissions" | "secret" | "service-principal" | "powershell" | "token" | "test-message" | "review";
 
+export type StepInfo = { id: WizardStep, title: string, 
+/**
+ * Fields entered on this step, checked by Next.
+ */
+fields: Array<Field>, 
+/**
+ * Of those, the ones that must be filled in.
+ */
+required: Array<Field>, };
+
 export type Status = "ok" | "warn" | "fail";
 
 export type CheckId = "aud" | "roles" | "broad-roles" | "appid" | "tid" | "oid" | "exp" | "version" | "secret-shape" | "secret-expiry";
@@ -124,7 +136,7 @@ export type Reply = { code: number, enhanced: string | null, text: string, };
 
 export type TlsProblem = "untrusted-issuer" | "name-mismatch" | "expired" | { "other": string };
 
-export type SmtpFailure = { "kind": "resolve", detail: string, } | { "kind": "connect-refused" } | { "kind": "connect-timeout", seconds: number, } | { "kind": "connect", detail: string, } | { "kind": "timeout", stage: Stage, seconds: number, } | { "kind": "starttls-not-offered" } | { "kind": "tls", problem: TlsProblem, detail: string, } | { "kind": "xoauth2-not-offered", offered: string, } | { "kind": "rejected", stage: Stage, reply: Reply, } | { "kind": "protocol", detail: string, } | { "kind": "input", message: string, };
+export type SmtpFailure = { "kind": "resolve", detail: string, } | { "kind": "connect-refused" } | { "kind": "connect-timeout", seconds: number, } | { "kind": "connect", detail: string, } | { "kind": "timeout", stage: Stage, seconds: number, } | { "kind": "starttls-not-offered" } | { "kind": "tls", problem: TlsProblem, detail: string, } | { "kind": "xoauth2-not-offered", offered: string, } | { "kind": "rejected", stage: Stage, reply: Reply, } | { "kind": "protocol", detail: string, };
 
 export type SmtpReport = { host: string, port: number, transcript: Array<TranscriptLine>, 
 /**
@@ -138,7 +150,7 @@ reply: Reply | null, delivered: boolean, failure: SmtpFailure | null,
  */
 error: string | null, };
 
-export type Finding = "invalid-secret" | "secret-id-used" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "input" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "xoauth2-not-offered" | "smtp-protocol";
+export type Finding = "invalid-secret" | "secret-id-used" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "xoauth2-not-offered" | "smtp-protocol";
 
 export type Diagnosis = { finding: Finding, 
 /**
@@ -253,11 +265,88 @@ export type DeletePreview = { secret_stored: boolean,
  */
 shared_with: Array<string>, };
 
-export type Imported = { profile: Profile, replaced: boolean, custom_endpoints: Array<CustomEndpoint>, };
+export type SecretAfterDelete = "none" | "deleted" | "kept";
+
+export type Deleted = { name: string, client_id: string, secret: SecretAfterDelete, shared_with: Array<string>, };
+
+export type Imported = { profile: Profile, 
+/**
+ * A profile of that name was there and the user asked to replace it.
+ */
+replaced: boolean, custom_endpoints: Array<CustomEndpoint>, };
 
 export type ErrorKind = "invalid-input" | "not-found" | "exists" | "changed-elsewhere" | "unreadable" | "newer-schema" | "io" | "keychain-unavailable" | "keychain-failed" | "no-secret" | "endpoints-unconfirmed" | "cancelled" | "busy";
 
 export type CommandError = { kind: ErrorKind, message: string, fields: Array<FieldError>, };
+
+/** Every command of the wizard (src-tauri/contract.rs): its arguments, as sent, and its result. */
+export interface Commands {
+  clouds: { args: Record<string, never>; result: CloudInfo[] };
+  portal_links: { args: { cloud: Cloud; clientId: string | null }; result: PortalLinks };
+  profiles_list: { args: Record<string, never>; result: string[] };
+  profile_load: { args: { name: string }; result: Profile };
+  profile_create: { args: { profile: Profile }; result: Profile };
+  profile_save: { args: { profile: Profile; base: Profile }; result: Profile };
+  profile_delete_preview: { args: { name: string }; result: DeletePreview };
+  profile_delete: { args: { name: string; deleteSecret: boolean }; result: Deleted };
+  profile_export: { args: { profile: Profile }; result: string | null };
+  profile_import: { args: { replace: boolean }; result: Imported | null };
+  profile_confirm_endpoints: { args: { name: string }; result: Profile };
+  choose_ca_file: { args: Record<string, never>; result: string | null };
+  secret_status: { args: { profile: Profile }; result: SecretStatus };
+  secret_save: { args: { profile: Profile; secret: string }; result: SecretStatus };
+  secret_delete: { args: { profile: Profile }; result: SecretStatus };
+  powershell_script: { args: { profile: Profile; fullAccess: boolean }; result: Script };
+  powershell_save: { args: { profile: Profile; fullAccess: boolean }; result: string | null };
+  fetch_token: { args: { profile: Profile; operation: number }; result: Report };
+  send_test: { args: { profile: Profile; to: string; operation: number; onProgress: Channel<Progress> }; result: Report };
+  cancel: { args: { operation: number }; result: boolean };
+  judge: { args: { profile: Profile; results: Results }; result: Judged };
+  record: { args: { evidence: Evidence; profile: Profile }; result: Recorded };
+  wizard_state_load: { args: Record<string, never>; result: unknown | null };
+  wizard_state_save: { args: { state: unknown }; result: null };
+}
+
+/** The commands' names, for the mock to refuse any other. */
+export const COMMANDS = [
+  'clouds',
+  'portal_links',
+  'profiles_list',
+  'profile_load',
+  'profile_create',
+  'profile_save',
+  'profile_delete_preview',
+  'profile_delete',
+  'profile_export',
+  'profile_import',
+  'profile_confirm_endpoints',
+  'choose_ca_file',
+  'secret_status',
+  'secret_save',
+  'secret_delete',
+  'powershell_script',
+  'powershell_save',
+  'fetch_token',
+  'send_test',
+  'cancel',
+  'judge',
+  'record',
+  'wizard_state_load',
+  'wizard_state_save',
+] as const satisfies readonly (keyof Commands)[];
+
+/** The wizard's steps in order, with the fields each enters (WizardStep). */
+export const STEPS: readonly StepInfo[] = [
+  {"id":"profile","title":"Profile","fields":["name","auth_path","authority","smtp_host","smtp_port","ca_file"],"required":["name"]},
+  {"id":"app-registration","title":"App registration","fields":["tenant","client_id"],"required":["tenant","client_id"]},
+  {"id":"permissions","title":"API permission and consent","fields":[],"required":[]},
+  {"id":"secret","title":"Client secret","fields":["secret","secret_expires"],"required":[]},
+  {"id":"service-principal","title":"Service principal","fields":["sp_object_id"],"required":[]},
+  {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender"],"required":["mailbox"]},
+  {"id":"token","title":"Token","fields":[],"required":[]},
+  {"id":"test-message","title":"Test message","fields":["test_recipient"],"required":[]},
+  {"id":"review","title":"Review","fields":[],"required":[]}
+];
 
 /** What the user calls each field (Field::label). */
 export const FIELD_LABELS: Record<Field, string> = {

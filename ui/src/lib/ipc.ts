@@ -8,22 +8,14 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { openUrl } from '@tauri-apps/plugin-opener';
 import type {
   Cloud,
-  CloudInfo,
   CommandError,
-  DeletePreview,
+  Commands,
   ErrorKind,
   Evidence,
   FieldError,
-  Imported,
-  Judged,
-  PortalLinks,
   Profile,
   Progress,
-  Recorded,
-  Report,
   Results,
-  Script,
-  SecretStatus,
 } from './bindings';
 
 export class IpcError extends Error {
@@ -41,9 +33,18 @@ function isCommandError(e: unknown): e is CommandError {
   return typeof e === 'object' && e !== null && 'kind' in e && 'message' in e;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** A command's arguments, as `src-tauri/contract.rs` names them. */
+export type Args<C extends keyof Commands> = Commands[C]['args'];
+/** A command's result. */
+export type Result<C extends keyof Commands> = Commands[C]['result'];
+
+/** Calls a command of the contract: its name, arguments and result are checked by the compiler. */
+async function call<C extends keyof Commands>(
+  command: C,
+  ...args: Args<C> extends Record<string, never> ? [] : [Args<C>]
+): Promise<Result<C>> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Result<C>>(command, args[0]);
   } catch (e) {
     if (isCommandError(e)) throw new IpcError(e.kind, e.message, e.fields ?? []);
     throw new IpcError('internal', String(e));
@@ -57,48 +58,48 @@ export function newOperation(): number {
 }
 
 export const ipc = {
-  clouds: () => call<CloudInfo[]>('clouds'),
-  portalLinks: (cloud: Cloud, clientId: string | null) => call<PortalLinks>('portal_links', { cloud, clientId }),
+  clouds: () => call('clouds'),
+  portalLinks: (cloud: Cloud, clientId: string | null) => call('portal_links', { cloud, clientId }),
 
-  profilesList: () => call<string[]>('profiles_list'),
-  profileLoad: (name: string) => call<Profile>('profile_load', { name }),
+  profilesList: () => call('profiles_list'),
+  profileLoad: (name: string) => call('profile_load', { name }),
   /** Creates a profile; `exists` when the name is taken. */
-  profileCreate: (profile: Profile) => call<Profile>('profile_create', { profile }),
+  profileCreate: (profile: Profile) => call('profile_create', { profile }),
   /** Saves over `base`, the profile as loaded or last saved; `changed-elsewhere` when the file moved on. */
-  profileSave: (profile: Profile, base: Profile) => call<Profile>('profile_save', { profile, base }),
-  profileDeletePreview: (name: string) => call<DeletePreview>('profile_delete_preview', { name }),
-  profileDelete: (name: string, deleteSecret: boolean) => call<DeletePreview>('profile_delete', { name, deleteSecret }),
+  profileSave: (profile: Profile, base: Profile) => call('profile_save', { profile, base }),
+  profileDeletePreview: (name: string) => call('profile_delete_preview', { name }),
+  profileDelete: (name: string, deleteSecret: boolean) => call('profile_delete', { name, deleteSecret }),
   /** Opens a save dialog and writes the export; the path, or null when cancelled. */
-  profileExport: (profile: Profile) => call<string | null>('profile_export', { profile }),
+  profileExport: (profile: Profile) => call('profile_export', { profile }),
   /** Opens an open dialog and imports; null when cancelled. */
-  profileImport: (replace: boolean) => call<Imported | null>('profile_import', { replace }),
-  profileConfirmEndpoints: (name: string) => call<Profile>('profile_confirm_endpoints', { name }),
-  chooseCaFile: () => call<string | null>('choose_ca_file'),
+  profileImport: (replace: boolean) => call('profile_import', { replace }),
+  profileConfirmEndpoints: (name: string) => call('profile_confirm_endpoints', { name }),
+  chooseCaFile: () => call('choose_ca_file'),
 
-  secretStatus: (profile: Profile) => call<SecretStatus>('secret_status', { profile }),
+  secretStatus: (profile: Profile) => call('secret_status', { profile }),
   /** The only call that carries the secret, once, as the user typed it. */
-  secretSave: (profile: Profile, secret: string) => call<SecretStatus>('secret_save', { profile, secret }),
-  secretDelete: (profile: Profile) => call<SecretStatus>('secret_delete', { profile }),
+  secretSave: (profile: Profile, secret: string) => call('secret_save', { profile, secret }),
+  secretDelete: (profile: Profile) => call('secret_delete', { profile }),
 
-  powershellScript: (profile: Profile, fullAccess: boolean) => call<Script>('powershell_script', { profile, fullAccess }),
+  powershellScript: (profile: Profile, fullAccess: boolean) => call('powershell_script', { profile, fullAccess }),
   /** Opens a save dialog and writes the .ps1; the path, or null when cancelled. */
-  powershellSave: (profile: Profile, fullAccess: boolean) => call<string | null>('powershell_save', { profile, fullAccess }),
+  powershellSave: (profile: Profile, fullAccess: boolean) => call('powershell_save', { profile, fullAccess }),
 
-  fetchToken: (profile: Profile, operation: number) => call<Report>('fetch_token', { profile, operation }),
+  fetchToken: (profile: Profile, operation: number) => call('fetch_token', { profile, operation }),
   sendTest: (profile: Profile, to: string, operation: number, onProgress: (p: Progress) => void) => {
     const channel = new Channel<Progress>();
     channel.onmessage = onProgress;
-    return call<Report>('send_test', { profile, to, operation, onProgress: channel });
+    return call('send_test', { profile, to, operation, onProgress: channel });
   },
-  cancel: (operation: number) => call<boolean>('cancel', { operation }),
+  cancel: (operation: number) => call('cancel', { operation }),
 
   /** Every stored result read against the profile as it is now. */
-  judge: (profile: Profile, results: Results) => call<Judged>('judge', { profile, results }),
+  judge: (profile: Profile, results: Results) => call('judge', { profile, results }),
   /** The user's tick, recorded with the values it depends on. */
-  record: (evidence: Evidence, profile: Profile) => call<Recorded>('record', { evidence, profile }),
+  record: (evidence: Evidence, profile: Profile) => call('record', { evidence, profile }),
 
-  wizardStateLoad: () => call<unknown | null>('wizard_state_load'),
-  wizardStateSave: (state: unknown) => call<void>('wizard_state_save', { state }),
+  wizardStateLoad: () => call('wizard_state_load'),
+  wizardStateSave: (state: unknown) => call('wizard_state_save', { state }),
 
   /** Opens a Microsoft admin portal page in the system browser. */
   openInBrowser: async (url: string) => {

@@ -363,11 +363,11 @@ export class Wizard {
       this.profiles = await ipc.profilesList();
       this.startNew();
       await this.#enqueue(() => ipc.wizardStateSave(this.#saved));
-      const secret = deleteSecret
-        ? ' Its client secret was deleted from the keychain.'
-        : after.secret_stored
-          ? ' Its client secret stays in the keychain.'
-          : '';
+      const secret = {
+        deleted: ' Its client secret was deleted from the keychain.',
+        kept: ' Its client secret stays in the keychain.',
+        none: '',
+      }[after.secret];
       this.notice = { kind: 'info', text: `Deleted profile ${name}.${secret}` };
     } catch (e) {
       this.created = true;

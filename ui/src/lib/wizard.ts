@@ -5,38 +5,22 @@
 
 import {
   FIELD_LABELS,
+  STEPS,
   type Evidence,
   type Field,
   type FieldError,
   type Judged,
   type Profile,
   type Results,
+  type StepInfo,
   type StepState,
   type StepStatus,
   type WizardStep,
 } from './bindings';
 import { problems, problemsSoFar } from './validation';
 
-export interface StepInfo {
-  id: WizardStep;
-  title: string;
-  /** Fields entered on this step, checked by Next. */
-  fields: Field[];
-  /** Of those, the ones that must be filled in. */
-  required: Field[];
-}
-
-export const STEPS: StepInfo[] = [
-  { id: 'profile', title: 'Profile', fields: ['name', 'auth_path', 'authority', 'smtp_host', 'smtp_port', 'ca_file'], required: ['name'] },
-  { id: 'app-registration', title: 'App registration', fields: ['tenant', 'client_id'], required: ['tenant', 'client_id'] },
-  { id: 'permissions', title: 'API permission and consent', fields: [], required: [] },
-  { id: 'secret', title: 'Client secret', fields: ['secret_expires'], required: [] },
-  { id: 'service-principal', title: 'Service principal', fields: ['sp_object_id'], required: [] },
-  { id: 'powershell', title: 'Exchange PowerShell', fields: ['mailbox', 'sender'], required: ['mailbox'] },
-  { id: 'token', title: 'Token', fields: [], required: [] },
-  { id: 'test-message', title: 'Test message', fields: ['test_recipient'], required: [] },
-  { id: 'review', title: 'Review', fields: [], required: [] },
-];
+/** The steps in order, with their titles and fields: `WizardStep` in Rust, through the bindings. */
+export { STEPS };
 
 export function stepInfo(id: WizardStep): StepInfo {
   return STEPS.find((s) => s.id === id) ?? STEPS[0];

@@ -8,9 +8,9 @@ mod transcript;
 pub use transcript::{Party, Reply, TranscriptLine};
 
 use crate::Timeouts;
-use crate::profile::Profile;
+use crate::ready::SmtpTarget;
 use crate::secret::AccessToken;
-use crate::trust::{self, CaFileError, TlsProblem, Trust};
+use crate::trust::{self, TlsProblem};
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
@@ -72,14 +72,6 @@ pub enum SmtpFailure {
     Rejected { stage: Stage, reply: Reply },
     #[error("the SMTP dialogue broke off: {detail}")]
     Protocol { detail: String },
-    #[error("{message}")]
-    Input { message: String },
-}
-
-impl From<CaFileError> for SmtpFailure {
-    fn from(e: CaFileError) -> SmtpFailure {
-        SmtpFailure::Input { message: e.to_string() }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,19 +91,20 @@ pub struct SmtpReport {
 }
 
 pub struct ProbeRequest<'a> {
-    pub profile: &'a Profile,
+    pub target: &'a SmtpTarget,
     pub token: &'a AccessToken,
-    pub to: &'a str,
+    pub to: &'a Address,
+    /// Named in the test message's subject and body.
+    pub profile_name: &'a str,
     /// Used for the Date header and the body.
     pub now: OffsetDateTime,
     pub timeouts: Timeouts,
-    pub trust: &'a Trust,
 }
 
 /// Runs the dialogue, reporting each stage as it starts.
 pub async fn probe(request: ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
-    let host = request.profile.smtp_host().to_string();
-    let port = request.profile.smtp_port();
+    let host = request.target.host.clone();
+    let port = request.target.port;
     let recorder = Arc::new(Mutex::new(Recorder::new(&host)));
     let stage = Arc::new(Mutex::new(Stage::Connect));
     let dispatch = tracing::Dispatch::new(Capture(recorder.clone()));
@@ -141,22 +134,18 @@ async fn dialogue(
     stage: &Mutex<Stage>,
     on_stage: &(dyn Fn(Stage) + Send + Sync),
 ) -> Result<(), SmtpFailure> {
-    let profile = request.profile;
+    let target = request.target;
     let enter = |s: Stage| {
         *stage.lock().unwrap_or_else(|e| e.into_inner()) = s;
         on_stage(s);
     };
-    // Everything that can be wrong with the input is found before connecting.
-    let tls = request
-        .trust
-        .smtp_parameters(profile.smtp_host())
-        .map_err(|e| SmtpFailure::Input { message: format!("could not set up TLS: {e}") })?;
+    // The input was checked when the target was made (`ready`).
     let message = test_message(request)?;
     let envelope = message.envelope().clone();
     let hello = ClientId::default();
 
     enter(Stage::Connect);
-    let stream = connect(profile.smtp_host(), profile.smtp_port(), request.timeouts).await?;
+    let stream = connect(&target.host, target.port, request.timeouts).await?;
     let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
         .await
         .map_err(|e| failure(&e, Stage::Connect, recorder))?;
@@ -166,7 +155,7 @@ async fn dialogue(
         let _ = conn.quit().await;
         return Err(SmtpFailure::StarttlsNotOffered);
     }
-    conn.starttls(tls, &hello).await.map_err(|e| failure(&e, Stage::Starttls, recorder))?;
+    conn.starttls(target.tls.clone(), &hello).await.map_err(|e| failure(&e, Stage::Starttls, recorder))?;
 
     enter(Stage::Authenticate);
     let info = conn.server_info();
@@ -181,7 +170,7 @@ async fn dialogue(
             offered: if offered.is_empty() { "no AUTH at all".into() } else { offered.join(" ") },
         });
     }
-    let credentials = Credentials::new(profile.mailbox.clone(), request.token.value.expose().clone());
+    let credentials = Credentials::new(target.mailbox.to_string(), request.token.value.expose().clone());
     if let Err(e) = conn.auth(&[Mechanism::Xoauth2], &credentials).await {
         let failure = failure(&e, Stage::Authenticate, recorder);
         let _ = conn.quit().await;
@@ -200,14 +189,7 @@ async fn dialogue(
 /// A proper message: Date, Message-ID, From, To, a Subject naming the tool
 /// and profile, and a body saying when and from where it was sent.
 fn test_message(request: &ProbeRequest<'_>) -> Result<Message, SmtpFailure> {
-    let profile = request.profile;
-    let address = |value: &str, what: &str| {
-        value
-            .parse::<Address>()
-            .map_err(|e| SmtpFailure::Input { message: format!("{what} {value:?} is not an email address: {e}") })
-    };
-    let from = address(profile.sender_or_mailbox(), "sender")?;
-    let to = address(request.to, "recipient")?;
+    let target = request.target;
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let sent = request
         .now
@@ -222,22 +204,19 @@ fn test_message(request: &ProbeRequest<'_>) -> Result<Message, SmtpFailure> {
          Sender:         {}\n\
          SMTP server:    {}:{}\n\n\
          If you can read this, the application can send mail with these settings.\n",
-        profile.name,
-        profile.mailbox,
-        profile.sender_or_mailbox(),
-        profile.smtp_host(),
-        profile.smtp_port(),
+        request.profile_name, target.mailbox, target.sender, target.host, target.port,
     );
     Message::builder()
-        .from(from.into())
-        .to(to.into())
-        .subject(format!("SMTP OAuth Wizard test message (profile {})", profile.name))
+        .from(target.sender.clone().into())
+        .to(request.to.clone().into())
+        .subject(format!("SMTP OAuth Wizard test message (profile {})", request.profile_name))
         .date(request.now.into())
         .message_id(None)
         .user_agent(concat!("SMTP OAuth Wizard ", env!("CARGO_PKG_VERSION")).to_string())
         .header(ContentType::TEXT_PLAIN)
         .body(body)
-        .map_err(|e| SmtpFailure::Input { message: format!("could not build the test message: {e}") })
+        // From and To are parsed addresses: lettre has nothing left to refuse.
+        .map_err(|e| SmtpFailure::Protocol { detail: format!("the test message could not be built: {e}") })
 }
 
 /// Opens the TCP connection. Done here rather than by lettre for two reasons:

@@ -1,0 +1,326 @@
+//! The operations the two faces offer, each written once: the wizard's
+//! commands and the CLI's subcommands convert their arguments, call one of
+//! these (or a `ProfileStore` method, which is its own use case: list, load,
+//! save with what it expects to find, import with its one policy), and show
+//! what comes back. No rule about profiles, secrets or results lives in a face.
+//!
+//! Keychain calls block: the async functions here move them to a blocking
+//! thread; the others must be called from one (never from the UI thread).
+
+use crate::keychain::{self, KeychainError, SecretStatus};
+use crate::profile::{CustomEndpoint, Field, FieldError, Profile, ProfileError, ProfileStore};
+use crate::ready::Ready;
+use crate::report::{self, Plan, Progress, Report};
+use crate::results::{Evidence, Recorded};
+use crate::secret::{AccessToken, ClientSecret};
+use crate::{Timeouts, files, powershell};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// Why an operation did not run. Each face maps it once: the wizard to an
+/// error kind, the CLI to its message and exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error(transparent)]
+    File(#[from] files::FileError),
+    #[error("no client secret stored for the app {account} in the {store}")]
+    NoSecret { account: String, store: &'static str },
+    #[error(
+        "profile {name} was imported with endpoints that are not its cloud's own ({}); the stored secret is not used with them until they are confirmed",
+        endpoints.iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
+    )]
+    EndpointsUnconfirmed { name: String, endpoints: Vec<CustomEndpoint> },
+    #[error("{} does not exist", .0.display())]
+    Missing(PathBuf),
+    #[error("could not read {}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{0:?} is not one of the user's ticks; results are recorded by the checks that obtain them")]
+    NotATick(Evidence),
+    #[error("the background task failed: {0}")]
+    Task(String),
+}
+
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> ApiError {
+        ApiError::Invalid(errors)
+    }
+}
+
+impl From<powershell::PowershellError> for ApiError {
+    fn from(e: powershell::PowershellError) -> ApiError {
+        match e {
+            powershell::PowershellError::Missing { field, message } => {
+                ApiError::Invalid(vec![FieldError { field, message }])
+            }
+            powershell::PowershellError::Invalid(fields) => ApiError::Invalid(fields),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ApiError>;
+
+/// `profile` normalised, with the fields an operation needs checked.
+pub fn ready(profile: &Profile, needed: &[Field]) -> Result<Profile> {
+    let profile = profile.clone().normalized();
+    let problems = profile.problems(needed);
+    if problems.is_empty() { Ok(profile) } else { Err(ApiError::Invalid(problems)) }
+}
+
+// --- profiles ----------------------------------------------------------------
+
+/// An imported profile, and the endpoints the user must confirm before the
+/// stored secret is used with them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Imported {
+    pub profile: Profile,
+    /// A profile of that name was there and the user asked to replace it.
+    pub replaced: bool,
+    pub custom_endpoints: Vec<CustomEndpoint>,
+    #[cfg_attr(feature = "ts", ts(skip))]
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// Imports the export in `file`, as `name` when given. A profile of that name
+/// is replaced only when `replace`: otherwise `ProfileError::Exists`, in both
+/// faces. (Blocking.)
+pub fn import_file(store: &ProfileStore, file: &Path, name: Option<&str>, replace: bool) -> Result<Imported> {
+    let text = match files::read_text(file) {
+        files::Read::Text(text) => text,
+        files::Read::Missing => return Err(ApiError::Missing(file.to_path_buf())),
+        files::Read::Unreadable(reason) => return Err(ApiError::Unreadable { path: file.to_path_buf(), reason }),
+    };
+    let saved = store.import(&text, name, replace)?;
+    let custom_endpoints =
+        if saved.profile.endpoints_unconfirmed { saved.profile.custom_endpoints() } else { Vec::new() };
+    Ok(Imported { profile: saved.profile, replaced: saved.replaced, custom_endpoints, path: saved.path })
+}
+
+/// The profile as an export document: no secret, nothing machine-specific
+/// beyond what the user entered.
+pub fn export(profile: &Profile) -> Result<String> {
+    Ok(crate::profile::export_json(&profile.clone().normalized())?)
+}
+
+/// The Exchange Online PowerShell for the profile.
+pub fn powershell_script(profile: &Profile, options: powershell::Options) -> Result<powershell::Script> {
+    let profile = ready(profile, crate::profile::NEEDED_FOR_POWERSHELL)?;
+    Ok(powershell::script(&profile, options)?)
+}
+
+/// What deleting a profile would do to its app's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeletePreview {
+    pub secret_stored: bool,
+    /// Other profiles using the same app, and so the same secret.
+    pub shared_with: Vec<String>,
+}
+
+/// What a delete did with the app's secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretAfterDelete {
+    /// There was none.
+    None,
+    Deleted,
+    /// Still in the keychain (asked to keep it).
+    Kept,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Deleted {
+    pub name: String,
+    pub client_id: String,
+    pub secret: SecretAfterDelete,
+    pub shared_with: Vec<String>,
+}
+
+fn secret_stored(profile: &Profile) -> Result<bool> {
+    if profile.client_id.trim().is_empty() {
+        return Ok(false);
+    }
+    Ok(keychain::status(profile, OffsetDateTime::now_utc())?.stored)
+}
+
+/// The question to ask before deleting `name`: is a secret stored, and do
+/// other profiles use it? (Blocking.)
+pub fn delete_preview(store: &ProfileStore, name: &str) -> Result<DeletePreview> {
+    let profile = store.load(name)?;
+    Ok(DeletePreview {
+        secret_stored: secret_stored(&profile)?,
+        shared_with: store.sharing_client_id(&profile.client_id, name),
+    })
+}
+
+/// Deletes `name`, and its app's secret when `delete_secret`. (Blocking.)
+pub fn delete_profile(store: &ProfileStore, name: &str, delete_secret: bool) -> Result<Deleted> {
+    let profile = store.delete(name)?;
+    let shared_with = store.sharing_client_id(&profile.client_id, name);
+    let secret = match (secret_stored(&profile)?, delete_secret) {
+        (false, _) => SecretAfterDelete::None,
+        (true, true) => {
+            keychain::delete(&profile)?;
+            SecretAfterDelete::Deleted
+        }
+        (true, false) => SecretAfterDelete::Kept,
+    };
+    Ok(Deleted { name: profile.name, client_id: profile.client_id, secret, shared_with })
+}
+
+// --- the client secret -------------------------------------------------------
+
+/// Stores the secret as typed or pasted. (Blocking.)
+pub fn secret_set(profile: &Profile, value: &str, now: OffsetDateTime) -> Result<SecretStatus> {
+    let profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
+    let secret = parse_secret(value)?;
+    keychain::save(&profile, &secret)?;
+    Ok(SecretStatus::of(&profile, Some(&secret), now))
+}
+
+/// Whether a secret is stored for the app, and which. (Blocking.)
+pub fn secret_status(profile: &Profile, now: OffsetDateTime) -> Result<SecretStatus> {
+    let profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
+    Ok(keychain::status(&profile, now)?)
+}
+
+/// Removes the app's secret; the status after. (Blocking.)
+pub fn secret_delete(profile: &Profile, now: OffsetDateTime) -> Result<SecretStatus> {
+    let profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
+    keychain::delete(&profile)?;
+    Ok(SecretStatus::of(&profile, None, now))
+}
+
+/// A pasted secret, or why it cannot be one (as an error of the secret field).
+pub fn parse_secret(value: &str) -> Result<ClientSecret> {
+    ClientSecret::new(value)
+        .map_err(|e| ApiError::Invalid(vec![FieldError { field: Field::Secret, message: e.to_string() }]))
+}
+
+/// Where the secret for a network operation comes from.
+pub enum SecretSource {
+    /// Given for this run (the CLI's standard input or environment).
+    Given(ClientSecret),
+    /// The OS keychain: not for an imported profile whose own endpoints the
+    /// user has not confirmed.
+    Keychain,
+}
+
+/// The secret to use with `profile`. (Blocking when it is the keychain's.)
+pub fn secret(profile: &Profile, source: SecretSource) -> Result<ClientSecret> {
+    match source {
+        SecretSource::Given(secret) => Ok(secret),
+        SecretSource::Keychain if !profile.endpoints_confirmed() => {
+            Err(ApiError::EndpointsUnconfirmed { name: profile.name.clone(), endpoints: profile.custom_endpoints() })
+        }
+        SecretSource::Keychain => keychain::load(profile)?
+            .ok_or_else(|| ApiError::NoSecret { account: keychain::account(profile), store: keychain::store_name() }),
+    }
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Task(e.to_string()))?
+}
+
+// --- the user's ticks ---------------------------------------------------------
+
+/// The user's tick `evidence` ("I granted consent"), recorded now with the
+/// values it depends on; anything else is recorded by the check that obtains it.
+pub fn record_tick(evidence: Evidence, profile: &Profile, now: OffsetDateTime) -> Result<Recorded> {
+    if !evidence.is_tick() {
+        return Err(ApiError::NotATick(evidence));
+    }
+    Ok(Recorded::new(evidence, &profile.clone().normalized(), None, now))
+}
+
+// --- the network ---------------------------------------------------------------
+
+/// What a network operation does.
+#[derive(Debug, Clone, Copy)]
+pub enum Run<'a> {
+    /// Fetch a token and check its claims.
+    Token,
+    /// Also send a test message, to this address or else the profile's test recipient.
+    Send { to: Option<&'a str> },
+}
+
+/// A token (and a test message) for `profile`: the fields checked and the
+/// endpoints made ready first, the secret taken from `source`.
+pub async fn run(
+    profile: &Profile,
+    what: Run<'_>,
+    source: SecretSource,
+    timeouts: Timeouts,
+    now: OffsetDateTime,
+    on_progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Report> {
+    Ok(run_revealing(profile, what, source, timeouts, now, on_progress).await?.0)
+}
+
+/// [`run`], also handing back the access token: for `smtp-oauth token
+/// --show-token` only.
+pub async fn run_revealing(
+    profile: &Profile,
+    what: Run<'_>,
+    source: SecretSource,
+    timeouts: Timeouts,
+    now: OffsetDateTime,
+    on_progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<(Report, Option<AccessToken>)> {
+    let ready = match what {
+        Run::Token => Ready::for_token(profile)?,
+        Run::Send { to } => Ready::for_sending(profile, to)?,
+    };
+    let checked = ready.profile.clone();
+    let secret = blocking(move || secret(&checked, source)).await?;
+    let plan = Plan { ready: &ready, secret: &secret, timeouts, now };
+    Ok(report::run_revealing(plan, on_progress).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::tests::sample;
+
+    #[test]
+    fn an_imported_profiles_endpoints_keep_the_stored_secret_away() {
+        let imported = Profile {
+            authority: Some("https://login.attacker.example".into()),
+            endpoints_unconfirmed: true,
+            ..sample()
+        };
+        let err = secret(&imported, SecretSource::Keychain).unwrap_err();
+        assert!(
+            matches!(&err, ApiError::EndpointsUnconfirmed { endpoints, .. } if endpoints[0].field == Field::Authority)
+        );
+        assert!(err.to_string().contains("authority URL https://login.attacker.example"), "{err}");
+        // a secret given for this run is the user's explicit choice
+        let given = ClientSecret::new("Xy18Q~given").unwrap();
+        assert_eq!(secret(&imported, SecretSource::Given(given)).unwrap().expose(), "Xy18Q~given");
+    }
+
+    #[test]
+    fn a_bad_secret_is_an_error_of_the_secret_field() {
+        let err = parse_secret("   ").unwrap_err();
+        assert!(matches!(&err, ApiError::Invalid(e) if e[0].field == Field::Secret), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_refused_before_anything_connects() {
+        let p = Profile { tenant: "contoso".into(), ..sample() };
+        let err = run(&p, Run::Token, SecretSource::Keychain, Timeouts::default(), OffsetDateTime::now_utc(), &|_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, ApiError::Invalid(e) if e[0].field == Field::Tenant), "{err:?}");
+    }
+}

@@ -1,0 +1,38 @@
+// The wizard's commands, written once: each one's name, its arguments as the
+// frontend sends them (camelCase on the wire) and its result. From this list
+// come Tauri's handler (`ipc.rs`), the capability's permissions (`build.rs`)
+// and the TypeScript `Commands` interface that `ui/src/lib/ipc.ts` and the
+// unit tests' mock are typed with (`bindings.rs`). What each command does is
+// in `commands.rs`, a function of the same name; `&app` gives it the app.
+contract! {
+    clouds() -> Vec<CloudInfo>;
+    portal_links(cloud: Cloud, client_id: Option<String>) -> PortalLinks;
+
+    profiles_list() -> Vec<String>;
+    profile_load(name: String) -> Profile;
+    profile_create(profile: Profile) -> Profile;
+    profile_save(profile: Profile, base: Profile) -> Profile;
+    profile_delete_preview(name: String) -> DeletePreview;
+    profile_delete(name: String, delete_secret: bool) -> Deleted;
+    profile_export(&app, profile: Profile) -> Option<String>;
+    profile_import(&app, replace: bool) -> Option<Imported>;
+    profile_confirm_endpoints(name: String) -> Profile;
+    choose_ca_file(&app) -> Option<String>;
+
+    secret_status(profile: Profile) -> SecretStatus;
+    secret_save(profile: Profile, secret: String) -> SecretStatus;
+    secret_delete(profile: Profile) -> SecretStatus;
+
+    powershell_script(profile: Profile, full_access: bool) -> Script;
+    powershell_save(&app, profile: Profile, full_access: bool) -> Option<String>;
+
+    fetch_token(&app, profile: Profile, operation: u32) -> Report;
+    send_test(&app, profile: Profile, to: String, operation: u32, on_progress: Channel<Progress>) -> Report;
+    cancel(&app, operation: u32) -> bool;
+
+    judge(profile: Profile, results: Results) -> Judged;
+    record(evidence: Evidence, profile: Profile) -> Recorded;
+
+    wizard_state_load() -> Option<Value>;
+    wizard_state_save(state: Value) -> ();
+}
