@@ -6,23 +6,25 @@
 
 use crate::error::{CommandError, ErrorKind};
 use crate::ipc::{self, Signature};
-use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, SecretAfterDelete};
+use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, SecretAfterDelete, Summary};
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
 use smtp_oauth_core::diagnosis::{Diagnosis, Finding};
+use smtp_oauth_core::handover::{CheckLine, Dialogue, Expiry, Format, Handover, Setting, Trouble, Verdict};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Command, Script};
 use smtp_oauth_core::profile::{AuthPath, CustomEndpoint, Field, FieldError, Profile};
 use smtp_oauth_core::report::{Progress, Report, TokenReport};
 use smtp_oauth_core::results::{
-    Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Recorded, Results, StepState, StepStatus,
+    Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Overall, Recorded, Results, StepState, StepStatus,
 };
 use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpReport, Stage, TranscriptLine};
-use smtp_oauth_core::step::StepInfo;
+use smtp_oauth_core::step::{Link, StepInfo};
 use smtp_oauth_core::token::EntraIds;
 use smtp_oauth_core::trust::TlsProblem;
 use smtp_oauth_core::{Cloud, WizardStep};
+use std::collections::HashMap;
 use ts_rs::{Config, TS};
 
 fn render() -> String {
@@ -38,6 +40,7 @@ fn render() -> String {
         FieldError::decl(&cfg),
         CustomEndpoint::decl(&cfg),
         WizardStep::decl(&cfg),
+        Link::decl(&cfg),
         StepInfo::decl(&cfg),
         Status::decl(&cfg),
         CheckId::decl(&cfg),
@@ -68,7 +71,17 @@ fn render() -> String {
         StepState::decl(&cfg),
         JudgedReport::decl(&cfg),
         JudgedTick::decl(&cfg),
+        Overall::decl(&cfg),
         Judged::decl(&cfg),
+        Summary::decl(&cfg),
+        Format::decl(&cfg),
+        Setting::decl(&cfg),
+        Verdict::decl(&cfg),
+        CheckLine::decl(&cfg),
+        Dialogue::decl(&cfg),
+        Expiry::decl(&cfg),
+        Trouble::decl(&cfg),
+        Handover::decl(&cfg),
         DeletePreview::decl(&cfg),
         SecretAfterDelete::decl(&cfg),
         Deleted::decl(&cfg),
@@ -144,7 +157,11 @@ ipc_types!(
     String,
     bool,
     u32,
+    i32,
     Cloud,
+    Summary,
+    Handover,
+    Format,
     CloudInfo,
     PortalLinks,
     Profile,
@@ -188,6 +205,12 @@ impl<T: IpcType> IpcType for Vec<T> {
     }
 }
 
+impl<T: IpcType> IpcType for HashMap<String, T> {
+    fn ts(cfg: &Config) -> String {
+        format!("Record<string, {}>", T::ts(cfg))
+    }
+}
+
 impl<T: IpcType> IpcType for tauri::ipc::Channel<T> {
     fn ts(cfg: &Config) -> String {
         format!("Channel<{}>", T::ts(cfg))
@@ -202,13 +225,38 @@ fn constants() -> String {
         .collect();
     let clouds: serde_json::Map<String, serde_json::Value> =
         Cloud::ALL.iter().map(|c| (c.id().to_string(), c.title().into())).collect();
+    let words = |pairs: Vec<(String, &str)>| -> serde_json::Map<String, serde_json::Value> {
+        pairs.into_iter().map(|(k, v)| (k, v.into())).collect()
+    };
+    let id = |v: serde_json::Value| v.as_str().unwrap().to_string();
+    let status_words = words(
+        [
+            StepStatus::Pending,
+            StepStatus::Claimed,
+            StepStatus::Ok,
+            StepStatus::Warning,
+            StepStatus::Failed,
+            StepStatus::Stale,
+        ]
+        .into_iter()
+        .map(|s| (id(serde_json::to_value(s).unwrap()), s.words()))
+        .collect(),
+    );
+    let overall_words = words(
+        [Overall::Ready, Overall::InProgress, Overall::Failing, Overall::OutOfDate]
+            .into_iter()
+            .map(|o| (id(serde_json::to_value(o).unwrap()), o.words()))
+            .collect(),
+    );
     let steps: Vec<String> =
         WizardStep::ALL.iter().map(|s| format!("  {}", serde_json::to_string(&s.info()).unwrap())).collect();
     format!(
-        "/** The wizard's steps in order, with the fields each enters (WizardStep). */\nexport const STEPS: readonly StepInfo[] = [\n{}\n];\n\n/** What the user calls each field (Field::label). */\nexport const FIELD_LABELS: Record<Field, string> = {};\n\n/** Each cloud's name (Cloud::title). */\nexport const CLOUD_TITLES: Record<Cloud, string> = {};\n",
+        "/** The wizard's steps in order, with the fields each enters (WizardStep). */\nexport const STEPS: readonly StepInfo[] = [\n{}\n];\n\n/** What the user calls each field (Field::label). */\nexport const FIELD_LABELS: Record<Field, string> = {};\n\n/** Each cloud's name (Cloud::title). */\nexport const CLOUD_TITLES: Record<Cloud, string> = {};\n\n/** The words for each step status (StepStatus::words). */\nexport const STATUS_WORDS: Record<StepStatus, string> = {};\n\n/** The words for a profile's state (Overall::words). */\nexport const OVERALL_WORDS: Record<Overall, string> = {};\n",
         steps.join(",\n"),
         serde_json::to_string_pretty(&labels).unwrap(),
-        serde_json::to_string_pretty(&clouds).unwrap()
+        serde_json::to_string_pretty(&clouds).unwrap(),
+        serde_json::to_string_pretty(&status_words).unwrap(),
+        serde_json::to_string_pretty(&overall_words).unwrap()
     )
 }
 

@@ -5,19 +5,21 @@
 //! here. Blocking work (keychain, files) runs off the async executor.
 
 use crate::dialogs::{Ask, Dialogs};
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use crate::operations::Operations;
 use crate::wizard_state;
 use serde_json::Value;
-use smtp_oauth_core::api::{self, DeletePreview, Deleted, Imported, Run, SecretSource};
+use smtp_oauth_core::api::{self, DeletePreview, Deleted, Imported, Run, SecretSource, Summary};
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
 use smtp_oauth_core::files::{self, Access};
+use smtp_oauth_core::handover::{self, Format, Handover};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Options, Script};
 use smtp_oauth_core::profile::{Expect, Profile, ProfileStore};
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::results::{self, Evidence, Judged, Recorded, Results};
-use smtp_oauth_core::{Cloud, Timeouts};
+use smtp_oauth_core::{Cloud, Timeouts, when};
+use std::collections::HashMap;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -29,6 +31,12 @@ fn store() -> api::Result<ProfileStore> {
 
 fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
+}
+
+/// Now in the frontend's time zone (`utc_offset`: minutes east of UTC), in
+/// which judgements and documents write their times.
+fn now_at(utc_offset: i32) -> time::OffsetDateTime {
+    now().to_offset(when::offset_from_minutes(utc_offset))
 }
 
 async fn blocking<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
@@ -104,6 +112,17 @@ pub async fn profile_confirm_endpoints(name: String) -> Result<Profile> {
     blocking(move || Ok::<_, api::ApiError>(store()?.confirm_endpoints(&name)?)).await
 }
 
+/// Another profile of the same app, for another mailbox.
+pub async fn profile_duplicate(name: String, new_name: String) -> Result<Profile> {
+    blocking(move || api::duplicate(&store()?, &name, &new_name)).await
+}
+
+/// Every saved profile with its state (judged with the wizard's `results`
+/// where it has them) and its secret's expiry: the profile switcher.
+pub async fn profiles_overview(results: HashMap<String, Results>, utc_offset: i32) -> Result<Vec<Summary>> {
+    blocking(move || api::summaries(&store()?, &results, now_at(utc_offset))).await
+}
+
 pub async fn choose_ca_file<R: Runtime>(app: &AppHandle<R>) -> Result<Option<String>> {
     let ask =
         Ask { title: "Extra trusted CA certificate", file_name: None, filter: ("Certificate", &["pem", "crt", "cer"]) };
@@ -126,23 +145,60 @@ pub async fn powershell_script(profile: Profile, full_access: bool) -> Result<Sc
     Ok(api::powershell_script(&profile, Options { full_access })?)
 }
 
+/// The script for `profile`, and the save dialog's question for its `.ps1`.
+fn script_to_save(profile: &Profile, full_access: bool, title: &'static str) -> Result<(Script, Ask<'static>)> {
+    let script = api::powershell_script(profile, Options { full_access })?;
+    let file_name = Some(format!("exchange-setup-{}.ps1", profile.name.trim()));
+    Ok((script, Ask { title, file_name, filter: ("PowerShell script", &["ps1"]) }))
+}
+
 /// As a `.ps1` (UTF-8 with BOM, CRLF) where the user chooses.
 pub async fn powershell_save<R: Runtime>(
     app: &AppHandle<R>,
     profile: Profile,
     full_access: bool,
 ) -> Result<Option<String>> {
-    let script = api::powershell_script(&profile, Options { full_access })?;
-    let file_name = Some(format!("exchange-setup-{}.ps1", profile.name.trim()));
-    let ask = Ask { title: "Save the Exchange PowerShell", file_name, filter: ("PowerShell script", &["ps1"]) };
+    let (script, ask) = script_to_save(&profile, full_access, "Save the Exchange PowerShell")?;
     save_as(app, ask, script.file_bytes()).await
+}
+
+/// The script and a note for the customer's Exchange administrator, saved
+/// side by side: `exchange-setup-NAME.ps1` where the user chooses, and the
+/// note as the same name with `.txt`.
+pub async fn powershell_package<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: Profile,
+    full_access: bool,
+) -> Result<Option<String>> {
+    let (script, ask) = script_to_save(&profile, full_access, "Save the package for the Exchange admin")?;
+    let Some(path) = app.state::<Dialogs>().save(app, ask).await else { return Ok(None) };
+    blocking(move || {
+        let script_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let note = path.with_extension("txt");
+        files::write_atomically(&path, &script.file_bytes(), Access::Shared)?;
+        files::write_atomically(&note, script.admin_note(&profile, &script_name).as_bytes(), Access::Shared)?;
+        Ok::<_, api::ApiError>(Some(format!("{} and {}", path.display(), note.display())))
+    })
+    .await
+}
+
+/// Where a tenant administrator grants the app's permissions in one click.
+pub async fn admin_consent_url(profile: Profile) -> Result<Option<String>> {
+    Ok(profile.normalized().admin_consent_url())
 }
 
 /// A token for the profile and its claims checked, with the stored secret.
 /// Cancel with `cancel(operation)`.
 pub async fn fetch_token<R: Runtime>(app: &AppHandle<R>, profile: Profile, operation: u32) -> Result<Report> {
-    let work = api::run(&profile, Run::Token, SecretSource::Keychain, Timeouts::default(), now(), &|_| {});
+    let store = store()?;
+    let work = api::run(&profile, Run::Token, network(&store), &|_| {});
     app.state::<Operations>().run(operation, async { Ok(work.await?) }).await
+}
+
+/// The stored secret, the default timeouts, and the profile's report kept
+/// as its last result.
+fn network(store: &ProfileStore) -> api::Network<'_> {
+    api::Network { source: SecretSource::Keychain, timeouts: Timeouts::default(), now: now(), keep_in: Some(store) }
 }
 
 /// Also a test message to `to`, each stage reported on `on_progress`.
@@ -156,8 +212,9 @@ pub async fn send_test<R: Runtime>(
     let progress = move |p: Progress| {
         let _ = on_progress.send(p);
     };
+    let store = store()?;
     let what = Run::Send { to: Some(&to) };
-    let work = api::run(&profile, what, SecretSource::Keychain, Timeouts::default(), now(), &progress);
+    let work = api::run(&profile, what, network(&store), &progress);
     app.state::<Operations>().run(operation, async { Ok(work.await?) }).await
 }
 
@@ -167,13 +224,84 @@ pub async fn cancel<R: Runtime>(app: &AppHandle<R>, operation: u32) -> Result<bo
 }
 
 /// Every stored result read against the profile as it is now.
-pub async fn judge(profile: Profile, results: Results) -> Result<Judged> {
-    Ok(results::judge(&profile, &results, now()))
+pub async fn judge(profile: Profile, results: Results, utc_offset: i32) -> Result<Judged> {
+    Ok(results::judge(&profile, &results, now_at(utc_offset)))
 }
 
 /// The user's tick, recorded now with the values it depends on.
 pub async fn record(evidence: Evidence, profile: Profile) -> Result<Recorded> {
     Ok(api::record_tick(evidence, &profile, now())?)
+}
+
+/// The Finish page: the verdict and the settings of the hand-over report.
+pub async fn handover(
+    profile: Profile,
+    results: Results,
+    utc_offset: i32,
+    prepared_by: Option<String>,
+    full_access: bool,
+) -> Result<Handover> {
+    let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
+    Ok(handover::build(&profile, &results, now_at(utc_offset), &options))
+}
+
+/// The hand-over report as HTML or Markdown, where the user chooses.
+pub async fn handover_save<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: Profile,
+    results: Results,
+    utc_offset: i32,
+    prepared_by: Option<String>,
+    full_access: bool,
+    format: Format,
+) -> Result<Option<String>> {
+    let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
+    let text = api::handover_document(&profile, &results, now_at(utc_offset), &options, format);
+    let (kind, ext): (&str, &[&str]) = match format {
+        Format::Html => ("Web page", &["html"]),
+        Format::Markdown => ("Markdown", &["md"]),
+    };
+    let file_name = Some(format!("smtp-oauth-handover-{}.{}", profile.name.trim(), format.extension()));
+    save_as(app, Ask { title: "Save the hand-over report", file_name, filter: (kind, ext) }, text.into_bytes()).await
+}
+
+/// The HTML report opened in the browser, where the user prints it; the
+/// file written (in the temporary folder).
+pub async fn handover_print<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: Profile,
+    results: Results,
+    utc_offset: i32,
+    prepared_by: Option<String>,
+    full_access: bool,
+) -> Result<String> {
+    let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
+    let text = api::handover_document(&profile, &results, now_at(utc_offset), &options, Format::Html);
+    let path = std::env::temp_dir()
+        .join("smtp-oauth-wizard")
+        .join(format!("smtp-oauth-handover-{}.html", profile.normalized().name));
+    let written = path.clone();
+    blocking(move || files::write_atomically(&written, text.as_bytes(), Access::Private)).await?;
+    app.state::<Dialogs>().show(app, &path).map_err(|e| {
+        CommandError::new(ErrorKind::Io, format!("could not open {} in the browser: {e}", path.display()))
+    })?;
+    Ok(path.display().to_string())
+}
+
+/// The calendar reminder of the secret's expiry, where the user chooses.
+pub async fn reminder_save<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: Profile,
+    utc_offset: i32,
+) -> Result<Option<String>> {
+    let ics = api::reminder(&profile, now_at(utc_offset))?;
+    let file_name = Some(format!("smtp-oauth-secret-expiry-{}.ics", profile.name.trim()));
+    save_as(
+        app,
+        Ask { title: "Save the calendar reminder", file_name, filter: ("Calendar", &["ics"]) },
+        ics.into_bytes(),
+    )
+    .await
 }
 
 pub async fn wizard_state_load() -> Result<Option<Value>> {

@@ -17,6 +17,8 @@ contract! {
     profile_export(&app, profile: Profile) -> Option<String>;
     profile_import(&app, replace: bool) -> Option<Imported>;
     profile_confirm_endpoints(name: String) -> Profile;
+    profile_duplicate(name: String, new_name: String) -> Profile;
+    profiles_overview(results: HashMap<String, Results>, utc_offset: i32) -> Vec<Summary>;
     choose_ca_file(&app) -> Option<String>;
 
     secret_status(profile: Profile) -> SecretStatus;
@@ -25,13 +27,20 @@ contract! {
 
     powershell_script(profile: Profile, full_access: bool) -> Script;
     powershell_save(&app, profile: Profile, full_access: bool) -> Option<String>;
+    powershell_package(&app, profile: Profile, full_access: bool) -> Option<String>;
+    admin_consent_url(profile: Profile) -> Option<String>;
 
     fetch_token(&app, profile: Profile, operation: u32) -> Report;
     send_test(&app, profile: Profile, to: String, operation: u32, on_progress: Channel<Progress>) -> Report;
     cancel(&app, operation: u32) -> bool;
 
-    judge(profile: Profile, results: Results) -> Judged;
+    judge(profile: Profile, results: Results, utc_offset: i32) -> Judged;
     record(evidence: Evidence, profile: Profile) -> Recorded;
+
+    handover(profile: Profile, results: Results, utc_offset: i32, prepared_by: Option<String>, full_access: bool) -> Handover;
+    handover_save(&app, profile: Profile, results: Results, utc_offset: i32, prepared_by: Option<String>, full_access: bool, format: Format) -> Option<String>;
+    handover_print(&app, profile: Profile, results: Results, utc_offset: i32, prepared_by: Option<String>, full_access: bool) -> String;
+    reminder_save(&app, profile: Profile, utc_offset: i32) -> Option<String>;
 
     wizard_state_load() -> Option<Value>;
     wizard_state_save(state: Value) -> ();

@@ -18,7 +18,14 @@ pub struct Dialogs(Inner);
 enum Inner {
     System,
     #[cfg(test)]
-    Scripted(std::sync::Mutex<std::collections::VecDeque<Option<PathBuf>>>),
+    Scripted(std::sync::Mutex<Script>),
+}
+
+#[cfg(test)]
+#[derive(Default)]
+struct Script {
+    answers: std::collections::VecDeque<Option<PathBuf>>,
+    shown: Vec<PathBuf>,
 }
 
 impl Dialogs {
@@ -29,7 +36,36 @@ impl Dialogs {
     /// Answers the next dialogs with `answers`, in order (`None`: cancelled).
     #[cfg(test)]
     pub fn scripted(answers: impl IntoIterator<Item = Option<PathBuf>>) -> Dialogs {
-        Dialogs(Inner::Scripted(std::sync::Mutex::new(answers.into_iter().collect())))
+        Dialogs(Inner::Scripted(std::sync::Mutex::new(Script {
+            answers: answers.into_iter().collect(),
+            shown: Vec::new(),
+        })))
+    }
+
+    /// The files shown so far (scripted dialogs only).
+    #[cfg(test)]
+    pub fn shown(&self) -> Vec<PathBuf> {
+        match &self.0 {
+            Inner::Scripted(script) => script.lock().unwrap_or_else(|e| e.into_inner()).shown.clone(),
+            Inner::System => Vec::new(),
+        }
+    }
+
+    /// Opens a file the app wrote in the system's default program (the
+    /// browser, for an HTML report, where the user prints it).
+    pub fn show<R: Runtime>(&self, app: &AppHandle<R>, path: &std::path::Path) -> Result<(), String> {
+        match &self.0 {
+            Inner::System => {
+                use tauri_plugin_opener::OpenerExt;
+                app.opener().open_path(path.display().to_string(), None::<&str>).map_err(|e| e.to_string())
+            }
+            #[cfg(test)]
+            Inner::Scripted(script) => {
+                let _ = app;
+                script.lock().unwrap_or_else(|e| e.into_inner()).shown.push(path.to_path_buf());
+                Ok(())
+            }
+        }
     }
 
     /// The path chosen in a save dialog, or `None` when cancelled.
@@ -62,9 +98,9 @@ impl Dialogs {
                 rx.await.ok().flatten()
             }
             #[cfg(test)]
-            Inner::Scripted(answers) => {
+            Inner::Scripted(script) => {
                 let _ = (app, ask, save);
-                answers.lock().unwrap_or_else(|e| e.into_inner()).pop_front().flatten()
+                script.lock().unwrap_or_else(|e| e.into_inner()).answers.pop_front().flatten()
             }
         }
     }

@@ -7,13 +7,15 @@ use crate::commands;
 use crate::error::CommandError;
 use serde_json::Value;
 use smtp_oauth_core::Cloud;
-use smtp_oauth_core::api::{DeletePreview, Deleted, Imported};
+use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Summary};
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
+use smtp_oauth_core::handover::{Format, Handover};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::Script;
 use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::results::{Evidence, Judged, Recorded, Results};
+use std::collections::HashMap;
 use tauri::ipc::Channel;
 
 /// One command of the contract: its name, argument names and types, and

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use tauri::WebviewWindow;
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::{Manager, WebviewWindow};
 
 /// One configuration folder for the whole test binary: the environment is
 /// process-wide, so tests keep apart by profile name instead.
@@ -248,8 +248,15 @@ fn the_secret_goes_in_once_and_never_comes_back() {
 fn token_and_test_message_against_the_lookalike() {
     lookalike::needs!(Node, Keychain);
     let rig = Lookalike::start(&directory_for("ipc-network"));
-    let w = window();
-    let p = own_app(profile("ipc-network", Some(&rig)), "ipc-network");
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name);
+    let w = window_answering(
+        ["report.html", "report.md", "expiry.ics", "exchange-setup.ps1"].map(|f| Some(file(f))).to_vec(),
+    );
+    let mut p = own_app(profile("ipc-network", Some(&rig)), "ipc-network");
+    p["display_name"] = "Contoso <b>Ltd</b>".into();
+    p["secret_expires"] = "2027-05-23".into();
+    invoke(&w, "profile_create", json!({ "profile": p })).unwrap();
     let none = invoke(&w, "fetch_token", json!({ "profile": p, "operation": 1 })).unwrap_err();
     assert_eq!(none["kind"], "no-secret");
     assert!(none["message"].as_str().unwrap().contains("step 4"));
@@ -280,16 +287,87 @@ fn token_and_test_message_against_the_lookalike() {
     // The results, judged: fresh, then out of date once the tenant changes.
     let status = invoke(&w, "secret_status", json!({ "profile": p })).unwrap();
     let results = json!({ "secret": status, "ticks": [], "token": report, "send": sent });
-    let judged = invoke(&w, "judge", json!({ "profile": p, "results": results })).unwrap();
+    let judged = invoke(&w, "judge", json!({ "profile": p, "results": results, "utcOffset": 60 })).unwrap();
     let step = |j: &Value, id: &str| j["steps"].as_array().unwrap().iter().find(|s| s["step"] == id).unwrap().clone();
     assert_eq!(step(&judged, "test-message")["status"], "ok", "{judged}");
-    assert_eq!(step(&judged, "review")["status"], "ok");
+    assert_eq!(step(&judged, "finish")["status"], "ok");
     let mut moved = p.clone();
     moved["tenant"] = lookalike::TENANT_ID.into();
-    let judged = invoke(&w, "judge", json!({ "profile": moved, "results": results })).unwrap();
+    let judged = invoke(&w, "judge", json!({ "profile": moved, "results": results, "utcOffset": 60 })).unwrap();
     assert_eq!(step(&judged, "test-message")["status"], "stale");
     assert_eq!(step(&judged, "test-message")["changed"], json!(["tenant"]));
+    assert_eq!(judged["overall"], "out-of-date");
+
+    // The finish line: the hand-over in the wizard, saved, printed; the reminder; the admin's package.
+    let args = json!({ "profile": p, "results": results, "utcOffset": 60, "preparedBy": "Sam", "fullAccess": false });
+    let handover = invoke(&w, "handover", args.clone()).unwrap();
+    assert_eq!(handover["verdict"]["overall"], "ready", "{handover}");
+    assert!(handover["verdict"]["text"].as_str().unwrap().starts_with("Ready: a test message was accepted at "));
+    let mut save = args.clone();
+    for (format, name) in [("html", "report.html"), ("markdown", "report.md")] {
+        save["format"] = format.into();
+        assert_eq!(invoke(&w, "handover_save", save.clone()).unwrap(), json!(file(name).display().to_string()));
+    }
+    let html = std::fs::read_to_string(file("report.html")).unwrap();
+    let md = std::fs::read_to_string(file("report.md")).unwrap();
+    for doc in [&html, &md] {
+        assert!(doc.contains("Ready: a test message was accepted"), "{doc}");
+        assert!(!doc.contains(lookalike::SECRET), "no secret in the report");
+        for token in rig.issued_tokens() {
+            assert!(!doc.contains(&token), "no token in the report");
+        }
+    }
+    assert!(html.contains("Contoso &lt;b&gt;Ltd&lt;/b&gt;") && !html.contains("<script"));
+    assert!(html.contains("235 2.7.0"), "the dialogue of the test message");
+    let printed = invoke(&w, "handover_print", args.clone()).unwrap();
+    assert!(std::fs::read_to_string(printed.as_str().unwrap()).unwrap().contains("<!doctype html>"));
+    let shown = w.app_handle().state::<crate::Dialogs>().shown();
+    assert_eq!(shown, vec![PathBuf::from(printed.as_str().unwrap())], "opened for printing");
+
+    invoke(&w, "reminder_save", json!({ "profile": p, "utcOffset": 60 })).unwrap();
+    let ics = std::fs::read_to_string(file("expiry.ics")).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("DTSTART;VALUE=DATE:20270423\r\n"), "{ics}");
+    let package = invoke(&w, "powershell_package", json!({ "profile": p, "fullAccess": false })).unwrap();
+    assert!(package.as_str().unwrap().contains("exchange-setup.txt"));
+    let note = std::fs::read_to_string(file("exchange-setup.txt")).unwrap();
+    assert!(note.contains("Exchange Administrator") && note.contains(".\\exchange-setup.ps1"), "{note}");
+    assert!(std::fs::read(file("exchange-setup.ps1")).unwrap().starts_with(&[0xEF, 0xBB, 0xBF]));
+
+    // Both reports were kept as the profile's last results, for `smtp-oauth report`.
+    let overview = invoke(&w, "profiles_overview", json!({ "results": {}, "utcOffset": 0 })).unwrap();
+    let mine = overview.as_array().unwrap().iter().find(|s| s["name"] == "ipc-network").unwrap().clone();
+    assert_eq!(
+        (mine["overall"].clone(), mine["title"].clone()),
+        (json!("ready"), json!("Contoso <b>Ltd</b>")),
+        "{mine}"
+    );
     invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
+    invoke(&w, "profile_delete", json!({ "name": "ipc-network", "deleteSecret": false })).unwrap();
+}
+
+#[test]
+fn a_profile_is_duplicated_for_another_mailbox_and_the_consent_url_is_built() {
+    let w = window();
+    let p = profile("ipc-duplicate", None);
+    invoke(&w, "profile_create", json!({ "profile": p })).unwrap();
+    let copy =
+        invoke(&w, "profile_duplicate", json!({ "name": "ipc-duplicate", "newName": "ipc-duplicate-2" })).unwrap();
+    assert_eq!((copy["client_id"].clone(), copy["mailbox"].clone()), (p["client_id"].clone(), json!("")));
+    let taken =
+        invoke(&w, "profile_duplicate", json!({ "name": "ipc-duplicate", "newName": "ipc-duplicate-2" })).unwrap_err();
+    assert_eq!(taken["kind"], "exists");
+    let url = invoke(&w, "admin_consent_url", json!({ "profile": p })).unwrap();
+    assert_eq!(
+        url,
+        json!(format!(
+            "https://login.microsoftonline.com/{}/adminconsent?client_id={}",
+            lookalike::DOMAIN,
+            lookalike::CLIENT_ID
+        ))
+    );
+    let mut half = p.clone();
+    half["client_id"] = "".into();
+    assert_eq!(invoke(&w, "admin_consent_url", json!({ "profile": half })).unwrap(), Value::Null);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! look-alike: what a user on the sending server types, and what they see.
 
 mod failures;
+mod handover;
 mod inputs;
 mod profiles;
 mod success;

@@ -256,6 +256,19 @@ impl<'a> Wizard<'a> {
         .await;
     }
 
+    /// Shows a file the app wrote (the hand-over report) in the window, as
+    /// a browser would; `back_to_app` returns.
+    pub async fn show_file(&self, path: &Path) {
+        let url = url::Url::from_file_path(path).expect("an absolute path");
+        self.c.goto(url.as_str()).await.expect("show the file");
+        self.until("the file to load", || async { self.c.current_url().await.is_ok_and(|u| u.scheme() == "file") })
+            .await;
+    }
+
+    pub async fn back_to_app(&self) {
+        self.c.back().await.expect("back to the wizard");
+    }
+
     /// Saves what the window shows as docs/screenshots/NAME.png.
     pub async fn screenshot(&self, name: &str) {
         // let the last change paint
@@ -267,12 +280,43 @@ impl<'a> Wizard<'a> {
     }
 }
 
+/// Answers the system's save dialog (a GTK window beside the webview, out of
+/// WebDriver's reach) as a user does: in the dialog titled `title`, types
+/// the whole path into the name field and presses Enter; then waits for the
+/// file. Uses xdotool's real (XTEST) key events on the focused window.
+pub async fn save_in_dialog(title: &str, path: &Path) {
+    let xdotool = |args: &[&str]| {
+        let out = Command::new("xdotool").args(args).output().expect("xdotool (cargo xtask test installs it)");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let started = Instant::now();
+    let window = loop {
+        let found = xdotool(&["search", "--onlyvisible", "--name", &format!("^{title}$")]);
+        if let Some(id) = found.lines().next().filter(|id| !id.is_empty()) {
+            break id.to_string();
+        }
+        assert!(started.elapsed() < PATIENCE, "no save dialog titled {title:?} appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // the dialog takes the keyboard once it is mapped and focused
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    xdotool(&["type", "--delay", "15", &path.display().to_string()]);
+    xdotool(&["key", "Return"]);
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(started.elapsed() < PATIENCE, "the dialog did not save {}", path.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn xpath_literal(s: &str) -> String {
     if !s.contains('\'') { format!("'{s}'") } else { format!("\"{s}\"") }
 }
 
-/// The wizard's steps up to, not including, Review.
-pub const STEPS_BEFORE_REVIEW: [&str; 8] = [
+/// The wizard's steps up to, not including, Finish.
+pub const STEPS_BEFORE_FINISH: [&str; 8] = [
     "profile",
     "app-registration",
     "permissions",
@@ -293,7 +337,7 @@ pub fn seed(config: &Path, profile: &Profile, step: &str) {
         "version": 2,
         "current": profile.name,
         "progress": { profile.name.clone(): {
-            "step": step, "visited": STEPS_BEFORE_REVIEW, "fullAccess": false,
+            "step": step, "visited": STEPS_BEFORE_FINISH, "fullAccess": false,
             "results": {
                 "secret": null, "token": null, "send": null,
                 "ticks": [tick(Evidence::PermissionAdded), tick(Evidence::ConsentGranted), tick(Evidence::ScriptRan)],

@@ -31,6 +31,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.next().await;
     w.sees_text("profile name must be 1-64 lowercase letters").await;
     w.type_into("#field-name", "contoso").await;
+    w.type_into("#field-display-name", "Contoso Ltd, production").await;
+    w.type_into("#field-notes", "Ticket 4711").await;
     w.click("details.advanced summary").await;
     w.type_into("#field-authority", &rig.authority()).await;
     w.type_into("#field-smtp-host", rig.smtp_host()).await;
@@ -69,6 +71,9 @@ async fn walk_every_step_then_resume_after_a_restart() {
     let stored = tokio::task::spawn_blocking(move || keychain::load(&profile)).await.unwrap().unwrap();
     assert_eq!(stored.expect("stored in gnome-keyring").expose(), SECRET);
     w.not_in_page(SECRET).await;
+    // the expiry, from the choices Entra offers
+    w.click("[data-expiry-choice='12 months']").await;
+    w.sees_text("(in 36").await;
     w.screenshot("04-secret").await;
     w.next().await;
 
@@ -123,13 +128,50 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.screenshot("08-test-message").await;
     w.next().await;
 
-    // 9. Review
-    w.heading_is("Review").await;
+    // 9. Finish: the verdict, the settings, and what the customer keeps
+    w.heading_is("Finish").await;
+    assert!(w.text_of("#verdict").await.starts_with("Ready: a test message was accepted at "));
     assert!(w.text_of("[data-setting='Tenant ID'] code").await.contains(lookalike::TENANT_ID));
     assert_eq!(w.text_of("[data-setting=Username] code").await, MAILBOX);
-    w.rail_status("review", "ok").await;
+    w.rail_status("finish", "ok").await;
     assert!(w.text_of("[data-review=permissions]").await.contains("Verified by the token fetched at"));
-    w.screenshot("09-review").await;
+    w.type_into("#prepared-by", "Sam Consultant").await;
+    w.screenshot("09-finish").await;
+    let kept = tempfile::tempdir().unwrap();
+    let report = kept.path().join("contoso-handover.html");
+    w.click("#save-report").await;
+    driver::save_in_dialog("Save the hand-over report", &report).await;
+    w.sees_text("Saved the hand-over report to").await;
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("Ready: a test message was accepted at"), "{html}");
+    assert!(
+        html.contains("Contoso Ltd, production") && html.contains("by Sam Consultant") && html.contains("Ticket 4711")
+    );
+    assert!(
+        html.contains("AUTH XOAUTH2 &lt;redacted,")
+            && !html.contains(SECRET)
+            && !html.to_lowercase().contains("<script")
+    );
+    for token in rig.issued_tokens() {
+        assert!(!html.contains(&token), "no token in the report");
+    }
+    let ics = kept.path().join("contoso-expiry.ics");
+    w.click("#save-reminder").await;
+    driver::save_in_dialog("Save the calendar reminder", &ics).await;
+    let calendar = std::fs::read_to_string(&ics).unwrap();
+    assert_eq!(calendar.matches("BEGIN:VEVENT").count(), 3, "{calendar}");
+    assert!(calendar.contains("SUMMARY:Renew the SMTP client secret for Contoso Ltd\\, production"), "{calendar}");
+    // what the customer gets, as their browser shows it
+    w.show_file(&report).await;
+    w.screenshot("13-handover-report").await;
+    w.back_to_app().await;
+    w.heading_is("Finish").await;
+    // and every customer in the header
+    w.click("#switcher").await;
+    w.sees("[data-profile=contoso][data-overall=ready]").await;
+    assert!(w.text_of("[data-profile=contoso]").await.contains("expires in 36"));
+    w.screenshot("14-profile-switcher").await;
+    w.click("#switcher").await;
 
     // Change the tenant: nothing obtained with the old one stays green.
     w.click("[data-step=app-registration]").await;
@@ -137,7 +179,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     for step in ["token", "test-message"] {
         w.rail_status(step, "stale").await;
     }
-    w.rail_status("review", "pending").await;
+    w.rail_status("finish", "pending").await;
     w.click("[data-step=token]").await;
     w.sees_text("Out of date: the tenant changed since this token was fetched").await;
     w.screenshot("12-out-of-date").await;
@@ -145,16 +187,17 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.click("[data-step=app-registration]").await;
     w.clear_and_type("#field-tenant", DOMAIN).await;
     w.rail_status("token", "ok").await;
-    w.rail_status("review", "ok").await;
-    w.click("[data-step=review]").await;
+    w.rail_status("finish", "ok").await;
+    w.click("[data-step=finish]").await;
     session.stop().await;
 
     // Reopen: the wizard resumes where the user was.
     let session = Session::start(config.path()).await;
     let w = Wizard::new(&session);
-    w.heading_is("Review").await;
-    assert_eq!(w.text_of(".profile-badge").await, "contoso");
-    for step in driver::STEPS_BEFORE_REVIEW {
+    w.heading_is("Finish").await;
+    assert!(w.text_of("#switcher").await.starts_with("Contoso Ltd, production"));
+    assert_eq!(w.value("#prepared-by").await, "Sam Consultant", "remembered");
+    for step in driver::STEPS_BEFORE_FINISH {
         w.rail_status(step, "ok").await;
     }
     w.click("[data-step=app-registration]").await;

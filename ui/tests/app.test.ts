@@ -5,8 +5,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../src/App.svelte';
-import { COMMANDS, type Commands, type Judged, type CloudInfo, type Profile, type Report, type Results, type SecretStatus, type StepStatus, type WizardStep } from '../src/lib/bindings';
-import { freshProgress } from '../src/lib/wizard';
+import { COMMANDS, type Commands, type Judged, type CloudInfo, type Handover, type Summary, type Profile, type Report, type Results, type SecretStatus, type StepStatus, type WizardStep } from '../src/lib/bindings';
+import { expiryChoices, freshProgress } from '../src/lib/wizard';
 import { AT, completeProfile, judgedWith, report } from './fixtures';
 
 const profile: Profile = completeProfile;
@@ -48,6 +48,8 @@ function backend(state: unknown, extra: Handlers = {}) {
     secret_status: () => storedSecret,
     judge: judging(),
     record: (a) => ({ evidence: a.evidence, at: AT, inputs: [] }),
+    profiles_overview: () => [],
+    admin_consent_url: () => `https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=${profile.client_id}`,
     powershell_script: () => ({ auth_path: 'entra-permission', commands: [{ why: 'Sign in', code: 'Connect-ExchangeOnline' }], add_recipient_permission: ["Add-RecipientPermission -Identity 'noreply@contoso.com'"] }),
     ...extra,
   };
@@ -60,7 +62,7 @@ function backend(state: unknown, extra: Handlers = {}) {
   });
 }
 
-const VISITED = ['profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message'];
+const VISITED: WizardStep[] = ['profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message', 'finish'];
 
 function savedAt(step: string, results: Partial<Results> = {}) {
   return {
@@ -428,11 +430,171 @@ describe('an imported profile with foreign endpoints', () => {
   });
 });
 
+const handover: Handover = {
+  title: 'Contoso Ltd', profile: 'contoso', notes: null, prepared: '23 Nov 2026 14:05 (UTC)', prepared_by: null,
+  verdict: { overall: 'ready', text: 'Ready: a test message was accepted at 14:02 on 23 Nov 2026.', step: null },
+  setup: [],
+  settings: [{ label: 'SMTP host', value: 'smtp.office365.com' }, { label: 'Client ID', value: profile.client_id }],
+  secret_kept: 'The client secret is not in this report.',
+  checks: [{ step: 'token', title: 'Token', status: 'ok', words: 'done', said: 'Verified by the test message sent at 14:02' }],
+  dialogue: null, powershell: [],
+  expiry: { date: '2026-12-23', days_left: 30, text: 'The client secret expires on 23 Dec 2026 (in 30 days).', renewal: [] },
+  troubleshooting: [], links: [],
+};
+
+describe('finish', () => {
+  it('opens with the verdict and saves the report, the reminder and who prepared it', async () => {
+    const save = vi.fn((): string | null => '/home/me/smtp-oauth-handover-contoso.html');
+    const reminder = vi.fn((): string | null => '/home/me/expiry.ics');
+    backend(savedAt('finish'), { handover: () => handover, handover_save: save, reminder_save: reminder });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#verdict')?.textContent).toContain('Ready: a test message was accepted at 14:02');
+    expect(target.querySelector('#verdict')?.getAttribute('data-overall')).toBe('ready');
+    expect(text()).toContain('smtp-oauth check --profile contoso');
+    button('Save the hand-over report…').click();
+    await settle();
+    expect(save).toHaveBeenCalledOnce();
+    expect(calls.find((c) => c.cmd === 'handover_save')?.args).toMatchObject({ format: 'html', preparedBy: null, fullAccess: false });
+    expect(text()).toContain('Saved the hand-over report to /home/me/smtp-oauth-handover-contoso.html');
+
+    typeInto('#prepared-by', 'Sam Consultant');
+    button('Save as Markdown…').click();
+    await settle();
+    expect(calls.filter((c) => c.cmd === 'handover_save')[1].args).toMatchObject({ format: 'markdown', preparedBy: 'Sam Consultant' });
+    await afterSave();
+    const state = calls.filter((c) => c.cmd === 'wizard_state_save').slice(-1)[0].args.state as { preparedBy: string };
+    expect(state.preparedBy).toBe('Sam Consultant');
+
+    button('Save a calendar reminder (.ics)…').click();
+    await settle();
+    expect(reminder).toHaveBeenCalledOnce();
+    expect(text()).toContain('Saved the calendar reminder to /home/me/expiry.ics');
+  });
+
+  it('needs an expiry date for a reminder, and says where to enter it', async () => {
+    const undated = { ...handover, expiry: { date: null, days_left: null, text: 'The client secret\'s expiry date was not entered.', renewal: [] } };
+    backend(savedAt('finish'), { handover: () => undated });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector<HTMLButtonElement>('#save-reminder')!.disabled).toBe(true);
+    button('Go to step 4').click();
+    await settle();
+    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('secret');
+  });
+
+  it('removes the secret from this computer only when asked twice', async () => {
+    const deleted = vi.fn(() => ({ ...storedSecret, stored: false, fingerprint: null }));
+    backend(savedAt('finish', { secret: storedSecret }), { handover: () => handover, secret_delete: deleted });
+    app = mount(App, { target });
+    await settle();
+    button('Remove the secret from this computer…').click();
+    await settle();
+    expect(deleted).not.toHaveBeenCalled();
+    expect(target.querySelector('#remove-secret')?.textContent).toContain('the sending application has its own copy');
+    button('Remove it').click();
+    await settle();
+    expect(deleted).toHaveBeenCalledOnce();
+    expect(target.querySelector('#secret-not-here')).not.toBeNull();
+  });
+});
+
+describe('many customers', () => {
+  const overview: Summary[] = [
+    { name: 'contoso', title: 'Contoso Ltd', overall: 'ready', secret_expires: '2026-12-23', days_left: 30 },
+    { name: 'fabrikam', title: 'fabrikam', overall: 'failing', secret_expires: '2026-11-21', days_left: -2 },
+  ];
+
+  it('switches profiles from the header, with each one\'s state and expiry', async () => {
+    backend(savedAt('token'), { profiles_overview: () => overview, profiles_list: () => ['contoso', 'fabrikam'] });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#switcher')?.textContent).toContain('Contoso Ltd');
+    (target.querySelector('#switcher') as HTMLButtonElement).click();
+    await settle();
+    const row = (name: string) => target.querySelector(`[data-profile="${name}"]`)?.textContent ?? '';
+    expect(row('contoso')).toContain('ready');
+    expect(row('contoso')).toContain('expires in 30 days');
+    expect(row('fabrikam')).toContain('failing');
+    expect(row('fabrikam')).toContain('expired 2 days ago');
+    (target.querySelector('[data-profile="fabrikam"] button') as HTMLButtonElement).click();
+    await settle();
+    expect(calls.filter((c) => c.cmd === 'profile_load').slice(-1)[0].args).toEqual({ name: 'fabrikam' });
+  });
+
+  it('duplicates a profile for another mailbox of the same app', async () => {
+    const copy = { ...profile, name: 'contoso-alerts', mailbox: '' };
+    backend(savedAt('token'), {
+      profiles_overview: () => overview,
+      profile_duplicate: () => copy,
+      profile_load: (a) => (a.name === 'contoso-alerts' ? copy : profile),
+    });
+    app = mount(App, { target });
+    await settle();
+    (target.querySelector('#switcher') as HTMLButtonElement).click();
+    await settle();
+    button('Duplicate for another mailbox…').click();
+    await settle();
+    typeInto('#duplicate-name', 'contoso-alerts');
+    await settle();
+    button('Make the copy').click();
+    await settle();
+    expect(calls.find((c) => c.cmd === 'profile_duplicate')?.args).toEqual({ name: 'contoso', newName: 'contoso-alerts' });
+    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('powershell');
+    expect(text()).toContain('Enter its mailbox here');
+  });
+
+  it('checks an existing setup straight away', async () => {
+    // a profile opened at its first step, with nothing visited beyond it
+    backend({ version: 2, current: 'contoso', progress: { contoso: freshProgress() } });
+    app = mount(App, { target });
+    await settle();
+    button('Check an existing setup').click();
+    await settle();
+    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('token');
+    expect(target.querySelector('[data-step="service-principal"]')?.hasAttribute('disabled')).toBe(false);
+    expect(target.querySelector('[data-step="test-message"]')?.hasAttribute('disabled')).toBe(true);
+  });
+});
+
+describe('the secret step', () => {
+  it('offers Entra\'s expiry choices and says how long is left', async () => {
+    backend(savedAt('secret', { secret: storedSecret }));
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#expiry-state')?.textContent).toContain('No expiry date entered yet');
+    (target.querySelector('[data-expiry-choice="12 months"]') as HTMLButtonElement).click();
+    await afterSave();
+    const saved = calls.filter((c) => c.cmd === 'profile_save').slice(-1)[0].args.profile as Profile;
+    expect(saved.secret_expires).toBe(expiryChoices(new Date())[1].date);
+    expect(target.querySelector('#expiry-state')?.textContent).toMatch(/\(in 36[56] days\)/);
+  });
+});
+
+it('names who can do a step, and one button per screen is the primary one', async () => {
+  for (const step of VISITED) {
+    backend(savedAt(step, { secret: storedSecret }), { handover: () => handover });
+    app = mount(App, { target });
+    await settle();
+    // the step's own buttons and the footer's (the rail and the header are navigation)
+    const primary = [...target.querySelectorAll('main button, footer button')].filter(
+      (b) => !['secondary', 'copy', 'link', 'danger'].some((c) => b.classList.contains(c)),
+    );
+    expect(primary.map((b) => b.textContent?.trim()), step).toHaveLength(1);
+    if (step === 'permissions') expect(target.querySelector('[data-role="permissions"]')?.textContent).toContain('Cloud Application Administrator');
+    if (step === 'powershell') expect(target.querySelector('[data-role="powershell"]')?.textContent).toContain('Exchange Administrator');
+    unmount(app);
+    clearMocks();
+    target.innerHTML = '';
+  }
+  app = mount(App, { target });
+});
+
 describe('copy buttons', () => {
   it('copy the value next to them', async () => {
     const writeText = vi.fn(async () => {});
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
-    backend(savedAt('review'));
+    backend(savedAt('finish'), { handover: () => handover });
     app = mount(App, { target });
     await settle();
     const row = target.querySelector('[data-setting="Client ID"]')!;

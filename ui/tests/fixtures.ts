@@ -12,8 +12,12 @@ export const completeProfile = {
   test_recipient: 'admin@contoso.com',
 };
 
-/** Unix seconds of 23 Nov 2026 14:02 here. */
-export const AT = new Date(2026, 10, 23, 14, 2).getTime() / 1000;
+/** Unix seconds of 14:02 today, here: results from today show as a time of day. */
+export const AT = (() => {
+  const d = new Date();
+  d.setHours(14, 2, 0, 0);
+  return d.getTime() / 1000;
+})();
 
 export function report(outcome: Report['outcome'], checks: Check[] = [], diagnosis: Diagnosis[] = []): Report {
   return {
@@ -25,7 +29,8 @@ export function report(outcome: Report['outcome'], checks: Check[] = [], diagnos
 /** A judgement with the given step statuses (the rest pending). */
 export function judgedWith(statuses: Partial<Record<WizardStep, StepStatus>>, extra: Partial<Judged> = {}): Judged {
   return {
-    steps: STEPS.map((s) => ({ step: s.id, status: statuses[s.id] ?? 'pending', basis: 'nothing', at: null, changed: [] })),
+    steps: STEPS.map((s) => ({ step: s.id, status: statuses[s.id] ?? 'pending', basis: 'nothing', at: null, changed: [], said: '' })),
+    overall: 'in-progress',
     token: null,
     send: null,
     ticks: [],

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Judged, Report, StepState } from '../src/lib/bindings';
+import { upgradeSavedState } from '../src/lib/store.svelte';
 import {
   STEPS,
-  applicationSettings,
   canJumpTo,
   changedWords,
-  describeState,
+  daysUntil,
   emptyProfile,
+  expiryChoices,
+  expiryWords,
   formatTime,
   freshProgress,
   nextStep,
@@ -15,15 +16,15 @@ import {
   stepStatuses,
   visit,
 } from '../src/lib/wizard';
-import { completeProfile, judgedWith, report } from './fixtures';
+import { completeProfile, judgedWith } from './fixtures';
 
 describe('order', () => {
   it('has the nine steps in wizard order', () => {
     expect(STEPS.map((s) => s.id)).toEqual([
-      'profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message', 'review',
+      'profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message', 'finish',
     ]);
     expect(nextStep('profile')).toBe('app-registration');
-    expect(nextStep('review')).toBeNull();
+    expect(nextStep('finish')).toBeNull();
     expect(previousStep('profile')).toBeNull();
     expect(previousStep('token')).toBe('powershell');
   });
@@ -73,48 +74,41 @@ describe('step statuses come from the backend\'s judgement', () => {
   });
 });
 
-describe('what a status rests on, in words', () => {
+describe('times and dates', () => {
   const now = new Date(2026, 10, 23, 15, 0);
-  const at = (h: number, m: number) => new Date(2026, 10, 23, h, m).getTime() / 1000;
-  const state = (s: Partial<StepState>): StepState => ({ step: 'permissions', status: 'ok', basis: 'token', at: at(14, 2), changed: [], ...s });
-  it('says which check verified a step, and when', () => {
-    expect(describeState(state({}), now)).toBe('Verified by the token fetched at 14:02');
-    expect(describeState(state({ basis: 'test-message' }), now)).toBe('Verified by the test message sent at 14:02');
-  });
-  it('tells the user\'s word from a verified result', () => {
-    expect(describeState(state({ status: 'claimed', basis: 'you-said-so' }), now)).toBe('You said so at 14:02; not verified yet');
-    expect(describeState(state({ status: 'claimed', basis: 'entered', at: null }), now)).toBe('Entered; not verified yet');
-  });
-  it('names what changed when a result is out of date', () => {
-    expect(describeState(state({ status: 'stale', changed: ['tenant', 'client_id'] }), now)).toBe(
-      'Out of date: the tenant and the client ID changed since the token at 14:02',
-    );
-  });
   it('writes the day when it was not today', () => {
+    expect(formatTime(new Date(2026, 10, 23, 14, 2).getTime() / 1000, now)).toBe('14:02');
     expect(formatTime(new Date(2026, 10, 20, 9, 5).getTime() / 1000, now)).toBe('20 Nov 2026 09:05');
     expect(changedWords(['secret'])).toBe('the client secret');
   });
+  it('offers the expiry choices Entra offers, counted from today', () => {
+    expect(expiryChoices(new Date(2026, 10, 23))).toEqual([
+      { label: '180 days', date: '2027-05-22' },
+      { label: '12 months', date: '2027-11-23' },
+      { label: '18 months', date: '2028-05-23' },
+      { label: '24 months', date: '2028-11-23' },
+    ]);
+    // a day the month does not have falls back to its last day
+    expect(expiryChoices(new Date(2027, 7, 31))[2].date).toBe('2029-02-28');
+  });
+  it('counts the days left, and says them', () => {
+    const today = new Date(2026, 10, 23, 23, 59);
+    expect(daysUntil('2026-12-23', today)).toBe(30);
+    expect(daysUntil('2026-11-20', today)).toBe(-3);
+    expect(daysUntil(null, today)).toBeNull();
+    expect(daysUntil('23.12.2026', today)).toBeNull();
+    expect([expiryWords(30), expiryWords(0), expiryWords(-3), expiryWords(null)]).toEqual([
+      'expires in 30 days', 'expires today', 'expired 3 days ago', 'no expiry date',
+    ]);
+  });
 });
 
-it('lists the settings for the sending application, with the tenant GUID from a token that still holds', () => {
-  const tokenReport: Report = {
-    ...report('ok'),
-    token: {
-      endpoint: 'e', decoded_not_verified: true, expires_in: 3599, error: null, entra: null,
-      claims: { aud: null, iss: null, tid: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', oid: null, appid: null, azp: null,
-        app_displayname: null, roles: null, exp: null, iat: null, nbf: null, ver: null, idtyp: null },
-    },
-  };
-  const fresh = judgedWith({}, { token: { report: tokenReport, changed: [] } });
-  const settings = (j: Judged) =>
-    Object.fromEntries(applicationSettings(completeProfile, j, 'smtp.office365.com', 'https://outlook.office365.com/.default').map((s) => [s.label, s.value]));
-  expect(settings(fresh)['SMTP host']).toBe('smtp.office365.com');
-  expect(settings(fresh)['Port']).toBe('587');
-  expect(settings(fresh)['Username']).toBe('noreply@contoso.com');
-  expect(settings(fresh)['Tenant ID']).toBe('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
-  expect(settings(fresh)['Scope']).toBe('https://outlook.office365.com/.default');
-  expect(settings(fresh)['Authentication']).toContain('XOAUTH2');
-  // a token for another tenant tells nothing about this one
-  const stale = judgedWith({}, { token: { report: tokenReport, changed: ['tenant'] } });
-  expect(settings(stale)['Tenant ID']).toBe(completeProfile.tenant);
+it('reads an older wizard.json, where the last step was called review', () => {
+  const { state } = upgradeSavedState({
+    version: 2,
+    current: 'contoso',
+    progress: { contoso: { step: 'review', visited: ['profile', 'review'], fullAccess: false, results: {} } },
+  });
+  expect(state.progress.contoso.step).toBe('finish');
+  expect(state.progress.contoso.visited).toEqual(['profile', 'finish']);
 });

@@ -29,6 +29,7 @@ pub const E2E_PACKAGES: &[Package] = &[
     ("xvfb", "a virtual display for the window"),
     ("xauth", "X authority for the virtual display"),
     ("webkit2gtk-driver", "WebKitWebDriver, which tauri-driver controls"),
+    ("xdotool", "answers the system's save dialogs in the window tests"),
 ];
 
 pub const TEST_PACKAGES: &[Package] = &[

@@ -3,6 +3,7 @@
 //! flags alone.
 
 use clap::{Args, Parser, Subcommand};
+use smtp_oauth_core::handover::Format;
 use smtp_oauth_core::profile::{Field, Profile, ProfileError, ProfileStore};
 use smtp_oauth_core::{AuthPath, Cloud};
 use std::path::PathBuf;
@@ -64,6 +65,31 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         to: Option<String>,
     },
+    /// The hand-over report of a profile, from its last saved results (never with the secret or a token)
+    Report {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// html (one self-contained file) or md (Markdown, for tickets and wikis)
+        #[arg(long, default_value = "html")]
+        format: Format,
+        /// Write the report to this file instead of printing it
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Name the person who ran the setup in the report
+        #[arg(long, value_name = "NAME")]
+        prepared_by: Option<String>,
+        /// The PowerShell in the report also grants FullAccess
+        #[arg(long)]
+        full_access: bool,
+    },
+    /// A calendar file (.ics) reminding 30 and 7 days before the client secret expires
+    Reminder {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Write it to this file instead of printing it
+        #[arg(long, value_name = "FILE.ics")]
+        out: Option<PathBuf>,
+    },
     /// Token, claims checks and a test message: the whole check, for the sending server
     Check {
         #[command(flatten)]
@@ -79,8 +105,12 @@ pub enum Command {
 #[derive(Subcommand)]
 #[allow(clippy::large_enum_variant, reason = "parsed once; boxing would not fit clap's flatten")]
 pub enum ProfileCommand {
-    /// List saved profiles
-    List,
+    /// List saved profiles, each with its state and its secret's expiry
+    List {
+        /// Exit with status 1 when a secret expires within this many days (or has expired): for a scheduled task
+        #[arg(long, value_name = "DAYS")]
+        expiring_within: Option<u32>,
+    },
     /// Show a saved profile
     Show { name: String },
     /// Save a profile from the field flags (over the saved one, if any)
@@ -117,6 +147,14 @@ pub enum ProfileCommand {
     },
     /// Use an imported profile's own authority, SMTP host or CA with the stored secret
     ConfirmEndpoints { name: String },
+    /// Save a copy of a profile for another mailbox of the same app (the addresses left empty)
+    Duplicate {
+        name: String,
+        new_name: String,
+        /// The new profile's mailbox
+        #[arg(long, value_name = "ADDR")]
+        mailbox: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,6 +226,12 @@ pub struct FieldArgs {
     /// Client secret expiry date, YYYY-MM-DD
     #[arg(long, value_name = "DATE")]
     pub secret_expires: Option<String>,
+    /// What people call the profile, such as "Contoso Ltd, production"
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// Free text kept with the profile: ticket number, contact
+    #[arg(long, value_name = "TEXT")]
+    pub notes: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -222,6 +266,8 @@ impl FieldArgs {
         set_opt(&mut profile.authority, &self.authority);
         set_opt(&mut profile.smtp_host, &self.smtp_host);
         set_opt(&mut profile.secret_expires, &self.secret_expires);
+        set_opt(&mut profile.display_name, &self.display_name);
+        set_opt(&mut profile.notes, &self.notes);
         if let Some(cloud) = self.cloud {
             profile.cloud = cloud;
         }
@@ -254,6 +300,8 @@ pub fn flag(field: Field) -> &'static str {
         Field::CaFile => "--ca-file",
         Field::AuthPath => "--path",
         Field::SecretExpires => "--secret-expires",
+        Field::DisplayName => "--display-name",
+        Field::Notes => "--notes",
         Field::Secret => "--secret-stdin, SMTP_OAUTH_CLIENT_SECRET or `smtp-oauth secret set`",
     }
 }

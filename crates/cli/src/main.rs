@@ -15,10 +15,11 @@ use smtp_oauth_core::keychain::{self, KeychainError};
 use smtp_oauth_core::profile::{self, Expect, Profile, ProfileStore};
 use smtp_oauth_core::report::Report;
 use smtp_oauth_core::secret::SECRET_ID_WARNING;
-use smtp_oauth_core::{Timeouts, powershell};
+use smtp_oauth_core::{Timeouts, handover, powershell};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// The environment variable the secret may come from.
 const SECRET_ENV: &str = "SMTP_OAUTH_CLIENT_SECRET";
@@ -84,11 +85,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // Local time, read while this is the only thread (the only time it can be
+    // read soundly on Unix); UTC when it cannot.
+    let now = OffsetDateTime::now_local().unwrap_or_else(|_| OffsetDateTime::now_utc());
     let store = ProfileStore::open_default()?;
     let json = cli.json;
     let mut out = Out::stdout();
     match cli.command {
-        Command::Profile(command) => profile_command(&store, command, json, &mut out),
+        Command::Profile(command) => profile_command(&store, command, json, now, &mut out),
         Command::Secret(command) => secret_command(&store, command, json, &mut out),
         Command::Powershell { profile, out: file, full_access, only_add_recipient_permission } => {
             let script = api::powershell_script(&profile.resolve(&store)?, powershell::Options { full_access })?;
@@ -107,9 +111,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 (false, false, None) => Ok(out.text(&script.text())?),
             }
         }
-        Command::Token { profile, network, show_token } => {
-            let profile = profile.resolve(&store)?;
-            let (report, token) = network_run(&profile, Run::Token, &network, json, api::run_revealing)?;
+        Command::Token { profile: args, network, show_token } => {
+            let profile = args.resolve(&store)?;
+            let keep = args.profile.is_some().then_some(&store);
+            let (report, token) = network_run(&profile, Run::Token, &network, json, now, keep)?;
             // the one place a token is ever printed, on explicit request
             if show_token && let Some(token) = token {
                 if json {
@@ -123,53 +128,72 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             finish(&report, json, &mut out)
         }
-        Command::SendTest { profile, network, to } | Command::Check { profile, network, to } => {
-            let profile = profile.resolve(&store)?;
-            let (report, _) =
-                network_run(&profile, Run::Send { to: to.as_deref() }, &network, json, api::run_revealing)?;
+        Command::SendTest { profile: args, network, to } | Command::Check { profile: args, network, to } => {
+            let profile = args.resolve(&store)?;
+            let keep = args.profile.is_some().then_some(&store);
+            let (report, _) = network_run(&profile, Run::Send { to: to.as_deref() }, &network, json, now, keep)?;
             finish(&report, json, &mut out)
+        }
+        Command::Report { profile: args, format, out: file, prepared_by, full_access } => {
+            let profile = args.resolve(&store)?;
+            let results = match &args.profile {
+                // the secret in use now: the environment's, else the keychain's
+                Some(_) => api::saved_results(&store, &profile, env_secret()?.unwrap_or(SecretSource::Keychain), now)?,
+                None => Default::default(),
+            };
+            let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
+            let text = api::handover_document(&profile, &results, now, &options, format);
+            if results.send.is_none() && results.token.is_none() {
+                eprintln!(
+                    "note: no check has been saved for this profile yet: run `smtp-oauth check --profile NAME` (or the wizard's test message) first"
+                );
+            }
+            write_or_print(file, text.as_bytes(), "", &mut out)
+        }
+        Command::Reminder { profile, out: file } => {
+            let ics = api::reminder(&profile.resolve(&store)?, now)?;
+            write_or_print(file, ics.as_bytes(), " (import it into your calendar)", &mut out)
         }
     }
 }
 
+/// The secret from the environment variable, when set.
+fn env_secret() -> Result<Option<SecretSource>, Failure> {
+    match std::env::var(SECRET_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        Some(value) => Ok(Some(SecretSource::Given(api::parse_secret(&value)?))),
+        None => Ok(None),
+    }
+}
+
 /// Runs a network use case with the secret from `--secret-stdin`, else the
-/// environment, else the keychain.
-fn network_run<T>(
+/// environment, else the keychain; a saved profile (`keep`) keeps the report.
+fn network_run(
     profile: &Profile,
     what: Run<'_>,
     network: &NetworkArgs,
     json: bool,
-    call: impl AsyncFnOnce(
-        &Profile,
-        Run<'_>,
-        SecretSource,
-        Timeouts,
-        time::OffsetDateTime,
-        &(dyn Fn(smtp_oauth_core::report::Progress) + Send + Sync),
-    ) -> api::Result<T>,
-) -> Result<T, Failure> {
-    let given = if network.secret_stdin {
-        Some(read_stdin("client secret Value: ")?)
+    now: OffsetDateTime,
+    keep: Option<&ProfileStore>,
+) -> Result<(Report, Option<smtp_oauth_core::AccessToken>), Failure> {
+    let source = if network.secret_stdin {
+        SecretSource::Given(api::parse_secret(&read_stdin("client secret Value: ")?)?)
     } else {
-        std::env::var(SECRET_ENV).ok().filter(|v| !v.trim().is_empty())
+        env_secret()?.unwrap_or(SecretSource::Keychain)
     };
-    let source = match given {
-        Some(value) => {
-            let secret = api::parse_secret(&value)?;
-            if secret.looks_like_secret_id() && !json {
-                eprintln!("warning: the client secret {SECRET_ID_WARNING}");
-            }
-            SecretSource::Given(secret)
-        }
-        None => SecretSource::Keychain,
-    };
+    if let SecretSource::Given(secret) = &source
+        && secret.looks_like_secret_id()
+        && !json
+    {
+        eprintln!("warning: the client secret {SECRET_ID_WARNING}");
+    }
     let timeouts = Timeouts::with_overall(Duration::from_secs(network.timeout));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Input(format!("could not start the network runtime: {e}")))?;
     let progress = output::progress(json);
-    Ok(runtime.block_on(call(profile, what, source, timeouts, time::OffsetDateTime::now_utc(), &progress))?)
+    let network = api::Network { source, timeouts, now, keep_in: keep };
+    Ok(runtime.block_on(api::run_revealing(profile, what, network, &progress))?)
 }
 
 /// Writes `bytes` to `file` (atomically, readable by others: the user hands
@@ -229,22 +253,58 @@ fn ask(question: &str, default: bool) -> bool {
     }
 }
 
-fn profile_command(store: &ProfileStore, command: ProfileCommand, json: bool, out: &mut Out) -> Result<(), Failure> {
+fn profile_command(
+    store: &ProfileStore,
+    command: ProfileCommand,
+    json: bool,
+    now: OffsetDateTime,
+    out: &mut Out,
+) -> Result<(), Failure> {
     match command {
-        ProfileCommand::List => {
-            let names = store.list()?;
+        ProfileCommand::List { expiring_within } => {
+            let summaries = api::summaries(store, &Default::default(), now)?;
             if json {
-                print_json(out, &serde_json::json!({ "directory": store.dir(), "profiles": names }))?;
-            } else if names.is_empty() {
+                print_json(out, &serde_json::json!({ "directory": store.dir(), "profiles": summaries }))?;
+            } else if summaries.is_empty() {
                 eprintln!(
                     "no profiles yet in {}; save one with `smtp-oauth profile save NAME --tenant ...`",
                     store.dir().display()
                 );
             } else {
-                for name in names {
-                    out.text(&format!("{name}\n"))?;
-                }
+                out.text(&output::summaries(&summaries))?;
             }
+            let Some(within) = expiring_within else { return Ok(()) };
+            let due: Vec<_> =
+                summaries.iter().filter(|s| s.days_left.is_some_and(|d| d <= i64::from(within))).collect();
+            for s in &due {
+                eprintln!("due: the client secret of {} {}", s.name, output::expiry_words(s));
+            }
+            let unknown: Vec<&str> =
+                summaries.iter().filter(|s| s.secret_expires.is_none()).map(|s| s.name.as_str()).collect();
+            if !unknown.is_empty() {
+                eprintln!(
+                    "note: no expiry date entered for {}: add one with `smtp-oauth profile save NAME --secret-expires YYYY-MM-DD`",
+                    unknown.join(", ")
+                );
+            }
+            if due.is_empty() { Ok(()) } else { Err(Failure::Check) }
+        }
+        ProfileCommand::Duplicate { name, new_name, mailbox } => {
+            let mut copy = api::duplicate(store, &name, &new_name)?;
+            if let Some(mailbox) = mailbox {
+                let base = copy.clone();
+                copy.mailbox = mailbox;
+                copy = store.save(&copy, profile::Expect::Unchanged(&base))?.profile;
+            }
+            eprintln!(
+                "saved {} as a copy of {name} for the same app{}",
+                copy.name,
+                if copy.mailbox.is_empty() {
+                    "; set its mailbox with `smtp-oauth profile save NAME --mailbox ADDR`"
+                } else {
+                    ""
+                }
+            );
             Ok(())
         }
         ProfileCommand::Show { name } => {

@@ -6,7 +6,7 @@ use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::keychain::{self, KeychainError, SecretStatus};
 use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
-use smtp_oauth_core::smtp_probe::{Party, SmtpReport, Stage};
+use smtp_oauth_core::smtp_probe::{SmtpReport, Stage};
 use std::fmt::Write;
 use std::io::Write as _;
 
@@ -156,12 +156,7 @@ fn smtp_section(smtp: &SmtpReport) -> String {
         out.push_str("  (nothing was said)\n");
     }
     for line in &smtp.transcript {
-        let who = match line.from {
-            Party::Client => "C:",
-            Party::Server => "S:",
-            Party::Note => "--",
-        };
-        let _ = writeln!(out, "  {who} {}", line.line);
+        let _ = writeln!(out, "  {line}");
     }
     out.push('\n');
     match (&smtp.failure, &smtp.reply) {
@@ -179,6 +174,28 @@ fn smtp_section(smtp: &SmtpReport) -> String {
     out
 }
 
+/// "expires 2026-12-23 (in 30 days)", "expired on 2026-11-01 (22 days ago)".
+pub fn expiry_words(s: &api::Summary) -> String {
+    match (&s.secret_expires, s.days_left) {
+        (Some(date), Some(0)) => format!("expires today ({date})"),
+        (Some(date), Some(1)) => format!("expires {date} (tomorrow)"),
+        (Some(date), Some(n)) if n > 0 => format!("expires {date} (in {n} days)"),
+        (Some(date), Some(n)) => format!("expired on {date} ({} days ago)", -n),
+        _ => "has no expiry date entered".into(),
+    }
+}
+
+/// One line per profile: name, state, the secret's expiry, the display name.
+pub fn summaries(list: &[api::Summary]) -> String {
+    let width = list.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for s in list {
+        let title = if s.title != s.name { format!("  ({})", s.title) } else { String::new() };
+        let _ = writeln!(out, "{:<width$}  {:<11}  secret {}{title}", s.name, s.overall.words(), expiry_words(s));
+    }
+    out
+}
+
 /// A profile's endpoints that are not its cloud's own, in one line.
 pub fn custom_endpoints(p: &Profile) -> String {
     p.custom_endpoints().iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
@@ -191,6 +208,9 @@ pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> Stri
         let _ = writeln!(out, "{name:<17} {value}");
     };
     row("name", p.name.clone());
+    if let Some(title) = &p.display_name {
+        row("display name", title.clone());
+    }
     row("cloud", p.cloud.to_string());
     row("path", p.auth_path.id().to_string());
     row("tenant", p.tenant.clone());
@@ -203,6 +223,11 @@ pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> Stri
     row("authority", p.authority().to_string());
     row("extra CA", p.ca_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(none));
     row("secret expires", p.secret_expires.clone().unwrap_or_else(none));
+    if let Some(notes) = &p.notes {
+        for (i, line) in notes.lines().enumerate() {
+            row(if i == 0 { "notes" } else { "" }, line.to_string());
+        }
+    }
     row(
         "client secret",
         match status {

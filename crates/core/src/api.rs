@@ -7,11 +7,12 @@
 //! Keychain calls block: the async functions here move them to a blocking
 //! thread; the others must be called from one (never from the UI thread).
 
+use crate::handover;
 use crate::keychain::{self, KeychainError, SecretStatus};
 use crate::profile::{CustomEndpoint, Field, FieldError, Profile, ProfileError, ProfileStore};
 use crate::ready::Ready;
 use crate::report::{self, Plan, Progress, Report};
-use crate::results::{Evidence, Recorded};
+use crate::results::{Evidence, Recorded, Results};
 use crate::secret::{AccessToken, ClientSecret};
 use crate::{Timeouts, files, powershell};
 use serde::{Deserialize, Serialize};
@@ -178,6 +179,119 @@ pub fn delete_profile(store: &ProfileStore, name: &str, delete_secret: bool) -> 
     Ok(Deleted { name: profile.name, client_id: profile.client_id, secret, shared_with })
 }
 
+/// Another profile for the same app, to set up another mailbox: the
+/// registration, the endpoints and the notes are kept (and so is an imported
+/// profile's wait for confirmation); the addresses are left to fill in. The
+/// secret is the app's, so it is already in the keychain. (Blocking.)
+pub fn duplicate(store: &ProfileStore, name: &str, new_name: &str) -> Result<Profile> {
+    let source = store.load(name)?;
+    let copy = Profile {
+        name: new_name.trim().to_string(),
+        display_name: None,
+        mailbox: String::new(),
+        sender: None,
+        test_recipient: None,
+        ..source
+    };
+    Ok(store.save(&copy, crate::profile::Expect::Absent)?.profile)
+}
+
+/// One line of the profile switcher and of `smtp-oauth profile list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Summary {
+    pub name: String,
+    /// The display name, else the name.
+    pub title: String,
+    pub overall: crate::results::Overall,
+    pub secret_expires: Option<String>,
+    /// Days until the secret expires; negative once it has.
+    pub days_left: Option<i64>,
+}
+
+/// Every saved profile with its state as of `now`, judged with `results`
+/// for it when given (the wizard's), else the last saved results with the
+/// secret their run used: listing asks no keychain. A profile that cannot
+/// be read is left out. (Blocking.)
+pub fn summaries(
+    store: &ProfileStore,
+    results: &std::collections::HashMap<String, Results>,
+    now: OffsetDateTime,
+) -> Result<Vec<Summary>> {
+    let mut out = Vec::new();
+    for name in store.list()? {
+        let Ok(profile) = store.load(&name) else { continue };
+        let saved;
+        let results = match results.get(&name) {
+            Some(r) => r,
+            None => {
+                saved = store.load_results(&name).map(|(r, _)| r).unwrap_or_default();
+                &saved
+            }
+        };
+        let judged = crate::results::judge(&profile, results, now);
+        out.push(Summary {
+            title: profile.title().to_string(),
+            overall: judged.overall,
+            secret_expires: profile.secret_expires.clone(),
+            days_left: profile.secret_days_left(now.date()),
+            name,
+        });
+    }
+    Ok(out)
+}
+
+// --- hand-over and reminder ---------------------------------------------------
+
+/// Where a secret given for one run (standard input, the environment) is said to be.
+const GIVEN: &str = "value given for the run";
+
+/// The last saved results of `name` with the secret as it is now: the one
+/// `source` gives, so that results obtained with another secret show as out
+/// of date; when the keychain cannot be asked, the one the last run used.
+/// (Blocking.)
+pub fn saved_results(
+    store: &ProfileStore,
+    profile: &Profile,
+    source: SecretSource,
+    now: OffsetDateTime,
+) -> Result<Results> {
+    let (mut results, _) = store.load_results(&profile.name)?;
+    results.secret = current_secret(profile, source, results.secret.take(), now);
+    Ok(results)
+}
+
+fn current_secret(
+    profile: &Profile,
+    source: SecretSource,
+    last_used: Option<SecretStatus>,
+    now: OffsetDateTime,
+) -> Option<SecretStatus> {
+    match source {
+        SecretSource::Given(secret) => {
+            Some(SecretStatus { stored: false, store: GIVEN.into(), ..SecretStatus::of(profile, Some(&secret), now) })
+        }
+        // No keychain to ask: the last run's secret is the one in use.
+        SecretSource::Keychain => keychain::status(profile, now).ok().or(last_used),
+    }
+}
+
+/// The hand-over document of `profile` with `results`, as of `now`.
+pub fn handover_document(
+    profile: &Profile,
+    results: &Results,
+    now: OffsetDateTime,
+    options: &handover::Options<'_>,
+    format: handover::Format,
+) -> String {
+    format.render(&handover::build(profile, results, now, options))
+}
+
+/// The calendar reminder of the secret's expiry (`.ics`).
+pub fn reminder(profile: &Profile, now: OffsetDateTime) -> Result<String> {
+    crate::reminder::ics(profile, now).map_err(|e| ApiError::Invalid(vec![e]))
+}
+
 // --- the client secret -------------------------------------------------------
 
 /// Stores the secret as typed or pasted. (Blocking.)
@@ -254,17 +368,26 @@ pub enum Run<'a> {
     Send { to: Option<&'a str> },
 }
 
+/// How a network operation runs: with which secret, within which time, as
+/// of when, and where its report is kept.
+pub struct Network<'a> {
+    pub source: SecretSource,
+    pub timeouts: Timeouts,
+    pub now: OffsetDateTime,
+    /// The store of a saved profile, to keep the report as its last result
+    /// (`smtp-oauth report` reads it); `None` for a profile made from flags.
+    pub keep_in: Option<&'a ProfileStore>,
+}
+
 /// A token (and a test message) for `profile`: the fields checked and the
-/// endpoints made ready first, the secret taken from `source`.
+/// endpoints made ready first, the secret taken from `network.source`.
 pub async fn run(
     profile: &Profile,
     what: Run<'_>,
-    source: SecretSource,
-    timeouts: Timeouts,
-    now: OffsetDateTime,
+    network: Network<'_>,
     on_progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Report> {
-    Ok(run_revealing(profile, what, source, timeouts, now, on_progress).await?.0)
+    Ok(run_revealing(profile, what, network, on_progress).await?.0)
 }
 
 /// [`run`], also handing back the access token: for `smtp-oauth token
@@ -272,9 +395,7 @@ pub async fn run(
 pub async fn run_revealing(
     profile: &Profile,
     what: Run<'_>,
-    source: SecretSource,
-    timeouts: Timeouts,
-    now: OffsetDateTime,
+    network: Network<'_>,
     on_progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<(Report, Option<AccessToken>)> {
     let ready = match what {
@@ -282,9 +403,31 @@ pub async fn run_revealing(
         Run::Send { to } => Ready::for_sending(profile, to)?,
     };
     let checked = ready.profile.clone();
+    let given = matches!(network.source, SecretSource::Given(_));
+    let source = network.source;
     let secret = blocking(move || secret(&checked, source)).await?;
-    let plan = Plan { ready: &ready, secret: &secret, timeouts, now };
-    Ok(report::run_revealing(plan, on_progress).await)
+    let plan = Plan { ready: &ready, secret: &secret, timeouts: network.timeouts, now: network.now };
+    let (report, token) = report::run_revealing(plan, on_progress).await;
+    if let Some(store) = network.keep_in {
+        // Which secret the results were obtained with: the keychain's, or
+        // one given for this run (kept nowhere, so "not stored").
+        let used = SecretStatus {
+            stored: !given,
+            store: if given { GIVEN.into() } else { keychain::store_name().into() },
+            ..SecretStatus::of(&ready.profile, Some(&secret), network.now)
+        };
+        let (store, report) = (store.clone(), report.clone());
+        // The check's outcome is what the user waits for; a record that
+        // cannot be written shows when `report` finds none.
+        let _ = blocking(move || {
+            if store.load(&report.profile).is_ok() {
+                store.save_report(&report.profile, &report, &used)?;
+            }
+            Ok(())
+        })
+        .await;
+    }
+    Ok((report, token))
 }
 
 #[cfg(test)]
@@ -318,9 +461,13 @@ mod tests {
     #[tokio::test]
     async fn bad_input_is_refused_before_anything_connects() {
         let p = Profile { tenant: "contoso".into(), ..sample() };
-        let err = run(&p, Run::Token, SecretSource::Keychain, Timeouts::default(), OffsetDateTime::now_utc(), &|_| {})
-            .await
-            .unwrap_err();
+        let network = Network {
+            source: SecretSource::Keychain,
+            timeouts: Timeouts::default(),
+            now: OffsetDateTime::now_utc(),
+            keep_in: None,
+        };
+        let err = run(&p, Run::Token, network, &|_| {}).await.unwrap_err();
         assert!(matches!(&err, ApiError::Invalid(e) if e[0].field == Field::Tenant), "{err:?}");
     }
 }

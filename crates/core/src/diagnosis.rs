@@ -415,7 +415,7 @@ catalog! {
 }
 
 impl Finding {
-    fn diagnosis(self) -> Diagnosis {
+    pub fn diagnosis(self) -> Diagnosis {
         let e = self.entry();
         Diagnosis {
             finding: self,

@@ -258,6 +258,39 @@ impl Script {
         out
     }
 
+    /// The note that goes with the `.ps1` to the customer's Exchange
+    /// administrator, who runs it when the consultant cannot: what it does,
+    /// the role it needs (docs/microsoft-rules.md, "Who can do each step"),
+    /// and what to send back. Plain text with CRLF, for Notepad.
+    pub fn admin_note(&self, profile: &Profile, script_file: &str) -> String {
+        let what = match self.auth_path {
+            AuthPath::EntraPermission => format!(
+                "lets the application {} send mail as {} through Exchange Online with OAuth 2.0: it registers the app's service principal in Exchange, gives it SendAs on that address, and turns SMTP AUTH on for the mailbox {}.",
+                profile.title(),
+                profile.sender_or_mailbox(),
+                profile.mailbox
+            ),
+            AuthPath::AppRbac => format!(
+                "lets the application {} send mail as {} through Exchange Online with OAuth 2.0: it registers the app's service principal in Exchange and gives it the role Application SMTP.SendAsApp, scoped to that mailbox (Exchange App RBAC), and turns SMTP AUTH on for the mailbox {}.",
+                profile.title(),
+                profile.sender_or_mailbox(),
+                profile.mailbox
+            ),
+        };
+        let mut text = format!(
+            "Exchange Online setup for {title}\n\n             What it does: {script_file} {what} It changes nothing else; the last commands only check the result.\n\n             Who can run it: {role}.\n\n             How: open PowerShell on a Windows or Mac computer, go to the folder of this file and run\n\n    .\\{script_file}\n\n             or paste the commands one by one. It installs the ExchangeOnlineManagement module if needed and opens a browser window to sign in.\n\n             The commands, in order:\n",
+            title = profile.title(),
+            role = crate::step::WizardStep::Powershell.role().unwrap_or("an Exchange Administrator"),
+        );
+        for (i, c) in self.commands.iter().enumerate() {
+            text.push_str(&format!("  {}. {}\n", i + 1, c.why));
+        }
+        text.push_str(
+            "\nAfterwards: tell whoever sent you this that it ran, and send them its output. Exchange can take a while to apply the permissions (public guides say up to two hours); they check it with a test message.\n",
+        );
+        text.replace('\n', "\r\n")
+    }
+
     /// The `.ps1` file's bytes: UTF-8 with a byte order mark, lines ending in
     /// CRLF. Windows PowerShell 5.1 reads a file without a BOM in the ANSI
     /// code page, where the UTF-8 bytes of a value such as `đ` (C4 91) turn
@@ -405,6 +438,20 @@ mod tests {
         assert!(text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'), "every line ends in CRLF");
         // đ is C4 91 in UTF-8: two bytes a BOM-less read would take as two ANSI characters
         assert!(bytes.windows(2).any(|w| w == [0xC4, 0x91]));
+    }
+
+    #[test]
+    fn the_note_for_the_customers_admin_says_what_and_who() {
+        let p = profile(AuthPath::EntraPermission, Cloud::Global);
+        let note = script(&p, Options::default()).unwrap().admin_note(&p, "exchange-setup-contoso.ps1");
+        assert!(note.contains("send mail as alerts@contoso.com"), "{note}");
+        assert!(note.contains("Exchange Administrator"), "{note}");
+        assert!(note.contains(".\\exchange-setup-contoso.ps1"), "{note}");
+        assert!(note.contains("Register the app's service principal"), "every command's purpose: {note}");
+        assert!(!note.replace("\r\n", "").contains('\n'), "CRLF throughout");
+        let rbac = profile(AuthPath::AppRbac, Cloud::Global);
+        let note = script(&rbac, Options::default()).unwrap().admin_note(&rbac, "x.ps1");
+        assert!(note.contains("Application SMTP.SendAsApp"), "{note}");
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub enum WizardStep {
     Powershell,
     Token,
     TestMessage,
-    Review,
+    /// Called "review" before it became the finish line.
+    #[serde(alias = "review")]
+    Finish,
 }
 
 impl WizardStep {
@@ -29,7 +31,7 @@ impl WizardStep {
         WizardStep::Powershell,
         WizardStep::Token,
         WizardStep::TestMessage,
-        WizardStep::Review,
+        WizardStep::Finish,
     ];
 
     /// 1-based position in the wizard's left rail.
@@ -47,7 +49,7 @@ impl WizardStep {
             WizardStep::Powershell => "Exchange PowerShell",
             WizardStep::Token => "Token",
             WizardStep::TestMessage => "Test message",
-            WizardStep::Review => "Review",
+            WizardStep::Finish => "Finish",
         }
     }
 
@@ -55,15 +57,22 @@ impl WizardStep {
     /// field but the cloud, chosen on the start page, is on exactly one step.
     pub fn fields(self) -> &'static [Field] {
         match self {
-            WizardStep::Profile => {
-                &[Field::Name, Field::AuthPath, Field::Authority, Field::SmtpHost, Field::SmtpPort, Field::CaFile]
-            }
+            WizardStep::Profile => &[
+                Field::Name,
+                Field::DisplayName,
+                Field::Notes,
+                Field::AuthPath,
+                Field::Authority,
+                Field::SmtpHost,
+                Field::SmtpPort,
+                Field::CaFile,
+            ],
             WizardStep::AppRegistration => &[Field::Tenant, Field::ClientId],
             WizardStep::Secret => &[Field::Secret, Field::SecretExpires],
             WizardStep::ServicePrincipal => &[Field::SpObjectId],
             WizardStep::Powershell => &[Field::Mailbox, Field::Sender],
             WizardStep::TestMessage => &[Field::TestRecipient],
-            WizardStep::Permissions | WizardStep::Token | WizardStep::Review => &[],
+            WizardStep::Permissions | WizardStep::Token | WizardStep::Finish => &[],
         }
     }
 
@@ -77,12 +86,58 @@ impl WizardStep {
         }
     }
 
+    /// Who can do what the step asks, in Entra or Exchange: the
+    /// least-privileged built-in roles Microsoft names
+    /// (docs/microsoft-rules.md, "Who can do each step").
+    pub fn role(self) -> Option<&'static str> {
+        match self {
+            WizardStep::AppRegistration => Some("Application Developer (or any role that may register apps)"),
+            WizardStep::Permissions => Some(
+                "to grant admin consent: Cloud Application Administrator or Application Administrator (SMTP.SendAsApp is an Exchange Online permission, not a Microsoft Graph one), or Privileged Role Administrator; the App RBAC path needs nothing in Entra",
+            ),
+            WizardStep::Secret => Some("an owner of the app registration, or Cloud Application Administrator"),
+            WizardStep::Powershell => {
+                Some("Exchange Administrator in Entra (in Exchange: a member of Organization Management)")
+            }
+            _ => None,
+        }
+    }
+
+    /// Microsoft's page on what the step does, as (title, address).
+    pub fn docs(self) -> Option<(&'static str, &'static str)> {
+        const OAUTH: &str = "https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth";
+        match self {
+            WizardStep::AppRegistration => Some((
+                "Register an application in Microsoft Entra ID",
+                "https://learn.microsoft.com/entra/identity-platform/quickstart-register-app",
+            )),
+            WizardStep::Permissions => Some((
+                "Grant tenant-wide admin consent to an application",
+                "https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent",
+            )),
+            WizardStep::Secret => Some((
+                "Add credentials to your application",
+                "https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials",
+            )),
+            WizardStep::ServicePrincipal | WizardStep::Powershell | WizardStep::Token => {
+                Some(("Authenticate an IMAP, POP or SMTP connection using OAuth", OAUTH))
+            }
+            WizardStep::TestMessage => Some((
+                "Set up a device or application to send email using Microsoft 365",
+                "https://learn.microsoft.com/exchange/mail-flow-best-practices/how-to-set-up-a-multifunction-device-or-application-to-send-email-using-microsoft-365-or-office-365",
+            )),
+            WizardStep::Profile | WizardStep::Finish => None,
+        }
+    }
+
     pub fn info(self) -> StepInfo {
         StepInfo {
             id: self,
             title: self.title().into(),
             fields: self.fields().to_vec(),
             required: self.required().to_vec(),
+            role: self.role().map(str::to_string),
+            docs: self.docs().map(|(title, url)| Link { title: title.into(), url: url.into() }),
         }
     }
 
@@ -102,6 +157,17 @@ pub struct StepInfo {
     pub fields: Vec<Field>,
     /// Of those, the ones that must be filled in.
     pub required: Vec<Field>,
+    /// Who can do it ([`WizardStep::role`]).
+    pub role: Option<String>,
+    pub docs: Option<Link>,
+}
+
+/// A link to Microsoft's documentation or admin portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Link {
+    pub title: String,
+    pub url: String,
 }
 
 impl std::fmt::Display for WizardStep {

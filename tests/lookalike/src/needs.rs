@@ -19,7 +19,7 @@ pub enum Need {
     Node,
     /// The Secret Service of a throwaway gnome-keyring on a private D-Bus session.
     Keychain,
-    /// A display, WebKitWebDriver, tauri-driver and the wizard with its real frontend.
+    /// A display, WebKitWebDriver, tauri-driver, xdotool and the wizard with its real frontend.
     Display,
 }
 
@@ -46,6 +46,7 @@ pub fn missing(need: Need) -> Option<String> {
             Some("WebKitWebDriver (Debian: webkit2gtk-driver)".into())
         }
         Need::Display if !set("TAURI_DRIVER_BIN") && !runs("tauri-driver", "--help") => Some("tauri-driver".into()),
+        Need::Display if !runs("xdotool", "version") => Some("xdotool, which answers the save dialogs".into()),
         Need::Display if !set("SMTP_OAUTH_WIZARD_BIN") && !frontend_built() => {
             Some("the built frontend (ui/dist), which the wizard embeds".into())
         }

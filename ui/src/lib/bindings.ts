@@ -19,7 +19,19 @@ export type PortalLinks = { app_registrations: string, new_registration: string,
 
 export type AuthPath = "entra-permission" | "app-rbac";
 
-export type Profile = { name: string, cloud: Cloud, 
+export type Profile = { 
+/**
+ * The file name: a slug such as `contoso-prod`.
+ */
+name: string, 
+/**
+ * What people call it ("Contoso Ltd, production"), when not the slug.
+ */
+display_name: string | null, 
+/**
+ * Free text: ticket number, contact, anything the consultant keeps.
+ */
+notes: string | null, cloud: Cloud, 
 /**
  * Directory GUID or a verified domain such as `contoso.onmicrosoft.com`.
  */
@@ -60,7 +72,7 @@ secret_expires: string | null,
  */
 endpoints_unconfirmed: boolean, };
 
-export type Field = "name" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "secret";
+export type Field = "name" | "display_name" | "notes" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "secret";
 
 export type FieldError = { field: Field, message: string, };
 
@@ -70,7 +82,9 @@ export type CustomEndpoint = { field: Field, value: string,
  */
 default: string, };
 
-export type WizardStep = "profile" | "app-registration" | "permissions" | "secret" | "service-principal" | "powershell" | "token" | "test-message" | "review";
+export type WizardStep = "profile" | "app-registration" | "permissions" | "secret" | "service-principal" | "powershell" | "token" | "test-message" | "finish";
+
+export type Link = { title: string, url: string, };
 
 export type StepInfo = { id: WizardStep, title: string, 
 /**
@@ -80,7 +94,11 @@ fields: Array<Field>,
 /**
  * Of those, the ones that must be filled in.
  */
-required: Array<Field>, };
+required: Array<Field>, 
+/**
+ * Who can do it ([`WizardStep::role`]).
+ */
+role: string | null, docs: Link | null, };
 
 export type Status = "ok" | "warn" | "fail";
 
@@ -235,7 +253,12 @@ at: number | null,
 /**
  * For `stale`: which values changed since.
  */
-changed: Array<Field>, };
+changed: Array<Field>, 
+/**
+ * What it rests on, in one sentence: "Verified by the token fetched at
+ * 14:02"; empty when there is nothing to say.
+ */
+said: string, };
 
 export type JudgedReport = { report: Report, 
 /**
@@ -245,11 +268,13 @@ changed: Array<Field>, };
 
 export type JudgedTick = { evidence: Evidence, at: number, changed: Array<Field>, };
 
+export type Overall = "ready" | "in-progress" | "failing" | "out-of-date";
+
 export type Judged = { 
 /**
  * One per wizard step, in order.
  */
-steps: Array<StepState>, token: JudgedReport | null, send: JudgedReport | null, ticks: Array<JudgedTick>, 
+steps: Array<StepState>, overall: Overall, token: JudgedReport | null, send: JudgedReport | null, ticks: Array<JudgedTick>, 
 /**
  * For the secret status: which values changed since it was looked up.
  */
@@ -258,6 +283,84 @@ secret_changed: Array<Field>,
  * An imported profile's own endpoints, until the user confirms them.
  */
 endpoints_to_confirm: Array<CustomEndpoint>, };
+
+export type Summary = { name: string, 
+/**
+ * The display name, else the name.
+ */
+title: string, overall: Overall, secret_expires: string | null, 
+/**
+ * Days until the secret expires; negative once it has.
+ */
+days_left: number | null, };
+
+export type Format = "html" | "markdown";
+
+export type Setting = { label: string, value: string, };
+
+export type Verdict = { overall: Overall, text: string, 
+/**
+ * The step to go to about it, when one is.
+ */
+step: WizardStep | null, };
+
+export type CheckLine = { step: WizardStep, title: string, status: StepStatus, words: string, said: string, };
+
+export type Dialogue = { host: string, port: number, 
+/**
+ * "Accepted for delivery at 14:02 on 23 Nov 2026", or what went wrong.
+ */
+outcome: string, 
+/**
+ * Set when values it was sent with changed since.
+ */
+out_of_date: string | null, lines: Array<TranscriptLine>, };
+
+export type Expiry = { 
+/**
+ * `2026-12-23`, when entered.
+ */
+date: string | null, days_left: number | null, text: string, renewal: Array<string>, };
+
+export type Trouble = { 
+/**
+ * What the application's log shows: `AADSTS7000222`, `535 5.7.3`.
+ */
+code: string, title: string, cause: string, fix: string, 
+/**
+ * The commands that apply the fix, for this profile.
+ */
+command: string | null, };
+
+export type Handover = { 
+/**
+ * The profile's display name, else its name.
+ */
+title: string, profile: string, notes: string | null, 
+/**
+ * `23 Nov 2026 14:05 (UTC+01:00)`.
+ */
+prepared: string, prepared_by: string | null, verdict: Verdict, 
+/**
+ * The registration and the mailbox: cloud, path, tenant, IDs, addresses.
+ */
+setup: Array<Setting>, 
+/**
+ * What the sending application is configured with.
+ */
+settings: Array<Setting>, 
+/**
+ * Where the client secret is (never what it is).
+ */
+secret_kept: string, checks: Array<CheckLine>, dialogue: Dialogue | null, 
+/**
+ * The Exchange PowerShell for this setup; empty until it can be written.
+ */
+powershell: Array<Command>, expiry: Expiry, troubleshooting: Array<Trouble>, 
+/**
+ * Microsoft's portal and documentation, the only links in the report.
+ */
+links: Array<Link>, };
 
 export type DeletePreview = { secret_stored: boolean, 
 /**
@@ -292,17 +395,25 @@ export interface Commands {
   profile_export: { args: { profile: Profile }; result: string | null };
   profile_import: { args: { replace: boolean }; result: Imported | null };
   profile_confirm_endpoints: { args: { name: string }; result: Profile };
+  profile_duplicate: { args: { name: string; newName: string }; result: Profile };
+  profiles_overview: { args: { results: Record<string, Results>; utcOffset: number }; result: Summary[] };
   choose_ca_file: { args: Record<string, never>; result: string | null };
   secret_status: { args: { profile: Profile }; result: SecretStatus };
   secret_save: { args: { profile: Profile; secret: string }; result: SecretStatus };
   secret_delete: { args: { profile: Profile }; result: SecretStatus };
   powershell_script: { args: { profile: Profile; fullAccess: boolean }; result: Script };
   powershell_save: { args: { profile: Profile; fullAccess: boolean }; result: string | null };
+  powershell_package: { args: { profile: Profile; fullAccess: boolean }; result: string | null };
+  admin_consent_url: { args: { profile: Profile }; result: string | null };
   fetch_token: { args: { profile: Profile; operation: number }; result: Report };
   send_test: { args: { profile: Profile; to: string; operation: number; onProgress: Channel<Progress> }; result: Report };
   cancel: { args: { operation: number }; result: boolean };
-  judge: { args: { profile: Profile; results: Results }; result: Judged };
+  judge: { args: { profile: Profile; results: Results; utcOffset: number }; result: Judged };
   record: { args: { evidence: Evidence; profile: Profile }; result: Recorded };
+  handover: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: Handover };
+  handover_save: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean; format: Format }; result: string | null };
+  handover_print: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: string };
+  reminder_save: { args: { profile: Profile; utcOffset: number }; result: string | null };
   wizard_state_load: { args: Record<string, never>; result: unknown | null };
   wizard_state_save: { args: { state: unknown }; result: null };
 }
@@ -320,32 +431,40 @@ export const COMMANDS = [
   'profile_export',
   'profile_import',
   'profile_confirm_endpoints',
+  'profile_duplicate',
+  'profiles_overview',
   'choose_ca_file',
   'secret_status',
   'secret_save',
   'secret_delete',
   'powershell_script',
   'powershell_save',
+  'powershell_package',
+  'admin_consent_url',
   'fetch_token',
   'send_test',
   'cancel',
   'judge',
   'record',
+  'handover',
+  'handover_save',
+  'handover_print',
+  'reminder_save',
   'wizard_state_load',
   'wizard_state_save',
 ] as const satisfies readonly (keyof Commands)[];
 
 /** The wizard's steps in order, with the fields each enters (WizardStep). */
 export const STEPS: readonly StepInfo[] = [
-  {"id":"profile","title":"Profile","fields":["name","auth_path","authority","smtp_host","smtp_port","ca_file"],"required":["name"]},
-  {"id":"app-registration","title":"App registration","fields":["tenant","client_id"],"required":["tenant","client_id"]},
-  {"id":"permissions","title":"API permission and consent","fields":[],"required":[]},
-  {"id":"secret","title":"Client secret","fields":["secret","secret_expires"],"required":[]},
-  {"id":"service-principal","title":"Service principal","fields":["sp_object_id"],"required":[]},
-  {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender"],"required":["mailbox"]},
-  {"id":"token","title":"Token","fields":[],"required":[]},
-  {"id":"test-message","title":"Test message","fields":["test_recipient"],"required":[]},
-  {"id":"review","title":"Review","fields":[],"required":[]}
+  {"id":"profile","title":"Profile","fields":["name","display_name","notes","auth_path","authority","smtp_host","smtp_port","ca_file"],"required":["name"],"role":null,"docs":null},
+  {"id":"app-registration","title":"App registration","fields":["tenant","client_id"],"required":["tenant","client_id"],"role":"Application Developer (or any role that may register apps)","docs":{"title":"Register an application in Microsoft Entra ID","url":"https://learn.microsoft.com/entra/identity-platform/quickstart-register-app"}},
+  {"id":"permissions","title":"API permission and consent","fields":[],"required":[],"role":"to grant admin consent: Cloud Application Administrator or Application Administrator (SMTP.SendAsApp is an Exchange Online permission, not a Microsoft Graph one), or Privileged Role Administrator; the App RBAC path needs nothing in Entra","docs":{"title":"Grant tenant-wide admin consent to an application","url":"https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent"}},
+  {"id":"secret","title":"Client secret","fields":["secret","secret_expires"],"required":[],"role":"an owner of the app registration, or Cloud Application Administrator","docs":{"title":"Add credentials to your application","url":"https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"}},
+  {"id":"service-principal","title":"Service principal","fields":["sp_object_id"],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
+  {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender"],"required":["mailbox"],"role":"Exchange Administrator in Entra (in Exchange: a member of Organization Management)","docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
+  {"id":"token","title":"Token","fields":[],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
+  {"id":"test-message","title":"Test message","fields":["test_recipient"],"required":[],"role":null,"docs":{"title":"Set up a device or application to send email using Microsoft 365","url":"https://learn.microsoft.com/exchange/mail-flow-best-practices/how-to-set-up-a-multifunction-device-or-application-to-send-email-using-microsoft-365-or-office-365"}},
+  {"id":"finish","title":"Finish","fields":[],"required":[],"role":null,"docs":null}
 ];
 
 /** What the user calls each field (Field::label). */
@@ -355,8 +474,10 @@ export const FIELD_LABELS: Record<Field, string> = {
   "ca_file": "trusted CA file",
   "client_id": "client ID",
   "cloud": "cloud",
+  "display_name": "display name",
   "mailbox": "mailbox",
   "name": "profile name",
+  "notes": "notes",
   "secret": "client secret",
   "secret_expires": "secret expiry date",
   "sender": "sender",
@@ -373,4 +494,22 @@ export const CLOUD_TITLES: Record<Cloud, string> = {
   "dod": "DoD",
   "gcc-high": "GCC High",
   "global": "Global (and GCC)"
+};
+
+/** The words for each step status (StepStatus::words). */
+export const STATUS_WORDS: Record<StepStatus, string> = {
+  "claimed": "you said so, not verified",
+  "failed": "needs attention",
+  "ok": "done",
+  "pending": "not done yet",
+  "stale": "out of date",
+  "warning": "done, with a warning"
+};
+
+/** The words for a profile's state (Overall::words). */
+export const OVERALL_WORDS: Record<Overall, string> = {
+  "failing": "failing",
+  "in-progress": "in progress",
+  "out-of-date": "out of date",
+  "ready": "ready"
 };

@@ -13,10 +13,16 @@ import type {
   ErrorKind,
   Evidence,
   FieldError,
+  Format,
   Profile,
   Progress,
   Results,
 } from './bindings';
+
+/** This computer's offset from UTC in minutes east, in which the backend writes times. */
+export function utcOffset(): number {
+  return -new Date().getTimezoneOffset();
+}
 
 export class IpcError extends Error {
   readonly kind: ErrorKind | 'internal';
@@ -74,6 +80,10 @@ export const ipc = {
   /** Opens an open dialog and imports; null when cancelled. */
   profileImport: (replace: boolean) => call('profile_import', { replace }),
   profileConfirmEndpoints: (name: string) => call('profile_confirm_endpoints', { name }),
+  /** Another profile of the same app, for another mailbox. */
+  profileDuplicate: (name: string, newName: string) => call('profile_duplicate', { name, newName }),
+  /** Every saved profile with its state and its secret's expiry. */
+  profilesOverview: (results: Record<string, Results>) => call('profiles_overview', { results, utcOffset: utcOffset() }),
   chooseCaFile: () => call('choose_ca_file'),
 
   secretStatus: (profile: Profile) => call('secret_status', { profile }),
@@ -84,6 +94,9 @@ export const ipc = {
   powershellScript: (profile: Profile, fullAccess: boolean) => call('powershell_script', { profile, fullAccess }),
   /** Opens a save dialog and writes the .ps1; the path, or null when cancelled. */
   powershellSave: (profile: Profile, fullAccess: boolean) => call('powershell_save', { profile, fullAccess }),
+  /** The .ps1 and a note for the customer's Exchange admin; the paths, or null when cancelled. */
+  powershellPackage: (profile: Profile, fullAccess: boolean) => call('powershell_package', { profile, fullAccess }),
+  adminConsentUrl: (profile: Profile) => call('admin_consent_url', { profile }),
 
   fetchToken: (profile: Profile, operation: number) => call('fetch_token', { profile, operation }),
   sendTest: (profile: Profile, to: string, operation: number, onProgress: (p: Progress) => void) => {
@@ -94,9 +107,20 @@ export const ipc = {
   cancel: (operation: number) => call('cancel', { operation }),
 
   /** Every stored result read against the profile as it is now. */
-  judge: (profile: Profile, results: Results) => call('judge', { profile, results }),
+  judge: (profile: Profile, results: Results) => call('judge', { profile, results, utcOffset: utcOffset() }),
   /** The user's tick, recorded with the values it depends on. */
   record: (evidence: Evidence, profile: Profile) => call('record', { evidence, profile }),
+
+  handover: (profile: Profile, results: Results, preparedBy: string | null, fullAccess: boolean) =>
+    call('handover', { profile, results, utcOffset: utcOffset(), preparedBy, fullAccess }),
+  /** Opens a save dialog and writes the report; the path, or null when cancelled. */
+  handoverSave: (profile: Profile, results: Results, preparedBy: string | null, fullAccess: boolean, format: Format) =>
+    call('handover_save', { profile, results, utcOffset: utcOffset(), preparedBy, fullAccess, format }),
+  /** Writes the HTML report to a temporary file and opens it in the browser, to print; the file. */
+  handoverPrint: (profile: Profile, results: Results, preparedBy: string | null, fullAccess: boolean) =>
+    call('handover_print', { profile, results, utcOffset: utcOffset(), preparedBy, fullAccess }),
+  /** Opens a save dialog and writes the .ics; the path, or null when cancelled. */
+  reminderSave: (profile: Profile) => call('reminder_save', { profile, utcOffset: utcOffset() }),
 
   wizardStateLoad: () => call('wizard_state_load'),
   wizardStateSave: (state: unknown) => call('wizard_state_save', { state }),

@@ -4,20 +4,24 @@
 // results. After every change the backend judges the results against the
 // draft; the rail and every step show that judgement.
 
-import type {
-  CloudInfo,
-  CustomEndpoint,
-  DeletePreview,
-  Evidence,
-  Field,
-  FieldError,
-  Judged,
-  Profile,
-  Progress as StageProgress,
-  Report,
-  Results,
-  Script,
-  WizardStep,
+import {
+  FIELD_LABELS,
+  type CloudInfo,
+  type CustomEndpoint,
+  type DeletePreview,
+  type Evidence,
+  type Field,
+  type FieldError,
+  type Format,
+  type Handover,
+  type Judged,
+  type Profile,
+  type Progress as StageProgress,
+  type Report,
+  type Results,
+  type Script,
+  type Summary,
+  type WizardStep,
 } from './bindings';
 import { IpcError, ipc, newOperation } from './ipc';
 import { normalized, problemsSoFar } from './validation';
@@ -40,12 +44,12 @@ export interface SavedState {
   version: 2;
   current: string | null;
   progress: Record<string, Progress>;
+  /** Who runs the setups on this computer, for the hand-over report. */
+  preparedBy?: string | null;
 }
 
-const ALL_FIELDS: Field[] = [
-  'name', 'tenant', 'client_id', 'sp_object_id', 'mailbox', 'sender', 'test_recipient',
-  'smtp_host', 'smtp_port', 'authority', 'ca_file', 'auth_path', 'secret_expires',
-];
+/** Every field a profile file holds (the cloud is always valid, the secret is not in it). */
+const ALL_FIELDS = (Object.keys(FIELD_LABELS) as Field[]).filter((f) => f !== 'cloud' && f !== 'secret');
 
 export type Busy = { operation: number; what: 'token' | 'send'; stage: string } | null;
 
@@ -55,12 +59,14 @@ type Notice = { kind: 'error' | 'info'; text: string; step?: WizardStep };
 export function upgradeSavedState(loaded: unknown): { state: SavedState; note: string | null } {
   const fresh: SavedState = { version: 2, current: null, progress: {} };
   if (typeof loaded !== 'object' || loaded === null) return { state: fresh, note: null };
-  const s = loaded as { version?: number; current?: string | null; progress?: Record<string, Partial<Progress>> };
+  const s = loaded as { version?: number; current?: string | null; progress?: Record<string, Partial<Progress>>; preparedBy?: string | null };
   const progress: Record<string, Progress> = {};
+  // The last step was called "review" before it became "finish".
+  const renamed = (step: string): WizardStep => (step === 'review' ? 'finish' : (step as WizardStep));
   for (const [name, p] of Object.entries(s.progress ?? {})) {
     progress[name] = {
-      step: p.step ?? 'profile',
-      visited: p.visited ?? ['profile'],
+      step: renamed(p.step ?? 'profile'),
+      visited: (p.visited ?? ['profile']).map(renamed),
       fullAccess: !!p.fullAccess,
       results: s.version === 2 && p.results ? { ...freshResults(), ...p.results } : freshResults(),
     };
@@ -69,7 +75,7 @@ export function upgradeSavedState(loaded: unknown): { state: SavedState; note: s
     s.version === 1
       ? 'This version keeps track of what every result was checked with; the results and ticks of the earlier version were cleared, so fetch a token and send a test message again.'
       : null;
-  return { state: { version: 2, current: s.current ?? null, progress }, note };
+  return { state: { version: 2, current: s.current ?? null, progress, preparedBy: s.preparedBy ?? null }, note };
 }
 
 export class Wizard {
@@ -92,6 +98,12 @@ export class Wizard {
   ready = $state(false);
   /** Whether every change is on disk: shown in the header. */
   saveState = $state<'saved' | 'saving' | 'failed'>('saved');
+  /** Every saved profile with its state, for the profile switcher. */
+  overview = $state<Summary[]>([]);
+  /** The Finish page: the hand-over's verdict and settings. */
+  handover = $state<Handover | null>(null);
+  /** Who runs the setup, named in the hand-over report. */
+  preparedBy = $state('');
 
   statuses = $derived(stepStatuses(this.judged));
 
@@ -112,6 +124,7 @@ export class Wizard {
       this.profiles = await ipc.profilesList();
       const upgraded = upgradeSavedState(await ipc.wizardStateLoad());
       this.#saved = upgraded.state;
+      this.preparedBy = upgraded.state.preparedBy ?? '';
       if (upgraded.note) this.notice = { kind: 'info', text: upgraded.note };
       const current = this.#saved.current;
       if (current && this.profiles.includes(current)) await this.open(current, false);
@@ -120,6 +133,19 @@ export class Wizard {
       this.fail(e);
     }
     this.ready = true;
+    void this.refreshOverview();
+  }
+
+  /** Asks for every profile's state again, judged with the results the wizard holds. */
+  async refreshOverview() {
+    const results: Record<string, Results> = {};
+    for (const [name, p] of Object.entries(this.#saved.progress)) results[name] = p.results;
+    if (this.created) results[normalized(this.draft).name] = $state.snapshot(this.progress.results) as Results;
+    try {
+      this.overview = await ipc.profilesOverview(results);
+    } catch {
+      // the switcher shows the names it has; opening one reports any problem
+    }
   }
 
   get cloud(): CloudInfo | undefined {
@@ -128,6 +154,22 @@ export class Wizard {
 
   get step(): WizardStep {
     return this.progress.step;
+  }
+
+  /** Whether the step has its own primary button (then Next is secondary). */
+  get hasOwnAction(): boolean {
+    switch (this.step) {
+      case 'profile':
+        return this.endpointsToConfirm.length > 0;
+      case 'secret':
+        return !this.progress.results.secret?.stored;
+      case 'token':
+      case 'test-message':
+      case 'finish':
+        return true;
+      default:
+        return false;
+    }
   }
 
   get results(): Results {
@@ -274,6 +316,7 @@ export class Wizard {
     try {
       const judged = await ipc.judge(normalized($state.snapshot(this.draft) as Profile), $state.snapshot(this.progress.results) as Results);
       if (mine === this.#judgement) this.judged = judged;
+      if (mine === this.#judgement && this.progress.step === 'finish') void this.loadHandover();
     } catch (e) {
       this.fail(e);
     }
@@ -301,6 +344,7 @@ export class Wizard {
       if (persist) await this.flush();
       else await this.judge();
       void this.refreshSecretStatus();
+      void this.refreshOverview();
     } catch (e) {
       this.fail(e);
     }
@@ -334,6 +378,7 @@ export class Wizard {
       this.created = true;
       this.profiles = await ipc.profilesList();
       this.changed();
+      void this.refreshOverview();
       return true;
     } catch (e) {
       if (e instanceof IpcError && e.kind === 'exists') {
@@ -369,10 +414,39 @@ export class Wizard {
         none: '',
       }[after.secret];
       this.notice = { kind: 'info', text: `Deleted profile ${name}.${secret}` };
+      void this.refreshOverview();
     } catch (e) {
       this.created = true;
       this.fail(e);
     }
+  }
+
+  /** A copy for another mailbox of the same app, opened; false when it could not be made. */
+  async duplicate(newName: string): Promise<boolean> {
+    const from = this.draft.name;
+    try {
+      await this.flush();
+      const copy = await ipc.profileDuplicate(from, newName);
+      this.profiles = await ipc.profilesList();
+      // its progress starts where a second mailbox starts: the mailbox step
+      this.#saved.progress[copy.name] = { ...freshProgress(), step: 'powershell', visited: [...STEP_IDS.slice(0, STEP_IDS.indexOf('powershell') + 1)] };
+      await this.open(copy.name);
+      this.notice = { kind: 'info', text: `Made ${copy.name} from ${from}: the same app and secret. Enter its mailbox here.` };
+      return true;
+    } catch (e) {
+      if (e instanceof IpcError && (e.kind === 'exists' || e.kind === 'invalid-input')) {
+        this.notice = { kind: 'error', text: e.kind === 'exists' ? `a profile named ${newName.trim()} already exists: choose another name` : e.message };
+      } else this.fail(e);
+      return false;
+    }
+  }
+
+  /** For a setup that is done: straight to the token and the test message. */
+  checkExisting() {
+    const upTo = STEP_IDS.indexOf('token');
+    const visited = [...new Set([...this.progress.visited, ...STEP_IDS.slice(0, upTo + 1)])];
+    this.progress = { ...this.progress, visited };
+    this.goto('token');
   }
 
   async exportProfile() {
@@ -536,6 +610,16 @@ export class Wizard {
     }
   }
 
+  /** The script and a note for the customer's Exchange admin, side by side. */
+  async savePackage() {
+    try {
+      const paths = await ipc.powershellPackage(normalized(this.draft), this.progress.fullAccess);
+      if (paths) this.notice = { kind: 'info', text: `Saved ${paths}: send both to the customer's Exchange administrator.` };
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   async saveScript() {
     try {
       const path = await ipc.powershellSave(normalized(this.draft), this.progress.fullAccess);
@@ -557,6 +641,7 @@ export class Wizard {
       this.setResults({ token: report });
       await this.refreshSecretStatus();
       await this.flush();
+      void this.refreshOverview();
     } catch (e) {
       this.fail(e);
     } finally {
@@ -577,10 +662,69 @@ export class Wizard {
       this.setResults({ send: report });
       await this.refreshSecretStatus();
       await this.flush();
+      void this.refreshOverview();
     } catch (e) {
       this.fail(e);
     } finally {
       this.busy = null;
+    }
+  }
+
+  // --- finish --------------------------------------------------------------
+
+  #handoverArgs(): [Profile, Results, string | null, boolean] {
+    const by = this.preparedBy.trim() || null;
+    return [normalized($state.snapshot(this.draft) as Profile), $state.snapshot(this.progress.results) as Results, by, this.progress.fullAccess];
+  }
+
+  async loadHandover() {
+    try {
+      this.handover = await ipc.handover(...this.#handoverArgs());
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Remembers who runs the setups, for the next reports too. */
+  setPreparedBy(name: string) {
+    this.preparedBy = name;
+    this.#saved.preparedBy = name.trim() || null;
+    this.changed();
+  }
+
+  async saveHandover(format: Format) {
+    try {
+      const path = await ipc.handoverSave(...this.#handoverArgs(), format);
+      if (path) this.notice = { kind: 'info', text: `Saved the hand-over report to ${path}. It holds no secret and no token.` };
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async printHandover() {
+    try {
+      const path = await ipc.handoverPrint(...this.#handoverArgs());
+      this.notice = { kind: 'info', text: `Opened the report in your browser to print (${path}).` };
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async saveReminder() {
+    try {
+      const path = await ipc.reminderSave(normalized(this.draft));
+      if (path) this.notice = { kind: 'info', text: `Saved the calendar reminder to ${path}: open it to add it to your calendar.` };
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Opens Microsoft's documentation in the browser. */
+  async openDocs(url: string) {
+    try {
+      await ipc.openInBrowser(url);
+    } catch (e) {
+      this.fail(e);
     }
   }
 

@@ -127,6 +127,8 @@ export function normalized(p: Profile): Profile {
   return {
     ...p,
     name: text(p.name),
+    display_name: opt(p.display_name),
+    notes: opt(p.notes),
     tenant: guid(text(p.tenant)),
     client_id: guid(text(p.client_id)),
     sp_object_id: sp === null ? null : guid(sp),
@@ -194,6 +196,14 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         ? `Exchange App RBAC for SMTP is released only in the worldwide cloud, not in ${CLOUD_TITLES[p.cloud]}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)`
         : null;
     case 'ca_file': // the backend reads the file when the profile is saved
+    case 'display_name':
+      return p.display_name === null || ([...p.display_name].length <= 100 && !/\p{Cc}/u.test(p.display_name))
+        ? null
+        : 'display name must be one line of at most 100 characters';
+    case 'notes':
+      return p.notes === null || ([...p.notes].length <= 4000 && !/[^\P{Cc}\n\r\t]/u.test(p.notes))
+        ? null
+        : 'notes must be text of at most 4000 characters';
     case 'cloud':
     case 'secret':
       return null;

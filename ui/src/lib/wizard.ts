@@ -5,6 +5,7 @@
 
 import {
   FIELD_LABELS,
+  STATUS_WORDS,
   STEPS,
   type Evidence,
   type Field,
@@ -60,6 +61,8 @@ export function freshProgress(): Progress {
 export function emptyProfile(name = ''): Profile {
   return {
     name,
+    display_name: null,
+    notes: null,
     cloud: 'global',
     tenant: '',
     client_id: '',
@@ -120,15 +123,8 @@ export function stepState(judged: Judged | null, step: WizardStep): StepState | 
   return judged?.steps.find((s) => s.step === step) ?? null;
 }
 
-/** The rail's words for each status, for screen readers and the Review page. */
-export const STATUS_WORDS: Record<StepStatus, string> = {
-  pending: 'not done yet',
-  claimed: 'you said so, not verified',
-  ok: 'done',
-  warning: 'done, with a warning',
-  failed: 'needs attention',
-  stale: 'out of date',
-};
+/** The words for each status (StepStatus::words in Rust), for the rail, screen readers and the Finish page. */
+export { STATUS_WORDS };
 
 /** `14:02` today, `23 Nov 2026 14:02` another day, in this computer's time. */
 export function formatTime(at: number, now: Date = new Date()): string {
@@ -147,59 +143,51 @@ export function changedWords(fields: Field[]): string {
   return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-/** One sentence on what a step's status rests on: "verified by the token fetched at 14:02". */
-export function describeState(state: StepState | null, now: Date = new Date()): string {
-  if (!state) return '';
-  const at = state.at === null ? '' : ` at ${formatTime(state.at, now)}`;
-  if (state.status === 'stale') {
-    const what = state.basis === 'you-said-so' ? 'you said so' : state.basis === 'token' ? 'the token' : state.basis === 'test-message' ? 'the test message' : 'the last check';
-    return `Out of date: ${changedWords(state.changed)} changed since ${what}${at}`;
-  }
-  const source: Record<StepState['basis'], string> = {
-    nothing: '',
-    entered: 'Entered; not verified yet',
-    'you-said-so': `You said so${at}; not verified yet`,
-    keychain: `Checked in the keychain${at}`,
-    token: `by the token fetched${at}`,
-    'test-message': `by the test message sent${at}`,
-  };
-  switch (state.status) {
-    case 'ok':
-      return state.basis === 'token' || state.basis === 'test-message' ? `Verified ${source[state.basis]}` : source[state.basis];
-    case 'failed':
-    case 'warning':
-      return state.basis === 'token' || state.basis === 'test-message' ? `Found ${source[state.basis]}` : source[state.basis];
-    default:
-      return source[state.basis];
-  }
-}
-
 /** The user's ticks, per kind. */
 export function tickOf(results: Results, evidence: Evidence) {
   return results.ticks.find((t) => t.evidence === evidence) ?? null;
 }
 
-/** The values the sending application needs, for the Review step. */
-export interface AppSetting {
-  label: string;
-  value: string;
+/** `2026-12-23` for a date in this computer's time zone. */
+export function isoDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-export function applicationSettings(profile: Profile, judged: Judged | null, smtpHost: string, scope: string): AppSetting[] {
-  // The directory GUID from a token that still holds for this profile.
-  const fresh = [judged?.token, judged?.send].filter((r) => r && r.changed.length === 0);
-  const tenantId = fresh.map((r) => r?.report.token?.claims?.tid).find((t) => !!t) ?? profile.tenant;
-  const authority = (profile.authority ?? '').trim() || null;
+/**
+ * The expiry choices Entra offers for a new client secret, counted from
+ * `today` as Entra counts them: days added, or the same day so many months
+ * on (the last day of the month when that day does not exist).
+ */
+export function expiryChoices(today: Date): { label: string; date: string }[] {
+  const days = (n: number) => new Date(today.getFullYear(), today.getMonth(), today.getDate() + n);
+  const months = (n: number) => {
+    const first = new Date(today.getFullYear(), today.getMonth() + n, 1);
+    const last = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
+    return new Date(first.getFullYear(), first.getMonth(), Math.min(today.getDate(), last));
+  };
   return [
-    { label: 'SMTP host', value: profile.smtp_host ?? smtpHost },
-    { label: 'Port', value: String(profile.smtp_port ?? 587) },
-    { label: 'Security', value: 'STARTTLS (TLS 1.2 or newer)' },
-    { label: 'Authentication', value: 'OAuth 2.0 client credentials (SASL XOAUTH2)' },
-    { label: 'Username', value: profile.mailbox },
-    { label: 'Sender (From)', value: profile.sender ?? profile.mailbox },
-    { label: 'Client ID', value: profile.client_id },
-    { label: 'Tenant ID', value: tenantId },
-    { label: 'Scope', value: scope },
-    ...(authority ? [{ label: 'Authority', value: authority }] : []),
+    { label: '180 days', date: isoDate(days(180)) },
+    { label: '12 months', date: isoDate(months(12)) },
+    { label: '18 months', date: isoDate(months(18)) },
+    { label: '24 months', date: isoDate(months(24)) },
   ];
+}
+
+/** Whole days from `today` to `date` (`YYYY-MM-DD`); negative once passed; null for no valid date. */
+export function daysUntil(date: string | null, today: Date): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? '');
+  if (!m) return null;
+  const then = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const now = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
+  return Math.round((then - now) / 86_400_000);
+}
+
+/** "expires in 30 days", "expired 3 days ago", "no expiry date". */
+export function expiryWords(daysLeft: number | null): string {
+  if (daysLeft === null) return 'no expiry date';
+  if (daysLeft === 0) return 'expires today';
+  if (daysLeft === 1) return 'expires tomorrow';
+  if (daysLeft > 0) return `expires in ${daysLeft} days`;
+  return daysLeft === -1 ? 'expired yesterday' : `expired ${-daysLeft} days ago`;
 }

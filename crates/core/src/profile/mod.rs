@@ -58,7 +58,12 @@ impl std::str::FromStr for AuthPath {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Profile {
+    /// The file name: a slug such as `contoso-prod`.
     pub name: String,
+    /// What people call it ("Contoso Ltd, production"), when not the slug.
+    pub display_name: Option<String>,
+    /// Free text: ticket number, contact, anything the consultant keeps.
+    pub notes: Option<String>,
     pub cloud: Cloud,
     /// Directory GUID or a verified domain such as `contoso.onmicrosoft.com`.
     pub tenant: String,
@@ -95,6 +100,8 @@ pub struct Profile {
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Name,
+    DisplayName,
+    Notes,
     Cloud,
     Tenant,
     ClientId,
@@ -115,8 +122,10 @@ pub enum Field {
 impl Field {
     /// Every field: first the ones with a rule, then the cloud (always
     /// valid) and the secret (not in the profile).
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 17] = [
         Field::Name,
+        Field::DisplayName,
+        Field::Notes,
         Field::Tenant,
         Field::ClientId,
         Field::SpObjectId,
@@ -137,6 +146,8 @@ impl Field {
     pub fn label(self) -> &'static str {
         match self {
             Field::Name => "profile name",
+            Field::DisplayName => "display name",
+            Field::Notes => "notes",
             Field::Cloud => "cloud",
             Field::Tenant => "tenant",
             Field::ClientId => "client ID",
@@ -194,6 +205,9 @@ impl Profile {
             }
         }
         text(&mut self.name);
+        opt(&mut self.display_name);
+        // Notes keep their inner line breaks; only the ends are trimmed.
+        opt(&mut self.notes);
         text(&mut self.tenant);
         guid(&mut self.tenant);
         text(&mut self.client_id);
@@ -223,6 +237,17 @@ impl Profile {
         self
     }
 
+    /// What to call the profile: its display name, else its file name.
+    pub fn title(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Days from `today` until the secret expires (negative once it has);
+    /// `None` without a (valid) expiry date.
+    pub fn secret_days_left(&self, today: time::Date) -> Option<i64> {
+        self.secret_expiry_date().map(|d| (d - today).whole_days())
+    }
+
     pub fn sender_or_mailbox(&self) -> &str {
         self.sender.as_deref().unwrap_or(&self.mailbox)
     }
@@ -248,6 +273,20 @@ impl Profile {
             .pop_if_empty()
             .extend([self.tenant.as_str(), "oauth2", "v2.0", "token"]);
         Ok(url)
+    }
+
+    /// `{authority}/{tenant}/adminconsent?client_id={client id}`: the page
+    /// where an administrator of the tenant grants the app's permissions
+    /// ("Talking to the customer's admins"); `None` until the tenant and the
+    /// client ID are valid.
+    pub fn admin_consent_url(&self) -> Option<String> {
+        if !self.problems(&[Field::Tenant, Field::ClientId, Field::Authority]).is_empty() {
+            return None;
+        }
+        let mut url = Url::parse(self.authority()).ok()?;
+        url.path_segments_mut().ok()?.pop_if_empty().extend([self.tenant.as_str(), "adminconsent"]);
+        url.query_pairs_mut().append_pair("client_id", &self.client_id);
+        Some(url.into())
     }
 
     pub fn secret_expiry_date(&self) -> Option<time::Date> {
@@ -299,6 +338,8 @@ impl Profile {
         let text = |s: &str| Some(s.to_string());
         match field {
             Field::Name => text(&self.name),
+            Field::DisplayName => self.display_name.clone(),
+            Field::Notes => self.notes.clone(),
             Field::Cloud => text(self.cloud.id()),
             Field::Tenant => text(&self.tenant),
             Field::ClientId => text(&self.client_id),
@@ -330,6 +371,35 @@ pub(crate) mod tests {
             mailbox: "noreply@contoso.com".into(),
             ..Profile::default()
         }
+    }
+
+    #[test]
+    fn the_admin_consent_url_is_microsofts_format_for_the_profiles_cloud() {
+        let p = sample();
+        assert_eq!(
+            p.admin_consent_url().unwrap(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a"
+        );
+        let china = Profile { cloud: Cloud::China, ..sample() };
+        assert!(
+            china
+                .admin_consent_url()
+                .unwrap()
+                .starts_with("https://login.partner.microsoftonline.cn/contoso.onmicrosoft.com/adminconsent?")
+        );
+        // nothing to build from values that are not right yet
+        assert_eq!(Profile { client_id: "my-app".into(), ..sample() }.admin_consent_url(), None);
+        assert_eq!(Profile { tenant: "common".into(), ..sample() }.admin_consent_url(), None);
+    }
+
+    #[test]
+    fn days_left_count_from_today_and_go_negative() {
+        let p = Profile { secret_expires: Some("2026-12-23".into()), ..sample() };
+        assert_eq!(p.secret_days_left(time::macros::date!(2026 - 11 - 23)), Some(30));
+        assert_eq!(p.secret_days_left(time::macros::date!(2026 - 12 - 24)), Some(-1));
+        assert_eq!(sample().secret_days_left(time::macros::date!(2026 - 11 - 23)), None);
+        assert_eq!(Profile { display_name: Some("Contoso Ltd".into()), ..sample() }.title(), "Contoso Ltd");
+        assert_eq!(sample().title(), "contoso");
     }
 
     #[test]

@@ -65,6 +65,18 @@ impl Profile {
                 !is_profile_name(&self.name),
                 "profile name must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (for example contoso-prod)",
             ),
+            Field::DisplayName => self.display_name.as_deref().and_then(|d| {
+                problem(
+                    d.chars().count() > 100 || d.chars().any(char::is_control),
+                    "display name must be one line of at most 100 characters",
+                )
+            }),
+            Field::Notes => self.notes.as_deref().and_then(|n| {
+                problem(
+                    n.chars().count() > 4000 || n.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')),
+                    "notes must be text of at most 4000 characters",
+                )
+            }),
             Field::Tenant => tenant_problem(&self.tenant),
             Field::ClientId => problem(
                 !is_guid(&self.client_id),

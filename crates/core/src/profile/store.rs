@@ -6,6 +6,9 @@
 use super::rules::is_profile_name;
 use super::{Field, FieldError, Profile};
 use crate::files::{self, Access, FileError, Read};
+use crate::keychain::SecretStatus;
+use crate::report::Report;
+use crate::results::{Evidence, Results};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -245,6 +248,8 @@ impl ProfileStore {
                 }
             };
             std::fs::remove_file(&path).map_err(|source| FileError { action: "delete", path: path.clone(), source })?;
+            // Its results must not greet a new profile of the same name.
+            self.forget_results(name)?;
             Ok(profile)
         })
     }
@@ -259,7 +264,52 @@ impl ProfileStore {
         }
         let expect = if replace { Expect::Anything } else { Expect::Absent };
         // An import decides the endpoint flag afresh, whatever the file had.
-        self.write(&profile, expect, Flag::Given)
+        let saved = self.write(&profile, expect, Flag::Given)?;
+        if saved.replaced {
+            self.forget_results(&saved.profile.name)?;
+        }
+        Ok(saved)
+    }
+
+    fn results_path(&self, name: &str) -> Result<PathBuf, ProfileError> {
+        self.path(name)?;
+        Ok(self.dir.join("results").join(format!("{name}.json")))
+    }
+
+    /// The last results saved for `name` (`<dir>/results/<name>.json`): the
+    /// reports of the last token and test message either face obtained,
+    /// which hold no secret and no token. None yet gives empty results; a
+    /// file that cannot be read is moved aside and named in the second value.
+    pub fn load_results(&self, name: &str) -> Result<(Results, Option<PathBuf>), ProfileError> {
+        let path = self.results_path(name)?;
+        files::exclusively(&path, || read_results(&path))
+    }
+
+    /// Records a report as the profile's last token (`Evidence::Token`) or
+    /// test message, with the status of the secret it used, keeping the
+    /// other results.
+    pub fn save_report(&self, name: &str, report: &Report, secret: &SecretStatus) -> Result<(), ProfileError> {
+        let path = self.results_path(name)?;
+        files::exclusively(&path, || {
+            let (mut results, _) = read_results(&path)?;
+            match report.obtained.evidence {
+                Evidence::TestMessage => results.send = Some(report.clone()),
+                _ => results.token = Some(report.clone()),
+            }
+            results.secret = Some(secret.clone());
+            let text = serde_json::to_string_pretty(&results).expect("results serialise");
+            Ok(files::write_unlocked(&path, text.as_bytes(), Access::Private)?)
+        })
+    }
+
+    fn forget_results(&self, name: &str) -> Result<(), ProfileError> {
+        let path = self.results_path(name)?;
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(FileError { action: "delete", path, source: e }.into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Every saved profile that uses `client_id` (and so the same keychain
@@ -271,6 +321,18 @@ impl ProfileStore {
             .filter(|n| n != but)
             .filter(|n| self.load(n).is_ok_and(|p| p.client_id.eq_ignore_ascii_case(client_id)))
             .collect()
+    }
+}
+
+fn read_results(path: &Path) -> Result<(Results, Option<PathBuf>), ProfileError> {
+    let text = match files::read_text(path) {
+        Read::Missing => return Ok((Results::default(), None)),
+        Read::Text(text) => text,
+        Read::Unreadable(_) => return Ok((Results::default(), Some(files::move_aside(path)?))),
+    };
+    match serde_json::from_str(&text) {
+        Ok(results) => Ok((results, None)),
+        Err(_) => Ok((Results::default(), Some(files::move_aside(path)?))),
     }
 }
 
@@ -353,6 +415,84 @@ mod tests {
         assert_eq!(store.delete("contoso").unwrap(), sample());
         assert!(matches!(store.load("contoso"), Err(ProfileError::NotFound { .. })));
         assert!(matches!(store.delete("contoso"), Err(ProfileError::NotFound { .. })));
+    }
+
+    fn report(profile: &Profile, evidence: Evidence, at: i64) -> Report {
+        Report {
+            profile: profile.name.clone(),
+            token: None,
+            checks: vec![],
+            smtp: None,
+            diagnosis: vec![],
+            outcome: crate::checks::Status::Ok,
+            obtained: crate::results::Recorded::new(
+                evidence,
+                profile,
+                None,
+                time::OffsetDateTime::from_unix_timestamp(at).unwrap(),
+            ),
+        }
+    }
+
+    #[test]
+    fn the_last_reports_are_kept_per_profile_and_go_with_it() {
+        let (_dir, store) = store();
+        let p = store.save(&sample(), Expect::Absent).unwrap().profile;
+        assert_eq!(store.load_results("contoso").unwrap(), (Results::default(), None));
+        store
+            .save_report(
+                "contoso",
+                &report(&p, Evidence::Token, 1),
+                &SecretStatus::of(&p, None, time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        store
+            .save_report(
+                "contoso",
+                &report(&p, Evidence::TestMessage, 2),
+                &SecretStatus::of(&p, None, time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        store
+            .save_report(
+                "contoso",
+                &report(&p, Evidence::Token, 3),
+                &SecretStatus::of(&p, None, time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        let (results, _) = store.load_results("contoso").unwrap();
+        assert_eq!(results.token.unwrap().obtained.at, 3, "the last token replaces the one before");
+        assert_eq!(results.send.unwrap().obtained.at, 2, "and keeps the test message");
+        assert_eq!(store.list().unwrap(), vec!["contoso"], "results are not profiles");
+        assert!(store.load_results("../x").is_err(), "names are checked");
+
+        // a damaged file is moved aside, not overwritten
+        let path = store.dir().join("results/contoso.json");
+        fs::write(&path, "{ damaged").unwrap();
+        let (results, aside) = store.load_results("contoso").unwrap();
+        assert_eq!(results, Results::default());
+        assert_eq!(fs::read_to_string(aside.unwrap()).unwrap(), "{ damaged");
+
+        // deleting or replacing the profile takes its results with it
+        store
+            .save_report(
+                "contoso",
+                &report(&p, Evidence::Token, 4),
+                &SecretStatus::of(&p, None, time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        store.delete("contoso").unwrap();
+        store.save(&sample(), Expect::Absent).unwrap();
+        assert_eq!(store.load_results("contoso").unwrap().0, Results::default(), "a new profile starts afresh");
+        store
+            .save_report(
+                "contoso",
+                &report(&p, Evidence::Token, 5),
+                &SecretStatus::of(&p, None, time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        store.import(&export_json(&sample()).unwrap(), None, true).unwrap();
+        assert_eq!(store.load_results("contoso").unwrap().0, Results::default());
     }
 
     #[test]

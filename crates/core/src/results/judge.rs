@@ -41,6 +41,18 @@ impl StepStatus {
         }
     }
 
+    /// The rail's words, for screen readers, the Finish page and the reports.
+    pub fn words(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "not done yet",
+            StepStatus::Claimed => "you said so, not verified",
+            StepStatus::Ok => "done",
+            StepStatus::Warning => "done, with a warning",
+            StepStatus::Failed => "needs attention",
+            StepStatus::Stale => "out of date",
+        }
+    }
+
     fn worsened_by(self, finding: StepStatus) -> StepStatus {
         if finding.badness() > self.badness() { finding } else { self }
     }
@@ -74,6 +86,48 @@ pub struct StepState {
     pub at: Option<i64>,
     /// For `stale`: which values changed since.
     pub changed: Vec<Field>,
+    /// What it rests on, in one sentence: "Verified by the token fetched at
+    /// 14:02"; empty when there is nothing to say.
+    pub said: String,
+}
+
+/// "the tenant and the client ID"
+pub fn changed_words(fields: &[Field]) -> String {
+    let names: Vec<String> = fields.iter().map(|f| format!("the {}", f.label())).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+impl StepState {
+    /// The sentence for [`StepState::said`], with times as of `now`.
+    fn describe(&self, now: OffsetDateTime) -> String {
+        let at = self.at.map(|at| format!(" at {}", crate::when::when(at, now))).unwrap_or_default();
+        if self.status == StepStatus::Stale {
+            let what = match self.basis {
+                Basis::YouSaidSo => "you said so",
+                Basis::Token => "the token",
+                Basis::TestMessage => "the test message",
+                _ => "the last check",
+            };
+            return format!("Out of date: {} changed since {what}{at}", changed_words(&self.changed));
+        }
+        let source = match self.basis {
+            Basis::Nothing => return String::new(),
+            Basis::Entered => return "Entered; not verified yet".into(),
+            Basis::YouSaidSo => return format!("You said so{at}; not verified yet"),
+            Basis::Keychain => return format!("Looked up{at}"),
+            Basis::Token => format!("by the token fetched{at}"),
+            Basis::TestMessage => format!("by the test message sent{at}"),
+        };
+        match self.status {
+            StepStatus::Ok => format!("Verified {source}"),
+            StepStatus::Failed | StepStatus::Warning => format!("Found {source}"),
+            _ => source,
+        }
+    }
 }
 
 /// A stored report read again against the profile as it is now.
@@ -93,11 +147,37 @@ pub struct JudgedTick {
     pub changed: Vec<Field>,
 }
 
+/// A profile in one word, for the profile switcher and `profile list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum Overall {
+    /// Every step done, and a test message went through with the values as they are.
+    Ready,
+    InProgress,
+    /// A fresh result found something wrong.
+    Failing,
+    /// A result rests on values that changed since.
+    OutOfDate,
+}
+
+impl Overall {
+    pub fn words(self) -> &'static str {
+        match self {
+            Overall::Ready => "ready",
+            Overall::InProgress => "in progress",
+            Overall::Failing => "failing",
+            Overall::OutOfDate => "out of date",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Judged {
     /// One per wizard step, in order.
     pub steps: Vec<StepState>,
+    pub overall: Overall,
     pub token: Option<JudgedReport>,
     pub send: Option<JudgedReport>,
     pub ticks: Vec<JudgedTick>,
@@ -114,11 +194,18 @@ impl Judged {
 }
 
 fn state(step: WizardStep, status: StepStatus, basis: Basis, at: Option<i64>) -> StepState {
-    StepState { step, status, basis, at, changed: Vec::new() }
+    StepState { step, status, basis, at, changed: Vec::new(), said: String::new() }
 }
 
 fn stale(step: WizardStep, recorded: &Recorded, changed: Vec<Field>) -> StepState {
-    StepState { step, status: StepStatus::Stale, basis: basis_of(recorded.evidence), at: Some(recorded.at), changed }
+    StepState {
+        step,
+        status: StepStatus::Stale,
+        basis: basis_of(recorded.evidence),
+        at: Some(recorded.at),
+        changed,
+        said: String::new(),
+    }
 }
 
 fn basis_of(evidence: Evidence) -> Basis {
@@ -138,15 +225,23 @@ fn report_status(report: &Report) -> StepStatus {
     }
 }
 
-/// Reads `results` against `profile` as of `now`.
+/// Reads `results` against `profile` as of `now`, whose offset is the one
+/// the sentences give times in.
 pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judged {
     let profile = profile.clone().normalized();
     let today = now.date();
     let secret_changed = results.secret.as_ref().map(|s| s.recorded.changed(&profile, None)).unwrap_or_default();
-    // The secret in use: the one the (current) status names.
-    let secret = results.secret.as_ref().filter(|_| secret_changed.is_empty()).and_then(|s| s.fingerprint.clone());
+    // The secret in use: the one the (current) status names. A status that
+    // says none is stored here (deleted from this computer) names no other
+    // secret, so results keep the one they were obtained with; without a
+    // status, which secret is in use is not known and nothing holds.
+    let status = results.secret.as_ref().filter(|_| secret_changed.is_empty());
+    let secret_for = |r: &Recorded| match status {
+        Some(s) => s.fingerprint.clone().or_else(|| r.input(Field::Secret).map(str::to_string)),
+        None => None,
+    };
     let judge_report = |report: &Report| JudgedReport {
-        changed: report.obtained.changed(&profile, secret.as_deref()),
+        changed: report.obtained.changed(&profile, secret_for(&report.obtained).as_deref()),
         report: report.judged_against(&profile, today),
     };
     let token = results.token.as_ref().map(judge_report);
@@ -215,7 +310,11 @@ pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judge
                     state(step, StepStatus::Warning, Basis::Keychain, Some(s.recorded.at))
                 }
                 Some(s) if s.stored => state(step, StepStatus::Ok, Basis::Keychain, Some(s.recorded.at)),
-                _ => state(step, StepStatus::Pending, Basis::Nothing, None),
+                // Not on this computer (any more): a token still proves Entra took it.
+                _ => match proof {
+                    Some(r) => state(step, StepStatus::Ok, basis_of(r.obtained.evidence), Some(r.obtained.at)),
+                    None => state(step, StepStatus::Pending, Basis::Nothing, None),
+                },
             },
             WizardStep::ServicePrincipal => match check_status(CheckId::Oid) {
                 Some((Status::Ok, at)) => state(step, StepStatus::Ok, Basis::Token, Some(at)),
@@ -232,9 +331,17 @@ pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judge
                 _ if !valid(&[Field::Mailbox, Field::Sender]) => state(step, StepStatus::Pending, Basis::Nothing, None),
                 _ => ticks_state(step, vec![tick(Evidence::ScriptRan)], &profile),
             },
-            WizardStep::Token => report_state(step, &token),
+            WizardStep::Token => {
+                // A test message fetched a token too: the newer one speaks for the token.
+                let by_send = send.as_ref().filter(|j| j.report.token.as_ref().is_some_and(|t| t.claims.is_some()));
+                match (&token, by_send) {
+                    (Some(t), Some(s)) if s.report.obtained.at > t.report.obtained.at => token_state_from_send(step, s),
+                    (None, Some(s)) => token_state_from_send(step, s),
+                    _ => report_state(step, &token),
+                }
+            }
             WizardStep::TestMessage => report_state(step, &send),
-            WizardStep::Review => state(step, StepStatus::Pending, Basis::Nothing, None),
+            WizardStep::Finish => state(step, StepStatus::Pending, Basis::Nothing, None),
         };
         steps.push(s);
     }
@@ -261,24 +368,37 @@ pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judge
         }
     }
 
-    // Review is done when a test message went through and every step is done.
+    // Finish is done when a test message went through and every step is done.
     let done = |s: &StepState| {
-        s.step == WizardStep::Review || matches!(s.status, StepStatus::Ok | StepStatus::Warning | StepStatus::Claimed)
+        s.step == WizardStep::Finish || matches!(s.status, StepStatus::Ok | StepStatus::Warning | StepStatus::Claimed)
     };
     let sent = steps
         .iter()
         .any(|s| s.step == WizardStep::TestMessage && matches!(s.status, StepStatus::Ok | StepStatus::Warning));
-    let review = if sent && steps.iter().all(done) {
-        state(WizardStep::Review, StepStatus::Ok, Basis::TestMessage, fresh_send.map(|r| r.obtained.at))
+    let finish = if sent && steps.iter().all(done) {
+        state(WizardStep::Finish, StepStatus::Ok, Basis::TestMessage, fresh_send.map(|r| r.obtained.at))
     } else {
-        state(WizardStep::Review, StepStatus::Pending, Basis::Nothing, None)
+        state(WizardStep::Finish, StepStatus::Pending, Basis::Nothing, None)
     };
-    if let Some(slot) = steps.iter_mut().find(|s| s.step == WizardStep::Review) {
-        *slot = review;
+    if let Some(slot) = steps.iter_mut().find(|s| s.step == WizardStep::Finish) {
+        *slot = finish;
     }
 
     let endpoints_to_confirm = if profile.endpoints_confirmed() { Vec::new() } else { profile.custom_endpoints() };
-    Judged { steps, token, send, ticks, secret_changed, endpoints_to_confirm }
+    for s in &mut steps {
+        s.said = s.describe(now);
+    }
+    let any = |status: StepStatus| steps.iter().any(|s| s.status == status);
+    let overall = if any(StepStatus::Failed) {
+        Overall::Failing
+    } else if any(StepStatus::Stale) {
+        Overall::OutOfDate
+    } else if steps.iter().any(|s| s.step == WizardStep::Finish && s.status == StepStatus::Ok) {
+        Overall::Ready
+    } else {
+        Overall::InProgress
+    };
+    Judged { steps, overall, token, send, ticks, secret_changed, endpoints_to_confirm }
 }
 
 /// A step resting on the user's ticks: `claimed` when every one is given and
@@ -304,6 +424,23 @@ fn report_state(step: WizardStep, report: &Option<JudgedReport>) -> StepState {
             state(step, report_status(&j.report), basis_of(j.report.obtained.evidence), Some(j.report.obtained.at))
         }
     }
+}
+
+/// The Token step from a test message's token: its claims checks, and only
+/// the values a token depends on (another mailbox does not change the token).
+fn token_state_from_send(step: WizardStep, send: &JudgedReport) -> StepState {
+    let r = &send.report;
+    let changed: Vec<Field> =
+        send.changed.iter().copied().filter(|f| Evidence::Token.depends_on().contains(f)).collect();
+    if !changed.is_empty() {
+        return stale(step, &r.obtained, changed);
+    }
+    let status = match crate::checks::worst(&r.checks) {
+        Status::Ok => StepStatus::Ok,
+        Status::Warn => StepStatus::Warning,
+        Status::Fail => StepStatus::Failed,
+    };
+    state(step, status, Basis::TestMessage, Some(r.obtained.at))
 }
 
 #[cfg(test)]
@@ -394,6 +531,57 @@ mod tests {
     }
 
     #[test]
+    fn what_a_status_rests_on_in_words() {
+        let now = time::macros::datetime!(2026-11-23 15:00 +01:00);
+        let at = time::macros::datetime!(2026-11-23 13:02 UTC).unix_timestamp();
+        let said = |status, basis, at: Option<i64>, changed: Vec<Field>| {
+            StepState { step: WizardStep::Permissions, status, basis, at, changed, said: String::new() }.describe(now)
+        };
+        assert_eq!(said(StepStatus::Ok, Basis::Token, Some(at), vec![]), "Verified by the token fetched at 14:02");
+        assert_eq!(
+            said(StepStatus::Ok, Basis::TestMessage, Some(at), vec![]),
+            "Verified by the test message sent at 14:02"
+        );
+        assert_eq!(said(StepStatus::Failed, Basis::Token, Some(at), vec![]), "Found by the token fetched at 14:02");
+        assert_eq!(
+            said(StepStatus::Claimed, Basis::YouSaidSo, Some(at), vec![]),
+            "You said so at 14:02; not verified yet"
+        );
+        assert_eq!(said(StepStatus::Claimed, Basis::Entered, None, vec![]), "Entered; not verified yet");
+        assert_eq!(said(StepStatus::Pending, Basis::Nothing, None, vec![]), "");
+        assert_eq!(
+            said(StepStatus::Stale, Basis::Token, Some(at - 3 * 86_400), vec![Field::Tenant, Field::ClientId]),
+            "Out of date: the tenant and the client ID changed since the token at 20 Nov 2026 14:02"
+        );
+        assert_eq!(changed_words(&[Field::Secret]), "the client secret");
+        assert_eq!(
+            changed_words(&[Field::Tenant, Field::Mailbox, Field::Sender]),
+            "the tenant, the mailbox and the sender"
+        );
+    }
+
+    #[test]
+    fn a_test_message_speaks_for_its_token_too() {
+        let p = sample();
+        let results =
+            Results { secret: Some(status(&p, &secret())), send: Some(delivered(&p, T0)), ..Results::default() };
+        let j = judge(&p, &results, at(T0 + 60));
+        let t = j.step(WizardStep::Token);
+        assert_eq!((t.status, t.basis, t.at), (StepStatus::Ok, Basis::TestMessage, Some(T0)));
+        // another mailbox: the message no longer holds, its token still does
+        let moved = Profile { mailbox: "alerts@contoso.com".into(), ..p.clone() };
+        let j = judge(&moved, &results, at(T0 + 60));
+        assert_eq!(j.step(WizardStep::Token).status, StepStatus::Ok);
+        assert_eq!(j.step(WizardStep::TestMessage).status, StepStatus::Stale);
+        // another tenant: neither does
+        let elsewhere = Profile { tenant: "fabrikam.onmicrosoft.com".into(), ..p.clone() };
+        assert_eq!(judge(&elsewhere, &results, at(T0 + 60)).step(WizardStep::Token).status, StepStatus::Stale);
+        // an older token report gives way to the newer test message
+        let older = Results { token: Some(token(&p, claims(json!({ "roles": null })), T0 - 600)), ..results };
+        assert_eq!(judge(&p, &older, at(T0 + 60)).step(WizardStep::Token).status, StepStatus::Ok);
+    }
+
+    #[test]
     fn a_fresh_token_verifies_what_it_proves() {
         let p = sample();
         let results = Results {
@@ -413,7 +601,8 @@ mod tests {
         }
         assert_eq!(j.step(WizardStep::Permissions).basis, Basis::Token);
         assert_eq!(j.step(WizardStep::Permissions).at, Some(T0));
-        assert_eq!(j.step(WizardStep::Review).status, StepStatus::Pending, "no test message yet");
+        assert_eq!(j.step(WizardStep::Finish).status, StepStatus::Pending, "no test message yet");
+        assert_eq!(j.overall, Overall::InProgress);
     }
 
     #[test]
@@ -431,6 +620,7 @@ mod tests {
         };
         let before = judge(&p, &results, at(T0 + 60));
         assert!(before.steps.iter().all(|s| s.status == StepStatus::Ok), "{:?}", statuses(&before));
+        assert_eq!(before.overall, Overall::Ready);
 
         let moved = Profile { tenant: "fabrikam.onmicrosoft.com".into(), ..p.clone() };
         let after = judge(&moved, &results, at(T0 + 60));
@@ -439,13 +629,17 @@ mod tests {
         for s in after.steps.iter().filter(|s| !matches!(s.step, WizardStep::Profile | WizardStep::Secret)) {
             assert_ne!(s.status, StepStatus::Ok, "{:?} is still green after the tenant changed", s.step);
         }
-        let token = after.step(WizardStep::Token);
-        assert_eq!((token.status, token.changed.clone(), token.at), (StepStatus::Stale, vec![Field::Tenant], Some(T0)));
+        let t = after.step(WizardStep::Token);
+        assert_eq!((t.status, t.changed.clone(), t.at), (StepStatus::Stale, vec![Field::Tenant], Some(T0)));
         assert_eq!(after.step(WizardStep::TestMessage).status, StepStatus::Stale);
         // the ticks were given for the old tenant too
         assert_eq!(after.step(WizardStep::Permissions).status, StepStatus::Stale);
         assert_eq!(after.step(WizardStep::Permissions).changed, vec![Field::Tenant]);
         assert_eq!(after.token.as_ref().unwrap().changed, vec![Field::Tenant]);
+        assert_eq!(after.overall, Overall::OutOfDate);
+        // and a fresh failure outranks anything out of date
+        let refused = Results { token: Some(token(&moved, claims(json!({ "roles": null })), T0 + 30)), ..results };
+        assert_eq!(judge(&moved, &refused, at(T0 + 60)).overall, Overall::Failing);
     }
 
     #[test]
@@ -518,6 +712,21 @@ mod tests {
         let j = judge(&other_app, &results, at(T0));
         assert_eq!(j.step(WizardStep::Secret).status, StepStatus::Stale);
         assert_eq!(j.secret_changed, vec![Field::ClientId]);
+    }
+
+    #[test]
+    fn a_secret_removed_from_this_computer_leaves_what_it_proved() {
+        let p = sample();
+        let removed = SecretStatus::of(&p, None, at(T0 + 30));
+        let results =
+            Results { secret: Some(removed), token: Some(token(&p, claims(json!({})), T0)), ..Results::default() };
+        let j = judge(&p, &results, at(T0 + 60));
+        assert_eq!(j.step(WizardStep::Token).status, StepStatus::Ok, "the token was issued all the same");
+        let s = j.step(WizardStep::Secret);
+        assert_eq!((s.status, s.basis), (StepStatus::Ok, Basis::Token), "Entra took the secret");
+        // with nothing proving it, a secret that is not stored is still to do
+        let nothing = Results { token: None, ..results };
+        assert_eq!(judge(&p, &nothing, at(T0 + 60)).step(WizardStep::Secret).status, StepStatus::Pending);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 mod judge;
 
-pub use judge::{Basis, Judged, JudgedReport, JudgedTick, StepState, StepStatus, judge};
+pub use judge::{Basis, Judged, JudgedReport, JudgedTick, Overall, StepState, StepStatus, changed_words, judge};
 
 use crate::profile::{Field, Profile};
 use serde::{Deserialize, Serialize};
@@ -111,6 +111,11 @@ impl Recorded {
         Recorded { evidence, at: now.unix_timestamp(), inputs }
     }
 
+    /// The value of `field` as recorded.
+    pub fn input(&self, field: Field) -> Option<&str> {
+        self.inputs.iter().find(|i| i.field == field)?.value.as_deref()
+    }
+
     /// The fields whose value differs from the one recorded; a field the
     /// record does not know (an older record) counts as changed.
     pub fn changed(&self, profile: &Profile, secret: Option<&str>) -> Vec<Field> {
@@ -171,7 +176,7 @@ mod tests {
             assert_eq!(token.changed(&profile, Some("fp-1")), vec![field]);
         }
         assert_eq!(token.changed(&p, Some("fp-2")), vec![Field::Secret], "another secret");
-        assert_eq!(token.changed(&p, None), vec![Field::Secret], "no secret any more");
+        assert_eq!(token.changed(&p, None), vec![Field::Secret], "which secret is in use is not known");
         // a pasted value with spaces around it is the same value
         let spaced = Profile { tenant: format!(" {} ", p.tenant), ..p.clone() };
         assert_eq!(token.changed(&spaced, Some("fp-1")), vec![]);

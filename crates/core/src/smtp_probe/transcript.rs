@@ -28,6 +28,18 @@ pub struct TranscriptLine {
     pub line: String,
 }
 
+/// `C: EHLO …`, `S: 250 …`, `-- TLS …`: as the CLI and the reports show it.
+impl std::fmt::Display for TranscriptLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let who = match self.from {
+            Party::Client => "C:",
+            Party::Server => "S:",
+            Party::Note => "--",
+        };
+        write!(f, "{who} {}", self.line)
+    }
+}
+
 /// An SMTP reply: code, enhanced status (RFC 3463) and text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
