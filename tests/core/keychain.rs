@@ -109,3 +109,40 @@ fn the_account_is_the_client_id() {
         Err(keychain::KeychainError::NoIdentity)
     );
 }
+
+/// A certificate's private key goes into the Secret Service, found again by
+/// the profile's certificate; the largest accepted key fits one entry.
+#[test]
+fn a_certificate_key_is_stored_read_and_deleted() {
+    lookalike::needs!(Keychain);
+    use smtp_oauth_core::CredentialKind;
+    use smtp_oauth_core::certificate::CertificateCredential;
+    let now = time::OffsetDateTime::now_utc();
+    let fixture = |name: &str| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/certs").join(name),
+        )
+        .unwrap()
+    };
+    let big = CertificateCredential::from_pem(&fixture("big.pem"), Some(&fixture("big-key.pem")), now).unwrap();
+    let p = Profile {
+        credential: CredentialKind::Certificate,
+        certificate: Some(big.certificate.pem()),
+        ..profile_of_app("keychain-certificate", "contoso.onmicrosoft.com")
+    };
+    assert!(!stored(&p));
+    keychain::save_key(&p, &big).unwrap();
+    let status = keychain::status(&p, now).unwrap();
+    assert!(status.stored);
+    assert_eq!(status.fingerprint.as_deref(), Some(big.certificate.fingerprint().as_str()));
+    assert!(status.account.starts_with(&format!("{}#certificate-", p.client_id)), "{}", status.account);
+    let loaded = keychain::load_key(&p, now).unwrap().expect("stored").expect("usable");
+    assert_eq!(loaded.certificate, big.certificate);
+    // another certificate for the same app finds no key: a renewed one never signs with the old key
+    let other = CertificateCredential::create("other", 12, now).unwrap();
+    let renewed = Profile { certificate: Some(other.certificate.pem()), ..p.clone() };
+    assert!(keychain::load_key(&renewed, now).unwrap().is_none());
+    assert!(keychain::delete_key(&p).unwrap());
+    assert!(!stored(&p));
+    assert!(!keychain::delete_key(&p).unwrap(), "nothing left");
+}

@@ -3,6 +3,7 @@
 //! issuing RS256 JWTs, both over TLS from the test CA. Each test starts its
 //! own look-alike with the directory it needs.
 
+mod certificate;
 mod check;
 mod keychain;
 mod no_tauri;
@@ -14,7 +15,7 @@ use smtp_oauth_core::ready::Ready;
 use smtp_oauth_core::report::{self, Plan, Report};
 use smtp_oauth_core::secret::AccessToken;
 use smtp_oauth_core::token::TokenError;
-use smtp_oauth_core::{ClientSecret, Profile, Timeouts};
+use smtp_oauth_core::{ClientSecret, Credential, Profile, Timeouts};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -55,7 +56,7 @@ pub async fn fetch_token(
     timeouts: Timeouts,
 ) -> Result<AccessToken, TokenError> {
     let ready = ready_for_token(profile);
-    smtp_oauth_core::token::fetch(&ready.token, secret, timeouts, &ready.trust).await
+    smtp_oauth_core::token::fetch(&ready.token, &secret.clone().into(), timeouts, &ready.trust).await
 }
 
 pub fn timeouts(seconds: u64) -> Timeouts {
@@ -64,10 +65,15 @@ pub fn timeouts(seconds: u64) -> Timeouts {
 
 /// Token, claims and (with `to`) the SMTP probe, as `smtp-oauth check` runs them.
 pub async fn run(profile: &Profile, secret: &ClientSecret, to: Option<&str>) -> Report {
+    run_with(profile, &secret.clone().into(), to).await
+}
+
+/// [`run`] with any credential.
+pub async fn run_with(profile: &Profile, credential: &Credential, to: Option<&str>) -> Report {
     let ready = match to {
         Some(to) => ready_for_sending(profile, to),
         None => ready_for_token(profile),
     };
-    let plan = Plan { ready: &ready, secret, timeouts: timeouts(20), now: OffsetDateTime::now_utc() };
+    let plan = Plan { ready: &ready, credential, timeouts: timeouts(20), now: OffsetDateTime::now_utc() };
     report::run(plan, &|_| {}).await
 }

@@ -26,7 +26,12 @@ async fn delivers_a_message_and_records_the_dialogue() {
     let p = profile(&rig);
     let stages = Mutex::new(Vec::new());
     let ready = ready_for_sending(&p, RECIPIENT);
-    let plan = Plan { ready: &ready, secret: &secret(), timeouts: timeouts(20), now: time::OffsetDateTime::now_utc() };
+    let plan = Plan {
+        ready: &ready,
+        credential: &secret().into(),
+        timeouts: timeouts(20),
+        now: time::OffsetDateTime::now_utc(),
+    };
     let report = report::run(plan, &|progress| stages.lock().unwrap().push(progress)).await;
 
     assert_eq!(report.outcome, Status::Ok, "{report:#?}");
@@ -85,8 +90,12 @@ async fn check_within(dir: Directory, seconds: u64) -> (Report, Lookalike) {
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
     let ready = ready_for_sending(&p, RECIPIENT);
-    let plan =
-        Plan { ready: &ready, secret: &secret(), timeouts: timeouts(seconds), now: time::OffsetDateTime::now_utc() };
+    let plan = Plan {
+        ready: &ready,
+        credential: &secret().into(),
+        timeouts: timeouts(seconds),
+        now: time::OffsetDateTime::now_utc(),
+    };
     (report::run(plan, &|_| {}).await, rig)
 }
 
@@ -256,7 +265,12 @@ async fn a_failure_after_authentication_is_not_explained_by_the_235() {
     let rig = Lookalike::start(&dir);
     let p = profile(&rig);
     let ready = ready_for_sending(&p, RECIPIENT);
-    let plan = Plan { ready: &ready, secret: &secret(), timeouts: timeouts(2), now: time::OffsetDateTime::now_utc() };
+    let plan = Plan {
+        ready: &ready,
+        credential: &secret().into(),
+        timeouts: timeouts(2),
+        now: time::OffsetDateTime::now_utc(),
+    };
     let report = report::run(plan, &|_| {}).await;
     let smtp = report.smtp.as_ref().unwrap();
     assert!(transcript(&report).iter().any(|l| l.starts_with("Server: 235 2.7.0")));

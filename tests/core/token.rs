@@ -40,7 +40,7 @@ async fn entra_failure(dir: Directory, edit: impl FnOnce(&mut Profile), secret: 
         client_id: p.client_id.clone(),
         scope: p.cloud.scope(),
     };
-    let err = smtp_oauth_core::token::fetch(&request, &secret, timeouts(20), &trust).await.unwrap_err();
+    let err = smtp_oauth_core::token::fetch(&request, &secret.clone().into(), timeouts(20), &trust).await.unwrap_err();
     let TokenError::Entra(entra) = &err else { panic!("expected an Entra error, got {err:?}") };
     assert!(entra.ids.correlation_id.is_some() && entra.ids.trace_id.is_some());
     let checks = smtp_oauth_core::checks::secret_checks(&p, &secret, time::OffsetDateTime::now_utc().date());

@@ -7,6 +7,8 @@
 //! Keychain calls block: the async functions here move them to a blocking
 //! thread; the others must be called from one (never from the UI thread).
 
+use crate::certificate::{CertError, CertificateCredential};
+use crate::credential::{Credential, CredentialKind};
 use crate::handover;
 use crate::keychain::{self, KeychainError, SecretStatus};
 use crate::profile::{CustomEndpoint, Field, FieldError, Profile, ProfileError, ProfileStore};
@@ -31,8 +33,10 @@ pub enum ApiError {
     Keychain(#[from] KeychainError),
     #[error(transparent)]
     File(#[from] files::FileError),
-    #[error("no client secret stored for the app {account} in the {store}")]
-    NoSecret { account: String, store: &'static str },
+    #[error("no {what} stored for the app {account} in the {store}")]
+    NoSecret { what: &'static str, account: String, store: &'static str },
+    #[error(transparent)]
+    Certificate(#[from] CertError),
     #[error(
         "profile {name} was imported with endpoints that are not its cloud's own ({}); the stored secret is not used with them until they are confirmed",
         endpoints.iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
@@ -172,6 +176,7 @@ pub fn delete_profile(store: &ProfileStore, name: &str, delete_secret: bool) -> 
         (false, _) => SecretAfterDelete::None,
         (true, true) => {
             keychain::delete(&profile)?;
+            keychain::delete_key(&profile)?;
             SecretAfterDelete::Deleted
         }
         (true, false) => SecretAfterDelete::Kept,
@@ -271,6 +276,12 @@ fn current_secret(
         SecretSource::Given(secret) => {
             Some(SecretStatus { stored: false, store: GIVEN.into(), ..SecretStatus::of(profile, Some(&secret), now) })
         }
+        SecretSource::GivenCertificate(certificate) => Some(SecretStatus {
+            stored: false,
+            store: GIVEN.into(),
+            fingerprint: Some(certificate.certificate.fingerprint()),
+            ..SecretStatus::of(profile, None, now)
+        }),
         // No keychain to ask: the last run's secret is the one in use.
         SecretSource::Keychain => keychain::status(profile, now).ok().or(last_used),
     }
@@ -308,11 +319,15 @@ pub fn secret_status(profile: &Profile, now: OffsetDateTime) -> Result<SecretSta
     Ok(keychain::status(&profile, now)?)
 }
 
-/// Removes the app's secret; the status after. (Blocking.)
+/// Removes the profile's credential from the keychain (the secret, or the
+/// certificate's key); the status after. (Blocking.)
 pub fn secret_delete(profile: &Profile, now: OffsetDateTime) -> Result<SecretStatus> {
     let profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
-    keychain::delete(&profile)?;
-    Ok(SecretStatus::of(&profile, None, now))
+    match profile.credential {
+        CredentialKind::Secret => keychain::delete(&profile)?,
+        CredentialKind::Certificate => keychain::delete_key(&profile)?,
+    };
+    Ok(keychain::status(&profile, now)?)
 }
 
 /// A pasted secret, or why it cannot be one (as an error of the secret field).
@@ -321,25 +336,129 @@ pub fn parse_secret(value: &str) -> Result<ClientSecret> {
         .map_err(|e| ApiError::Invalid(vec![FieldError { field: Field::Secret, message: e.to_string() }]))
 }
 
-/// Where the secret for a network operation comes from.
+/// Where the credential for a network operation comes from.
 pub enum SecretSource {
-    /// Given for this run (the CLI's standard input or environment).
+    /// A secret given for this run (the CLI's standard input or environment).
     Given(ClientSecret),
-    /// The OS keychain: not for an imported profile whose own endpoints the
-    /// user has not confirmed.
+    /// A certificate given for this run (the CLI's `--certificate FILE.pfx`).
+    GivenCertificate(CertificateCredential),
+    /// The OS keychain, by the profile's credential kind: not for an imported
+    /// profile whose own endpoints the user has not confirmed.
     Keychain,
 }
 
-/// The secret to use with `profile`. (Blocking when it is the keychain's.)
-pub fn secret(profile: &Profile, source: SecretSource) -> Result<ClientSecret> {
+/// The credential to use with `profile` as of `now`. (Blocking when it is
+/// the keychain's.)
+pub fn credential(profile: &Profile, source: SecretSource, now: OffsetDateTime) -> Result<Credential> {
     match source {
-        SecretSource::Given(secret) => Ok(secret),
+        SecretSource::Given(secret) => Ok(secret.into()),
+        SecretSource::GivenCertificate(certificate) => Ok(certificate.into()),
         SecretSource::Keychain if !profile.endpoints_confirmed() => {
             Err(ApiError::EndpointsUnconfirmed { name: profile.name.clone(), endpoints: profile.custom_endpoints() })
         }
-        SecretSource::Keychain => keychain::load(profile)?
-            .ok_or_else(|| ApiError::NoSecret { account: keychain::account(profile), store: keychain::store_name() }),
+        SecretSource::Keychain => {
+            let missing =
+                |what| ApiError::NoSecret { what, account: keychain::account(profile), store: keychain::store_name() };
+            match profile.credential {
+                CredentialKind::Secret => Ok(keychain::load(profile)?.ok_or_else(|| missing("client secret"))?.into()),
+                CredentialKind::Certificate => match keychain::load_key(profile, now)? {
+                    Some(certificate) => Ok(certificate?.into()),
+                    None => Err(missing("certificate key")),
+                },
+            }
+        }
     }
+}
+
+// --- certificates --------------------------------------------------------------
+
+/// A new key pair and self-signed certificate for `profile`'s app.
+pub fn certificate_create(profile: &Profile, months: u8, now: OffsetDateTime) -> Result<CertificateCredential> {
+    let profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
+    let subject = format!("SMTP OAuth Wizard {} ({})", profile.title(), profile.client_id);
+    Ok(CertificateCredential::create(&subject, months, now)?)
+}
+
+/// A certificate read from a file: PKCS#12 (with `password`) or PEM (the
+/// key in the same file or in `key_file`), checked as of `now`.
+pub fn certificate_read(
+    file: &Path,
+    password: Option<&str>,
+    key_file: Option<&Path>,
+    now: OffsetDateTime,
+) -> Result<CertificateCredential> {
+    let read = |path: &Path| match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::Missing(path.to_path_buf())),
+        Err(e) => Err(ApiError::Unreadable { path: path.to_path_buf(), reason: e.to_string() }),
+    };
+    let bytes = read(file)?;
+    // DER (a PKCS#12 file) starts with a SEQUENCE; PEM is text.
+    if bytes.first() == Some(&0x30) {
+        return Ok(CertificateCredential::from_pkcs12(&bytes, password.unwrap_or(""), now)?);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| CertError::Unreadable("neither PKCS#12 nor PEM".into()))?;
+    let key = key_file
+        .map(read)
+        .transpose()?
+        .map(String::from_utf8)
+        .transpose()
+        .map_err(|_| ApiError::Certificate(CertError::Unreadable("the key file is not PEM".into())))?;
+    Ok(CertificateCredential::from_pem(&text, key.as_deref(), now)?)
+}
+
+/// What a profile holds once a certificate is its credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Installed {
+    /// The public certificate, PEM: the profile's `certificate`.
+    pub certificate: String,
+    pub info: crate::certificate::CertificateInfo,
+    /// Its key in the keychain.
+    pub status: SecretStatus,
+}
+
+/// Stores the certificate's key in the keychain and says what the profile
+/// must hold: the certificate, kind `certificate`, its expiry. (Blocking.)
+pub fn certificate_install(
+    profile: &Profile,
+    certificate: &CertificateCredential,
+    now: OffsetDateTime,
+) -> Result<Installed> {
+    let mut profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
+    let pem = certificate.certificate.pem();
+    profile.credential = CredentialKind::Certificate;
+    profile.certificate = Some(pem.clone());
+    profile.secret_expires = Some(certificate.certificate.info().expires.clone());
+    keychain::save_key(&profile, certificate)?;
+    Ok(Installed {
+        certificate: pem,
+        info: certificate.certificate.info().clone(),
+        status: keychain::status(&profile, now)?,
+    })
+}
+
+/// The profile's certificate with its key from the keychain as a `.pfx`, for
+/// a server without a keychain. (Blocking.)
+pub fn certificate_pfx(profile: &Profile, password: &str, now: OffsetDateTime) -> Result<Vec<u8>> {
+    let credential = match keychain::load_key(profile, now)? {
+        Some(c) => c?,
+        None => {
+            return Err(ApiError::NoSecret {
+                what: "certificate key",
+                account: keychain::account(profile),
+                store: keychain::store_name(),
+            });
+        }
+    };
+    Ok(credential.to_pkcs12(password)?)
+}
+
+/// The profile's certificate to upload to the app registration: DER
+/// (`.cer`) or PEM.
+pub fn certificate_export(profile: &Profile, pem: bool) -> Result<Vec<u8>> {
+    let certificate = profile.certificate().ok_or(CertError::NoCertificate)?;
+    Ok(if pem { certificate.pem().into_bytes() } else { certificate.der().to_vec() })
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -403,10 +522,10 @@ pub async fn run_revealing(
         Run::Send { to } => Ready::for_sending(profile, to)?,
     };
     let checked = ready.profile.clone();
-    let given = matches!(network.source, SecretSource::Given(_));
-    let source = network.source;
-    let secret = blocking(move || secret(&checked, source)).await?;
-    let plan = Plan { ready: &ready, secret: &secret, timeouts: network.timeouts, now: network.now };
+    let given = !matches!(network.source, SecretSource::Keychain);
+    let (source, now) = (network.source, network.now);
+    let credential = blocking(move || credential(&checked, source, now)).await?;
+    let plan = Plan { ready: &ready, credential: &credential, timeouts: network.timeouts, now: network.now };
     let (report, token) = report::run_revealing(plan, on_progress).await;
     if let Some(store) = network.keep_in {
         // Which secret the results were obtained with: the keychain's, or
@@ -414,7 +533,8 @@ pub async fn run_revealing(
         let used = SecretStatus {
             stored: !given,
             store: if given { GIVEN.into() } else { keychain::store_name().into() },
-            ..SecretStatus::of(&ready.profile, Some(&secret), network.now)
+            fingerprint: Some(credential.fingerprint()),
+            ..SecretStatus::of(&ready.profile, None, network.now)
         };
         let (store, report) = (store.clone(), report.clone());
         // The check's outcome is what the user waits for; a record that
@@ -442,14 +562,18 @@ mod tests {
             endpoints_unconfirmed: true,
             ..sample()
         };
-        let err = secret(&imported, SecretSource::Keychain).unwrap_err();
+        let now = OffsetDateTime::now_utc();
+        let err = credential(&imported, SecretSource::Keychain, now).unwrap_err();
         assert!(
             matches!(&err, ApiError::EndpointsUnconfirmed { endpoints, .. } if endpoints[0].field == Field::Authority)
         );
         assert!(err.to_string().contains("authority URL https://login.attacker.example"), "{err}");
         // a secret given for this run is the user's explicit choice
         let given = ClientSecret::new("Xy18Q~given").unwrap();
-        assert_eq!(secret(&imported, SecretSource::Given(given)).unwrap().expose(), "Xy18Q~given");
+        let Credential::Secret(used) = credential(&imported, SecretSource::Given(given), now).unwrap() else {
+            panic!("the given secret")
+        };
+        assert_eq!(used.expose(), "Xy18Q~given");
     }
 
     #[test]

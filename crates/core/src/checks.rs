@@ -86,18 +86,19 @@ pub fn secret_checks(profile: &Profile, secret: &ClientSecret, today: time::Date
 pub fn secret_expiry_check(profile: &Profile, today: time::Date) -> Option<Check> {
     let expires = profile.secret_expiry_date()?;
     let days = (expires - today).whole_days();
+    let noun = profile.credential.noun();
     Some(match days {
         ..0 => Check::warn(
             CheckId::SecretExpiry,
             WizardStep::Secret,
-            format!("The client secret expired on {expires} ({} days ago): create a new one and store it", -days),
+            format!("The {noun} expired on {expires} ({} days ago): create a new one and store it", -days),
         ),
         0..=30 => Check::warn(
             CheckId::SecretExpiry,
             WizardStep::Secret,
-            format!("The client secret expires on {expires}, in {days} days: create a new one before then"),
+            format!("The {noun} expires on {expires}, in {days} days: create a new one before then"),
         ),
-        _ => Check::ok(CheckId::SecretExpiry, format!("The client secret expires on {expires}, in {days} days")),
+        _ => Check::ok(CheckId::SecretExpiry, format!("The {noun} expires on {expires}, in {days} days")),
     })
 }
 

@@ -91,6 +91,42 @@ catalog! {
         "The stored secret is a GUID, which is what the portal shows as the Secret ID. The token request needs the Value.",
         "On Certificates & secrets, copy the Value column (shown only right after creating the secret; create a new one if it is hidden) and store it again.",
     }
+    // Certificate credentials (docs/microsoft-rules.md, "Certificate credentials")
+    CertificateNotRegistered = ("AADSTS700027", Secret) {
+        "Entra ID does not know this certificate",
+        "The client assertion's signature matched no certificate of the app registration: this certificate was not uploaded to it, another one was, or it was removed.",
+        "Upload the certificate's .cer (step 4 saves it) under App registrations > the app > Certificates & secrets > Certificates, and check that the Thumbprint there is the one step 4 shows.",
+    }
+    CertificateExpiredAtEntra = ("AADSTS700027", Secret) {
+        "The certificate has expired",
+        "Entra ID refused the client assertion because the certificate it was signed with has expired.",
+        "Make or import a new certificate in step 4, upload it to the app registration, and note its expiry date.",
+    }
+    AssertionOutsideTimeRange = ("AADSTS700024", Token) {
+        "This computer's clock is off",
+        "The client assertion is valid for a few minutes from when it was made; Entra ID found it outside that window, which means this computer's clock differs from the real time.",
+        "Set this computer's clock right (synchronise it with an Internet time server), then fetch the token again.",
+    }
+    AssertionWrongAudience = ("AADSTS700023", Profile) {
+        "The client assertion was made for another endpoint",
+        "The assertion names the token endpoint it is for, and Entra ID's own address for this tenant is another: the authority URL or the tenant does not match the tenant's cloud.",
+        "Leave the authority URL empty (step 1) unless your cloud needs it, and check the tenant (step 2).",
+    }
+    AssertionWrongApp = ("AADSTS700021", AppRegistration) {
+        "The client assertion names another app",
+        "The assertion's issuer and subject must be the client ID of the request; Entra ID found another.",
+        "Check the client ID (step 2): it must be the Application (client) ID of the app the certificate was uploaded to.",
+    }
+    AssertionInvalid = ("AADSTS50027", Secret) {
+        "Entra ID could not use the client assertion",
+        "The client assertion was refused as an invalid token: damaged on the way, already used, or expired before it arrived.",
+        "Fetch the token again; if it keeps failing, check for a proxy that alters the request, and make the certificate again in step 4.",
+    }
+    CertificateUnusable = ("certificate", Secret) {
+        "The certificate cannot sign",
+        "The client assertion could not be made with the stored certificate and key, so nothing was sent.",
+        "Make or import the certificate again in step 4.",
+    }
     SecretExpired = ("AADSTS7000222", Secret) {
         "The client secret has expired",
         "The secret's expiry date has passed.",
@@ -205,7 +241,7 @@ catalog! {
     }
     TokenRedirect = ("token-redirect", Profile) {
         "The token endpoint redirected the request",
-        "Entra ID's token endpoint does not redirect; this answer comes from something else (a captive portal, a proxy or a wrong authority URL). The request carries the client secret, so it was not sent on.",
+        "Entra ID's token endpoint does not redirect; this answer comes from something else (a captive portal, a proxy or a wrong authority URL). The request carries the client credential, so it was not sent on.",
         "Check the authority URL under Advanced (leave it empty for the cloud's own) and the network between this computer and the sign-in service.",
     }
     TokenUnexpected = ("token-unexpected", Profile) {
@@ -485,6 +521,14 @@ pub fn for_token_error(err: &TokenError, ctx: &Context<'_>) -> Diagnosis {
                 "AADSTS530035" => Finding::SecurityDefaultsToken,
                 "AADSTS90055" | "AADSTS90024" => Finding::Throttled,
                 "AADSTS90038" => Finding::NationalCloud,
+                "AADSTS700027" if e.description.to_ascii_lowercase().contains("expired") => {
+                    Finding::CertificateExpiredAtEntra
+                }
+                "AADSTS700027" => Finding::CertificateNotRegistered,
+                "AADSTS700024" => Finding::AssertionOutsideTimeRange,
+                "AADSTS700023" => Finding::AssertionWrongAudience,
+                "AADSTS700021" | "AADSTS50048" => Finding::AssertionWrongApp,
+                "AADSTS50027" => Finding::AssertionInvalid,
                 _ => Finding::EntraOther,
             };
             let mut d = finding.diagnosis();
@@ -505,6 +549,7 @@ pub fn for_token_error(err: &TokenError, ctx: &Context<'_>) -> Diagnosis {
         TokenError::Tls { .. } => Finding::TokenTls.diagnosis(),
         TokenError::Redirect { .. } => Finding::TokenRedirect.diagnosis(),
         TokenError::Unexpected { .. } | TokenError::UnusableSuccess { .. } => Finding::TokenUnexpected.diagnosis(),
+        TokenError::Credential(_) => Finding::CertificateUnusable.diagnosis(),
     };
     if !matches!(err, TokenError::Entra(_)) {
         // The error says which timeout fired, where the redirect pointed, ...
@@ -676,6 +721,24 @@ mod tests {
             (Token(entra(7000215)), vec![], p(), F::InvalidSecret),
             (Token(entra(7000215)), vec![secret_id], p(), F::SecretIdUsed),
             (Token(entra(7000222)), vec![], p(), F::SecretExpired),
+            (Token(entra(700027)), vec![], p(), F::CertificateNotRegistered),
+            (
+                Token(TokenError::Entra(Box::new(EntraError {
+                    status: 401,
+                    error: "invalid_client".into(),
+                    description: "AADSTS700027: Client assertion contains an invalid signature. [Reason - The key used is expired.]".into(),
+                    codes: vec![700027],
+                    ids: EntraIds::default(),
+                }))),
+                vec![],
+                p(),
+                F::CertificateExpiredAtEntra,
+            ),
+            (Token(entra(700024)), vec![], p(), F::AssertionOutsideTimeRange),
+            (Token(entra(700023)), vec![], p(), F::AssertionWrongAudience),
+            (Token(entra(700021)), vec![], p(), F::AssertionWrongApp),
+            (Token(entra(50027)), vec![], p(), F::AssertionInvalid),
+            (Token(TokenError::Credential("no key".into())), vec![], p(), F::CertificateUnusable),
             (Token(entra(7000218)), vec![], p(), F::NoCredentialReceived),
             (Token(entra(700016)), vec![], p(), F::AppNotFound),
             (Token(entra(7000229)), vec![], p(), F::NoServicePrincipal),

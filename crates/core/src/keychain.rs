@@ -11,6 +11,8 @@
 //! thread (`tokio::task::spawn_blocking`), never on an async executor or the
 //! UI thread.
 
+use crate::certificate::{CertError, Certificate, CertificateCredential};
+use crate::credential::CredentialKind;
 use crate::profile::Profile;
 use crate::results::{Evidence, Recorded};
 use crate::secret::{ClientSecret, SECRET_ID_WARNING};
@@ -126,6 +128,54 @@ pub fn delete(profile: &Profile) -> Result<bool, KeychainError> {
     Ok(deleted)
 }
 
+// --- certificate keys ------------------------------------------------------------
+
+/// Account of a certificate's private key: the app's, and the certificate's
+/// thumbprint, so a renewed certificate never picks up the old key.
+fn key_account(profile: &Profile, certificate: &Certificate) -> Result<String, KeychainError> {
+    if account(profile).is_empty() {
+        return Err(KeychainError::NoIdentity);
+    }
+    Ok(format!("{}#certificate-{}", account(profile), &certificate.info().thumbprint_sha256[..16].to_ascii_lowercase()))
+}
+
+/// The entry that holds the profile's credential: the secret's, or its
+/// certificate's key's (`<client-id>#certificate-<sha-256 prefix>`).
+pub fn credential_account(profile: &Profile) -> String {
+    match (profile.credential, profile.certificate()) {
+        (CredentialKind::Certificate, Some(c)) => key_account(profile, &c).unwrap_or_else(|_| account(profile)),
+        _ => account(profile),
+    }
+}
+
+/// Stores a certificate's private key (PKCS#8 DER, which fits one Windows
+/// Credential Manager entry up to RSA 4096).
+pub fn save_key(profile: &Profile, credential: &CertificateCredential) -> Result<(), KeychainError> {
+    let entry = entry_named(&key_account(profile, &credential.certificate)?)?;
+    entry.set_secret(credential.key_pkcs8()).map_err(map_error)
+}
+
+/// The profile's certificate with its stored key, checked as of `now`;
+/// `None` when the profile has no certificate or its key is not stored.
+pub fn load_key(
+    profile: &Profile,
+    now: OffsetDateTime,
+) -> Result<Option<Result<CertificateCredential, CertError>>, KeychainError> {
+    let Some(certificate) = profile.certificate() else { return Ok(None) };
+    let entry = entry_named(&key_account(profile, &certificate)?)?;
+    match entry.get_secret() {
+        Ok(pkcs8) => Ok(Some(CertificateCredential::from_parts(certificate, pkcs8, now))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(map_error(e)),
+    }
+}
+
+/// Removes the profile's certificate key; `false` when there was none.
+pub fn delete_key(profile: &Profile) -> Result<bool, KeychainError> {
+    let Some(certificate) = profile.certificate() else { return Ok(false) };
+    remove(&entry_named(&key_account(profile, &certificate)?)?)
+}
+
 /// Whether a secret is stored for the app, and which (by fingerprint).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -157,8 +207,23 @@ impl SecretStatus {
     }
 }
 
-/// Looks the secret up (reading it into this process, never further) to say
-/// whether one is stored and which.
+/// Looks the credential up (reading it into this process, never further)
+/// to say whether one is stored and which: the secret, or the key of the
+/// profile's certificate.
 pub fn status(profile: &Profile, now: OffsetDateTime) -> Result<SecretStatus, KeychainError> {
-    Ok(SecretStatus::of(profile, load(profile)?.as_ref(), now))
+    match profile.credential {
+        CredentialKind::Secret => Ok(SecretStatus::of(profile, load(profile)?.as_ref(), now)),
+        CredentialKind::Certificate => {
+            let stored = load_key(profile, now)?.is_some();
+            let fingerprint = profile.certificate().filter(|_| stored).map(|c| c.fingerprint());
+            Ok(SecretStatus {
+                store: store_name().into(),
+                account: credential_account(profile),
+                stored,
+                warning: None,
+                recorded: Recorded::new(Evidence::Secret, profile, fingerprint.as_deref(), now),
+                fingerprint,
+            })
+        }
+    }
 }

@@ -10,9 +10,11 @@
 //! network stages for the `check` command and the wizard's last steps.
 
 pub mod api;
+pub mod certificate;
 pub mod checks;
 pub mod claims;
 pub mod cloud;
+pub mod credential;
 pub mod diagnosis;
 pub mod files;
 pub mod handover;
@@ -33,6 +35,7 @@ pub mod when;
 
 pub use checks::{Check, CheckId, Status};
 pub use cloud::Cloud;
+pub use credential::{Credential, CredentialKind};
 pub use diagnosis::Diagnosis;
 pub use profile::{AuthPath, Profile};
 pub use secret::{AccessToken, ClientSecret};

@@ -45,12 +45,13 @@ pub fn ics(profile: &Profile, now: OffsetDateTime) -> Result<String, FieldError>
             continue;
         }
         events += 1;
+        let noun = profile.credential.noun();
         let summary = match days {
-            0 => format!("SMTP client secret for {who} expires today"),
-            n => format!("Renew the SMTP client secret for {who} (expires {}, in {n} days)", when::day(expires)),
+            0 => format!("SMTP {noun} for {who} expires today"),
+            n => format!("Renew the SMTP {noun} for {who} (expires {}, in {n} days)", when::day(expires)),
         };
         let description = format!(
-            "The client secret of the app {} ({}) expires on {}. The application sending mail as {} stops authenticating that day.\n\nTo renew it:\n{}",
+            "The {noun} of the app {} ({}) expires on {}. The application sending mail as {} stops authenticating that day.\n\nTo renew it:\n{}",
             profile.client_id,
             who,
             when::day(expires),
@@ -87,7 +88,8 @@ pub fn ics(profile: &Profile, now: OffsetDateTime) -> Result<String, FieldError>
         return Err(FieldError {
             field: Field::SecretExpires,
             message: format!(
-                "the secret expired on {}: renew it now; a reminder would come too late",
+                "the {} expired on {}: renew it now; a reminder would come too late",
+                profile.credential.noun(),
                 when::day(expires)
             ),
         });

@@ -6,11 +6,12 @@
 use crate::Timeouts;
 use crate::checks::{self, Check, CheckId, Status};
 use crate::claims::{self, Claims};
+use crate::credential::Credential;
 use crate::diagnosis::{self, Context, Diagnosis};
 use crate::profile::Profile;
 use crate::ready::Ready;
 use crate::results::{Evidence, Recorded};
-use crate::secret::{AccessToken, ClientSecret};
+use crate::secret::AccessToken;
 use crate::smtp_probe::{self, ProbeRequest, SmtpReport, Stage};
 use crate::token::{self, EntraIds};
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,7 @@ pub struct Plan<'a> {
     /// What the profile makes ready; with `sending`, a test message follows
     /// the token.
     pub ready: &'a Ready,
-    pub secret: &'a ClientSecret,
+    pub credential: &'a Credential,
     pub timeouts: Timeouts,
     pub now: OffsetDateTime,
 }
@@ -81,8 +82,8 @@ pub async fn run_revealing(
     let ready = plan.ready;
     let profile = &ready.profile;
     let evidence = if ready.sending.is_some() { Evidence::TestMessage } else { Evidence::Token };
-    let obtained = Recorded::new(evidence, profile, Some(&plan.secret.fingerprint()), plan.now);
-    let mut checks = checks::secret_checks(profile, plan.secret, plan.now.date());
+    let obtained = Recorded::new(evidence, profile, Some(&plan.credential.fingerprint()), plan.now);
+    let mut checks = plan.credential.checks(profile, plan.now.date());
     let report = |token, checks: Vec<Check>, smtp, diagnosis: Vec<Diagnosis>| Report {
         profile: profile.name.clone(),
         token,
@@ -97,7 +98,7 @@ pub async fn run_revealing(
     on_progress(Progress::Token { endpoint: endpoint.clone() });
     let mut token_report =
         TokenReport { endpoint, decoded_not_verified: true, claims: None, expires_in: None, error: None, entra: None };
-    let access_token = match token::fetch(&ready.token, plan.secret, plan.timeouts, &ready.trust).await {
+    let access_token = match token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust).await {
         Ok(t) => t,
         Err(e) => {
             let d = diagnosis::for_token_error(&e, &Context { profile, checks: &checks });

@@ -44,7 +44,7 @@ impl WizardStep {
             WizardStep::Profile => "Profile",
             WizardStep::AppRegistration => "App registration",
             WizardStep::Permissions => "API permission and consent",
-            WizardStep::Secret => "Client secret",
+            WizardStep::Secret => "Credential",
             WizardStep::ServicePrincipal => "Service principal",
             WizardStep::Powershell => "Exchange PowerShell",
             WizardStep::Token => "Token",

@@ -9,10 +9,12 @@
 //! a proxy have echoed it). A success body is never quoted: it holds a token.
 
 use crate::Timeouts;
+use crate::credential::Credential;
 use crate::ready::TokenRequest;
-use crate::secret::{AccessToken, ClientSecret, Sensitive};
+use crate::secret::{AccessToken, Sensitive};
 use crate::trust::{self, TlsProblem, Trust};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// An error body from Entra ID (`error`, `error_description`, `error_codes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +84,7 @@ pub enum TokenError {
     #[error("the TLS certificate of the token endpoint {endpoint} was rejected: {detail}")]
     Tls { endpoint: String, problem: TlsProblem, detail: String },
     #[error(
-        "the token endpoint answered HTTP {status} with a redirect{}; the request carries the client secret, so it was not sent there",
+        "the token endpoint answered HTTP {status} with a redirect{}; the request carries the client credential, so it was not sent there",
         location.as_deref().map(|l| format!(" to {l}")).unwrap_or_default()
     )]
     Redirect { status: u16, location: Option<String> },
@@ -92,6 +94,9 @@ pub enum TokenError {
     /// it may hold a token.
     #[error("the token endpoint answered HTTP {status}, but {reason}")]
     UnusableSuccess { status: u16, reason: &'static str },
+    /// The client assertion could not be made; nothing was sent.
+    #[error("the client assertion could not be made: {0}")]
+    Credential(String),
 }
 
 #[derive(Deserialize)]
@@ -163,17 +168,21 @@ fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<r
 /// Requests an app-only token for Exchange Online, trusting `trust`.
 pub async fn fetch(
     request: &TokenRequest,
-    secret: &ClientSecret,
+    credential: &Credential,
     timeouts: Timeouts,
     trust: &Trust,
 ) -> Result<AccessToken, TokenError> {
     let endpoint = request.endpoint();
-    let form = [
+    let proof = credential
+        .form_fields(request, OffsetDateTime::now_utc())
+        .map_err(|e| TokenError::Credential(e.to_string()))?;
+    let mut form = vec![
         ("grant_type", "client_credentials"),
         ("client_id", request.client_id.as_str()),
-        ("client_secret", secret.expose()),
         ("scope", request.scope.as_str()),
     ];
+    form.extend(proof.iter().map(|(name, value)| (*name, value.expose().as_str())));
+    let sensitive: Vec<&str> = proof.iter().map(|(_, value)| value.expose().as_str()).collect();
     let client = client(request, timeouts, trust)?;
     let classify = |e: reqwest::Error| classify(e, &endpoint, timeouts);
     let response = client.post(request.url.clone()).form(&form).send().await.map_err(classify)?;
@@ -196,19 +205,21 @@ pub async fn fetch(
             status,
             ids: e.ids(),
             error: e.error,
-            description: blank_out(&e.error_description, secret),
+            description: blank_out(&e.error_description, &sensitive),
             codes: e.error_codes,
         }))),
-        Err(_) => Err(TokenError::Unexpected { status, excerpt: excerpt(&blank_out(&body, secret)) }),
+        Err(_) => Err(TokenError::Unexpected { status, excerpt: excerpt(&blank_out(&body, &sensitive)) }),
     }
 }
 
-/// `text` with the secret, plain or form-encoded, replaced: a proxy or a
-/// misconfigured endpoint may echo the request in its error page.
-fn blank_out(text: &str, secret: &ClientSecret) -> String {
-    let plain = secret.expose();
-    let encoded: String = url::form_urlencoded::byte_serialize(plain.as_bytes()).collect();
-    text.replace(plain, "<client secret>").replace(&encoded, "<client secret>")
+/// `text` with the secret or the assertion, plain or form-encoded,
+/// replaced: a proxy or a misconfigured endpoint may echo the request in its
+/// error page.
+fn blank_out(text: &str, sensitive: &[&str]) -> String {
+    sensitive.iter().filter(|s| !s.starts_with("urn:")).fold(text.to_string(), |text, plain| {
+        let encoded: String = url::form_urlencoded::byte_serialize(plain.as_bytes()).collect();
+        text.replace(plain, "<client credential>").replace(&encoded, "<client credential>")
+    })
 }
 
 fn excerpt(body: &str) -> String {
@@ -287,10 +298,10 @@ mod tests {
     }
 
     #[test]
-    fn an_echoed_secret_is_blanked_out() {
-        let secret = ClientSecret::new("Xy1~a+b/c=d").unwrap();
+    fn an_echoed_credential_is_blanked_out() {
+        let secret = crate::ClientSecret::new("Xy1~a+b/c=d").unwrap();
         let echoed = "client_id=x&client_secret=Xy1%7Ea%2Bb%2Fc%3Dd&scope=y; also Xy1~a+b/c=d";
-        let shown = blank_out(echoed, &secret);
+        let shown = blank_out(echoed, &[secret.expose()]);
         assert!(!shown.contains("Xy1"), "{shown}");
     }
 }

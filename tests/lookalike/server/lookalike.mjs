@@ -79,7 +79,68 @@ function entraError(res, status, error, code, message) {
   res.end(JSON.stringify(body));
 }
 
+// ---------------------------------------------------------------------------
+// Client assertions (certificate credentials), verified as Entra documents
+// them: signed (PS256, or RS256) by the key of a certificate uploaded to the
+// app, found by x5t#S256 (or x5t); aud the token endpoint's URL; iss = sub =
+// client_id; within nbf..exp of this endpoint's clock; jti used once.
+
+const seenJti = new Set();
+const thumb = (cert, alg) => Buffer.from(crypto.createHash(alg).update(cert.raw).digest()).toString('base64url');
+
+/** null when the assertion proves `app`, else [status, code, message]. */
+function assertionRefusal(req, form, tenantSegment, app, directory) {
+  if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+    return [400, 50027, 'JWT token is invalid or malformed: client_assertion_type is not jwt-bearer.'];
+  }
+  const parts = (form.get('client_assertion') || '').split('.');
+  let header;
+  let claims;
+  try {
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString());
+    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
+  } catch {
+    return [400, 50027, 'JWT token is invalid or malformed.'];
+  }
+  if (parts.length !== 3) return [400, 50027, 'JWT token is invalid or malformed.'];
+  const certs = (app.certificates || []).map((p) => new crypto.X509Certificate(p));
+  const cert = certs.find((c) => (header['x5t#S256'] && thumb(c, 'sha256') === header['x5t#S256']) || (header.x5t && thumb(c, 'sha1') === header.x5t));
+  const used = header['x5t#S256'] || header.x5t || '(none)';
+  if (!cert) {
+    return [401, 700027, `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${used}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.client_id}'.]`];
+  }
+  const now = Math.floor(Date.now() / 1000) + (directory.token.clock_ahead_seconds || 0);
+  if (Date.parse(cert.validTo) / 1000 < now) {
+    return [401, 700027, `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${used}', Found key 'Start=${cert.validFrom}, End=${cert.validTo}']`];
+  }
+  const data = Buffer.from(`${parts[0]}.${parts[1]}`);
+  const signature = Buffer.from(parts[2], 'base64url');
+  const key = cert.publicKey;
+  const verified =
+    header.alg === 'PS256'
+      ? crypto.verify('sha256', data, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST }, signature)
+      : header.alg === 'RS256' && crypto.verify('sha256', data, key, signature);
+  if (!verified) return [401, 700027, 'Client assertion failed signature validation.'];
+  const expected = `https://${req.headers.host}/${tenantSegment}/oauth2/v2.0/token`;
+  if (claims.aud !== expected) {
+    return [401, 700023, `Client assertion audience claim does not match Realm issuer. Review the documentation at https://aka.ms/certCreds .`];
+  }
+  if (claims.iss !== claims.sub) return [401, 50048, 'Subject mismatches Issuer claim in the client assertion.'];
+  if (!same(claims.sub, app.client_id)) {
+    return [401, 700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://aka.ms/certCreds ."];
+  }
+  // Entra allows a few minutes of skew on each side.
+  if (!(claims.nbf - 300 <= now && now < claims.exp)) {
+    return [401, 700024, `Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${new Date(claims.nbf * 1000).toISOString()}, expiry time of assertion ${new Date(claims.exp * 1000).toISOString()}.`];
+  }
+  if (!claims.jti || seenJti.has(claims.jti)) return [401, 50027, 'Invalid JWT token. The token was already used (jti).'];
+  seenJti.add(claims.jti);
+  return null;
+}
+
 function issueToken(req, res, tenantSegment, form) {
+  // Read again on every request: a test may have uploaded a certificate.
+  const directory = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const notFound = `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`;
   if (GUID.test(tenantSegment)) {
     if (!same(tenantSegment, config.tenant_id)) return entraError(res, 400, 'invalid_request', 90002, notFound);
@@ -99,17 +160,22 @@ function issueToken(req, res, tenantSegment, form) {
   if (!ACCEPTED_AUDIENCES.some((a) => same(a, resource))) {
     return entraError(res, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantSegment}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
   }
-  const app = config.apps.find((a) => same(a.client_id, form.get('client_id')));
+  const app = directory.apps.find((a) => same(a.client_id, form.get('client_id')));
   if (!app) {
     return entraError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory '${tenantSegment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
   }
   if (app.disabled) {
     return entraError(res, 400, 'unauthorized_client', 7000112, `Application '${app.client_id}'(${app.display_name}) is disabled.`);
   }
-  if (form.get('client_secret') !== app.secret) {
+  if (form.has('client_assertion')) {
+    const refusal = assertionRefusal(req, form, tenantSegment, app, directory);
+    if (refusal) return entraError(res, refusal[0], 'invalid_client', refusal[1], refusal[2]);
+  } else if (!form.has('client_secret')) {
+    return entraError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  } else if (form.get('client_secret') !== app.secret) {
     return entraError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.client_id}'.`);
   }
-  if (app.secret_expired) {
+  if (app.secret_expired && !form.has('client_assertion')) {
     return entraError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
   }
   if (app.blocked_by_conditional_access) {

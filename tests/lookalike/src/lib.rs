@@ -64,6 +64,9 @@ pub struct App {
     /// An Enterprise application exists for the app in this tenant
     /// (AADSTS7000229 when not).
     pub has_service_principal: bool,
+    /// Certificates uploaded under Certificates & secrets (PEM): a client
+    /// assertion must be signed with the key of one of them.
+    pub certificates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,6 +160,9 @@ pub struct TokenBehaviour {
     pub expires_in_as_string: bool,
     /// Refuse with AADSTS90055 (throttled).
     pub throttled: bool,
+    /// How far the token endpoint's clock is ahead of this computer's, in
+    /// seconds: a client assertion outside its window is refused (AADSTS700024).
+    pub clock_ahead_seconds: i64,
 }
 
 impl Directory {
@@ -179,6 +185,7 @@ impl Directory {
                 disabled: false,
                 blocked_by_conditional_access: false,
                 has_service_principal: true,
+                certificates: Vec::new(),
             }],
             exchange: Exchange {
                 service_principals: vec![ServicePrincipal { app_id: CLIENT_ID.into(), object_id: SP_OBJECT_ID.into() }],
@@ -206,6 +213,7 @@ impl Directory {
                 success_body: None,
                 expires_in_as_string: false,
                 throttled: false,
+                clock_ahead_seconds: 0,
             },
         }
     }
@@ -269,6 +277,9 @@ pub struct Lookalike {
     pub smtp_port: u16,
     pub token_port: u16,
     log: PathBuf,
+    /// The directory as the servers read it; the token endpoint reads it
+    /// again on every request, so a test can upload a certificate.
+    config_path: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -312,7 +323,33 @@ impl Lookalike {
         };
         let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line");
         let port = |k: &str| ready[k].as_u64().and_then(|p| u16::try_from(p).ok()).expect("port");
-        Lookalike { smtp_port: port("smtp_port"), token_port: port("token_port"), child, log, _dir: dir }
+        Lookalike { smtp_port: port("smtp_port"), token_port: port("token_port"), child, log, config_path, _dir: dir }
+    }
+
+    /// Uploads a certificate (PEM or DER) to the app `client_id`, as under
+    /// Certificates & secrets > Certificates: the next token request may be
+    /// signed with its key.
+    pub fn upload_certificate(&self, client_id: &str, certificate: &[u8]) {
+        let pem = if certificate.starts_with(b"-----BEGIN") {
+            String::from_utf8(certificate.to_vec()).expect("PEM is text")
+        } else {
+            use base64::Engine;
+            let body = base64::engine::general_purpose::STANDARD.encode(certificate);
+            format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n")
+        };
+        let mut config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&self.config_path).expect("read directory.json")).unwrap();
+        let app = config["apps"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["client_id"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(client_id)))
+            .expect("the app is in the directory");
+        app["certificates"].as_array_mut().unwrap().push(pem.into());
+        // atomically: the endpoint may be reading it
+        let next = self.config_path.with_extension("next");
+        std::fs::write(&next, config.to_string()).unwrap();
+        std::fs::rename(&next, &self.config_path).unwrap();
     }
 
     /// Base URL of the token endpoint, for the profile's authority.

@@ -173,7 +173,7 @@ pub fn html(h: &Handover) -> String {
 
     let _ = writeln!(
         o,
-        "<section>\n<h2>The client secret's expiry</h2>\n<p>{}</p>\n<p>To renew it:</p>\n<ol>",
+        "<section>\n<h2>Expiry and renewal</h2>\n<p>{}</p>\n<p>To renew it:</p>\n<ol>",
         escape(&h.expiry.text)
     );
     for step in &h.expiry.renewal {

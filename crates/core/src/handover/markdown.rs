@@ -116,7 +116,7 @@ pub fn markdown(h: &Handover) -> String {
         o.push('\n');
     }
 
-    let _ = writeln!(o, "## The client secret's expiry\n\n{}\n\nTo renew it:\n", escape(&h.expiry.text));
+    let _ = writeln!(o, "## Expiry and renewal\n\n{}\n\nTo renew it:\n", escape(&h.expiry.text));
     for (i, step) in h.expiry.renewal.iter().enumerate() {
         let _ = writeln!(o, "{}. {}", i + 1, inline(step));
     }

@@ -12,6 +12,7 @@ mod markdown;
 pub use html::html;
 pub use markdown::markdown;
 
+use crate::CredentialKind;
 use crate::diagnosis::{self, Context, Finding};
 use crate::powershell::{self, Command};
 use crate::profile::Profile;
@@ -265,7 +266,24 @@ fn setup(p: &Profile) -> Vec<Setting> {
         setting("Service principal object ID", or_none(&p.sp_object_id)),
         setting("Mailbox", p.mailbox.clone()),
         setting("Sender (From)", p.sender_or_mailbox()),
+        setting("Credential", credential_words(p)),
     ]
+}
+
+/// "Client secret", or the certificate with the thumbprint Entra shows.
+fn credential_words(p: &Profile) -> String {
+    match (p.credential, p.certificate()) {
+        (CredentialKind::Certificate, Some(c)) => {
+            format!(
+                "Certificate {} (SHA-1 thumbprint {}), valid until {}",
+                c.info().subject,
+                c.info().thumbprint_sha1,
+                c.info().expires
+            )
+        }
+        (CredentialKind::Certificate, None) => "Certificate (not created or imported yet)".into(),
+        (CredentialKind::Secret, _) => "Client secret".into(),
+    }
 }
 
 /// What the sending application is configured with. The tenant's directory
@@ -283,6 +301,7 @@ pub fn application_settings(p: &Profile, judged: &Judged) -> Vec<Setting> {
         setting("Port", p.smtp_port().to_string()),
         setting("Security", "STARTTLS (TLS 1.2 or newer)"),
         setting("Authentication", "OAuth 2.0 client credentials (SASL XOAUTH2)"),
+        setting("Credential", credential_words(p)),
         setting("Username", p.mailbox.clone()),
         setting("Sender (From)", p.sender_or_mailbox()),
         setting("Client ID", p.client_id.clone()),
@@ -294,11 +313,16 @@ pub fn application_settings(p: &Profile, judged: &Judged) -> Vec<Setting> {
 
 fn secret_kept(p: &Profile, results: &Results) -> String {
     let store = results.secret.as_ref().map_or(crate::keychain::store_name(), |s| s.store.as_str());
-    format!(
-        "The client secret is not in this report. It is kept in the {store} of the computer the setup was done on (entry {} / {}); the sending application keeps its own copy of the Value. On a server, `smtp-oauth check` reads it from the SMTP_OAUTH_CLIENT_SECRET environment variable.",
-        crate::keychain::SERVICE,
-        crate::keychain::account(p),
-    )
+    let entry = format!("entry {} / {}", crate::keychain::SERVICE, crate::keychain::credential_account(p));
+    match p.credential {
+        CredentialKind::Secret => format!(
+            "The client secret is not in this report. It is kept in the {store} of the computer the setup was done on ({entry}); the sending application keeps its own copy of the Value. On a server, `smtp-oauth check` reads it from the SMTP_OAUTH_CLIENT_SECRET environment variable."
+        ),
+        CredentialKind::Certificate => format!(
+            "The certificate's private key is not in this report. It is kept in the {store} of the computer the setup was done on ({entry}); the sending application needs the certificate with its key, as a password-protected .pfx (`smtp-oauth cert export --profile {} --pfx --out FILE.pfx`). On a server, `smtp-oauth check --certificate FILE.pfx` reads its password from SMTP_OAUTH_CERT_PASSWORD.",
+            p.name
+        ),
+    }
 }
 
 fn dialogue(judged: &Judged, offset: time::UtcOffset) -> Option<Dialogue> {
@@ -323,40 +347,64 @@ fn dialogue(judged: &Judged, offset: time::UtcOffset) -> Option<Dialogue> {
 fn expiry(p: &Profile, now: OffsetDateTime) -> Expiry {
     let date = p.secret_expiry_date();
     let days_left = p.secret_days_left(now.date());
+    let noun = p.credential.noun();
     let text = match (date, days_left) {
         (Some(d), Some(n)) if n < 0 => format!(
-            "The client secret expired on {} ({} days ago): the sending application can no longer authenticate. Renew it now.",
+            "The {noun} expired on {} ({} days ago): the sending application can no longer authenticate. Renew it now.",
             when::day(d),
             -n
         ),
         (Some(d), Some(0)) => {
-            format!("The client secret expires today, {}: the sending application stops authenticating.", when::day(d))
+            format!("The {noun} expires today, {}: the sending application stops authenticating.", when::day(d))
         }
         (Some(d), Some(n)) => format!(
-            "The client secret expires on {} (in {n} days). The sending application stops authenticating that day: renew it before.",
+            "The {noun} expires on {} (in {n} days). The sending application stops authenticating that day: renew it before.",
             when::day(d)
         ),
-        _ => "The client secret's expiry date was not entered: look it up under Certificates & secrets and note it. The sending application stops authenticating the day it passes.".into(),
+        _ => format!(
+            "The {noun}'s expiry date was not entered: look it up under Certificates & secrets and note it. The sending application stops authenticating the day it passes."
+        ),
     };
     Expiry { date: date.map(when::iso_day), days_left, text, renewal: renewal_steps(p) }
 }
 
-/// How to replace the secret before it expires (docs/microsoft-rules.md,
-/// "Client secrets").
+/// How to replace the credential before it expires (docs/microsoft-rules.md,
+/// "Client secrets" and "Certificate credentials").
 pub fn renewal_steps(p: &Profile) -> Vec<String> {
-    vec![
-        format!(
-            "In the Entra admin center, open App registrations > the app {} > Certificates & secrets > New client secret, and choose an expiry (at most 24 months).",
-            p.client_id
-        ),
-        "Copy the Value (not the Secret ID) at once: Entra shows it only until you leave the page.".into(),
-        format!(
-            "Put the new Value into the sending application, and store it on the admin's computer: step 4 of the wizard, or `smtp-oauth secret set --client-id {}`.",
-            p.client_id
-        ),
-        format!("Check it works: `smtp-oauth check --profile {}`, then delete the old secret in Entra.", p.name),
-        "Enter the new expiry date in the profile and save a new calendar reminder.".into(),
-    ]
+    match p.credential {
+        CredentialKind::Secret => vec![
+            format!(
+                "In the Entra admin center, open App registrations > the app {} > Certificates & secrets > New client secret, and choose an expiry (at most 24 months).",
+                p.client_id
+            ),
+            "Copy the Value (not the Secret ID) at once: Entra shows it only until you leave the page.".into(),
+            format!(
+                "Put the new Value into the sending application, and store it on the admin's computer: step 4 of the wizard, or `smtp-oauth secret set --client-id {}`.",
+                p.client_id
+            ),
+            format!("Check it works: `smtp-oauth check --profile {}`, then delete the old secret in Entra.", p.name),
+            "Enter the new expiry date in the profile and save a new calendar reminder.".into(),
+        ],
+        CredentialKind::Certificate => vec![
+            format!(
+                "Create a new certificate: step 4 of the wizard (Replace, then Create certificate), or `smtp-oauth cert create --profile {} --out new.cer`.",
+                p.name
+            ),
+            format!(
+                "In the Entra admin center, open App registrations > the app {} > Certificates & secrets > Certificates > Upload certificate, upload the new .cer and check that its thumbprint matches.",
+                p.client_id
+            ),
+            format!(
+                "Give the sending application the new certificate with its key: `smtp-oauth cert export --profile {} --pfx --out new.pfx`.",
+                p.name
+            ),
+            format!(
+                "Check it works: `smtp-oauth check --profile {}`, then delete the old certificate in Entra.",
+                p.name
+            ),
+            "Save a new calendar reminder: the expiry is the new certificate's.".into(),
+        ],
+    }
 }
 
 /// The three failures a working setup most often meets later: the secret
@@ -367,7 +415,10 @@ fn troubleshooting(p: &Profile) -> Vec<Trouble> {
     let ctx = Context { profile: p, checks: &[] };
     let refusal = |line: &str| Reply::parse(&[line]).map(|r| diagnosis::for_reply(&r, &ctx));
     [
-        Some(Finding::SecretExpired.diagnosis()),
+        Some(match p.credential {
+            CredentialKind::Secret => Finding::SecretExpired.diagnosis(),
+            CredentialKind::Certificate => Finding::CertificateExpiredAtEntra.diagnosis(),
+        }),
         refusal("535 5.7.3 Authentication unsuccessful"),
         refusal("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox."),
     ]
@@ -384,7 +435,7 @@ fn links(p: &Profile) -> Vec<Link> {
         links.push(Link { title: "The app registration in the Entra admin center".into(), url });
     }
     if let Some(url) = portal.certificates_and_secrets {
-        links.push(Link { title: "Its certificates and secrets (to renew the secret)".into(), url });
+        links.push(Link { title: "Its certificates and secrets (to renew the credential)".into(), url });
     }
     for step in [WizardStep::Powershell, WizardStep::TestMessage, WizardStep::Secret] {
         if let Some((title, url)) = step.docs() {

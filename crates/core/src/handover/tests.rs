@@ -186,3 +186,26 @@ fn entered_text_cannot_add_markup_to_either_document() {
 fn the_markdown_reads_well() {
     insta::assert_snapshot!("handover", markdown(&handover()));
 }
+
+#[test]
+fn a_certificate_setup_names_its_thumbprint_and_how_to_renew_it() {
+    let made = crate::certificate::CertificateCredential::create("SMTP OAuth Wizard contoso", 12, now()).unwrap();
+    let info = made.certificate.info().clone();
+    let p = Profile {
+        credential: CredentialKind::Certificate,
+        certificate: Some(made.certificate.pem()),
+        secret_expires: Some(info.expires.clone()),
+        ..profile()
+    };
+    let h = build(&p, &results(&p), now(), &Options { prepared_by: None, full_access: false });
+    let credential = h.setup.iter().find(|s| s.label == "Credential").unwrap();
+    assert!(credential.value.contains(&info.thumbprint_sha1), "{}", credential.value);
+    assert!(h.secret_kept.contains("private key is not in this report") && h.secret_kept.contains("#certificate-"));
+    assert!(h.expiry.text.starts_with("The certificate expires on"), "{}", h.expiry.text);
+    assert!(h.expiry.renewal.iter().any(|s| s.contains("Upload certificate")));
+    assert_eq!(h.troubleshooting[0].code, "AADSTS700027");
+    for doc in [html(&h), markdown(&h)] {
+        assert!(doc.contains(&info.thumbprint_sha1));
+        assert!(!doc.contains("PRIVATE KEY") && !doc.contains("BEGIN CERTIFICATE"), "neither key nor certificate body");
+    }
+}

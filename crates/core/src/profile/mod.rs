@@ -84,7 +84,12 @@ pub struct Profile {
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub ca_file: Option<PathBuf>,
     pub auth_path: AuthPath,
-    /// Client secret expiry, `YYYY-MM-DD`.
+    /// How the app proves itself: a client secret, or a certificate.
+    pub credential: crate::credential::CredentialKind,
+    /// The certificate (public, PEM) when the credential is one; its private
+    /// key is in the keychain, never here.
+    pub certificate: Option<String>,
+    /// When the credential expires, `YYYY-MM-DD` (a certificate's is its own).
     pub secret_expires: Option<String>,
     /// Set when the profile was imported with endpoints that are not the
     /// cloud's (an authority, SMTP host or CA of someone else's choosing):
@@ -234,6 +239,7 @@ impl Profile {
         }
         self.ca_file = self.ca_file.take().filter(|p| !p.as_os_str().is_empty());
         opt(&mut self.secret_expires);
+        opt(&mut self.certificate);
         self
     }
 
@@ -287,6 +293,11 @@ impl Profile {
         url.path_segments_mut().ok()?.pop_if_empty().extend([self.tenant.as_str(), "adminconsent"]);
         url.query_pairs_mut().append_pair("client_id", &self.client_id);
         Some(url.into())
+    }
+
+    /// The profile's certificate, when it has one that reads.
+    pub fn certificate(&self) -> Option<crate::certificate::Certificate> {
+        crate::certificate::Certificate::from_pem(self.certificate.as_deref()?).ok()
     }
 
     pub fn secret_expiry_date(&self) -> Option<time::Date> {

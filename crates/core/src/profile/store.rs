@@ -624,7 +624,12 @@ mod tests {
     #[test]
     fn export_import_round_trip() {
         let json = export_json(&sample()).unwrap();
-        assert!(!json.to_lowercase().contains("secret\""), "{json}");
+        // the credential's kind, never the credential
+        assert!(
+            !json.contains("\"client_secret\"") && !json.contains("\"secret\":") && !json.contains("PRIVATE KEY"),
+            "{json}"
+        );
+        assert!(json.contains("\"credential\": \"secret\""), "{json}");
         assert_eq!(import_json(&json).unwrap(), sample());
         assert!(matches!(import_json("{}"), Err(ProfileError::NotAnExport(_))));
         let invalid = json.replace("noreply@contoso.com", "nobody");
