@@ -139,7 +139,7 @@ fn the_secret_id_instead_of_the_value() {
         &[
             "Token: not issued: Entra ID refused the token request: AADSTS7000215: Invalid client secret provided.",
             "AADSTS7000215: The Secret ID was used instead of the secret Value",
-            "  Revisit: step 4, Client secret",
+            "  Revisit: step 4, Credential",
         ],
     );
     assert!(run.stderr.contains("warning: the client secret this looks like the Secret ID"), "{}", run.stderr);
@@ -153,7 +153,7 @@ fn expired_secret() {
     let mut dir = Directory::healthy();
     dir.app().secret_expired = true;
     let (run, _rig) = check(&dir, &[], lookalike::SECRET);
-    assert_shows(&run, &["AADSTS7000222: The client secret has expired", "  Revisit: step 4, Client secret"]);
+    assert_shows(&run, &["AADSTS7000222: The client secret has expired", "  Revisit: step 4, Credential"]);
 }
 
 #[test]

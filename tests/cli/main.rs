@@ -1,6 +1,7 @@
 //! End-to-end tests of the `smtp-oauth` binary against the local Exchange
 //! look-alike: what a user on the sending server types, and what they see.
 
+mod certificate;
 mod failures;
 mod handover;
 mod inputs;

@@ -31,6 +31,9 @@ pub enum Command {
     /// Store, check or delete the client secret in the OS keychain
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Make, import, export or remove a certificate credential (its key in the OS keychain)
+    #[command(subcommand)]
+    Cert(CertCommand),
     /// Print the Exchange Online PowerShell for the profile
     Powershell {
         #[command(flatten)]
@@ -239,9 +242,57 @@ pub struct NetworkArgs {
     /// Seconds allowed for each network stage (token request, SMTP dialogue)
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
-    /// Read the client secret from standard input
+    /// Read the client secret (or, with --certificate, its password) from standard input
     #[arg(long)]
     pub secret_stdin: bool,
+    /// Sign in with this certificate instead of a secret: a .pfx/.p12 (password from
+    /// --secret-stdin or SMTP_OAUTH_CERT_PASSWORD) or a PEM holding the certificate and its key
+    #[arg(long, value_name = "FILE")]
+    pub certificate: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum CertCommand {
+    /// Make an RSA key pair and a self-signed certificate for the profile's app; the key goes to the keychain
+    Create {
+        #[arg(long, value_name = "NAME")]
+        profile: String,
+        /// How long it is valid, in months (1 to 24)
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u8).range(1..=24))]
+        months: u8,
+        /// Also write the certificate to upload (.cer, DER; .pem for PEM)
+        #[arg(long, value_name = "FILE.cer")]
+        out: Option<PathBuf>,
+    },
+    /// Use an existing certificate: a .pfx/.p12 (password from standard input or SMTP_OAUTH_CERT_PASSWORD) or a PEM
+    Import {
+        #[arg(long, value_name = "NAME")]
+        profile: String,
+        file: PathBuf,
+        /// The private key, when a PEM certificate's key is in a file of its own
+        #[arg(long, value_name = "KEY.pem")]
+        key: Option<PathBuf>,
+    },
+    /// Write the certificate to upload to the app registration: .cer (DER) or .pem by the name;
+    /// --pfx writes it with its key for a server without a keychain (password from standard input)
+    Export {
+        #[arg(long, value_name = "NAME")]
+        profile: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long)]
+        pfx: bool,
+    },
+    /// The certificate's thumbprints and dates, and whether its key is in the keychain
+    Status {
+        #[arg(long, value_name = "NAME")]
+        profile: String,
+    },
+    /// Remove the certificate's private key from the keychain
+    Delete {
+        #[arg(long, value_name = "NAME")]
+        profile: String,
+    },
 }
 
 impl FieldArgs {

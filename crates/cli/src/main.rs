@@ -5,7 +5,7 @@
 mod args;
 mod output;
 
-use args::{Cli, Command, NetworkArgs, ProfileArgs, ProfileCommand, SecretCommand};
+use args::{CertCommand, Cli, Command, NetworkArgs, ProfileArgs, ProfileCommand, SecretCommand};
 use clap::Parser;
 use output::{Out, print_json};
 use smtp_oauth_core::api::{self, ApiError, Run, SecretAfterDelete, SecretSource};
@@ -94,6 +94,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Profile(command) => profile_command(&store, command, json, now, &mut out),
         Command::Secret(command) => secret_command(&store, command, json, &mut out),
+        Command::Cert(command) => cert_command(&store, command, json, now, &mut out),
         Command::Powershell { profile, out: file, full_access, only_add_recipient_permission } => {
             let script = api::powershell_script(&profile.resolve(&store)?, powershell::Options { full_access })?;
             match (json, only_add_recipient_permission, file) {
@@ -157,6 +158,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The environment variable a certificate's password may come from.
+const CERT_PASSWORD_ENV: &str = "SMTP_OAUTH_CERT_PASSWORD";
+
+/// A .pfx password: from standard input when asked (a prompt on a terminal),
+/// else the environment, else none (a PEM needs none).
+fn certificate_password(from_stdin: bool) -> Result<Option<String>, Failure> {
+    if from_stdin {
+        return Ok(Some(read_stdin("certificate password (input hidden): ")?));
+    }
+    Ok(std::env::var(CERT_PASSWORD_ENV).ok())
+}
+
 /// The secret from the environment variable, when set.
 fn env_secret() -> Result<Option<SecretSource>, Failure> {
     match std::env::var(SECRET_ENV).ok().filter(|v| !v.trim().is_empty()) {
@@ -175,7 +188,10 @@ fn network_run(
     now: OffsetDateTime,
     keep: Option<&ProfileStore>,
 ) -> Result<(Report, Option<smtp_oauth_core::AccessToken>), Failure> {
-    let source = if network.secret_stdin {
+    let source = if let Some(file) = &network.certificate {
+        let password = certificate_password(network.secret_stdin)?;
+        SecretSource::GivenCertificate(api::certificate_read(file, password.as_deref(), None, now)?)
+    } else if network.secret_stdin {
         SecretSource::Given(api::parse_secret(&read_stdin("client secret Value: ")?)?)
     } else {
         env_secret()?.unwrap_or(SecretSource::Keychain)
@@ -432,4 +448,123 @@ fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool, out:
             Ok(())
         }
     }
+}
+
+fn cert_command(
+    store: &ProfileStore,
+    command: CertCommand,
+    json: bool,
+    now: OffsetDateTime,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    match command {
+        CertCommand::Create { profile: name, months, out: file } => {
+            let profile = store.load(&name)?;
+            let made = api::certificate_create(&profile, months, now)?;
+            install(store, &profile, &made, json, now, out)?;
+            if let Some(file) = file {
+                let pem = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("pem"));
+                write_or_print(Some(file), &api::certificate_export(&store.load(&name)?, pem)?, " (upload it)", out)?;
+            }
+            Ok(())
+        }
+        CertCommand::Import { profile: name, file, key } => {
+            let profile = store.load(&name)?;
+            let pfx = std::fs::read(&file).is_ok_and(|b| b.first() == Some(&0x30));
+            let password = if pfx {
+                match std::env::var(CERT_PASSWORD_ENV) {
+                    Ok(p) => Some(p),
+                    Err(_) => Some(read_stdin("certificate password (input hidden): ")?),
+                }
+            } else {
+                None
+            };
+            let imported = api::certificate_read(&file, password.as_deref(), key.as_deref(), now)?;
+            install(store, &profile, &imported, json, now, out)
+        }
+        CertCommand::Export { profile: name, out: file, pfx } => {
+            let profile = store.load(&name)?;
+            if pfx {
+                let password = read_stdin("password for the .pfx (input hidden): ")?;
+                if password.is_empty() {
+                    return Err(Failure::Input("a .pfx needs a password: it holds the private key".into()));
+                }
+                let bytes = api::certificate_pfx(&profile, &password, now)?;
+                files::write_atomically(&file, &bytes, Access::Private).map_err(ApiError::from)?;
+                eprintln!(
+                    "wrote {} (the certificate and its private key: keep it as safe as a password)",
+                    file.display()
+                );
+                return Ok(());
+            }
+            let pem = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("pem"));
+            write_or_print(
+                Some(file),
+                &api::certificate_export(&profile, pem)?,
+                " (upload it to the app registration)",
+                out,
+            )
+        }
+        CertCommand::Status { profile: name } => {
+            let profile = store.load(&name)?;
+            let info = profile.certificate().map(|c| c.info().clone());
+            let status = api::secret_status(
+                &smtp_oauth_core::Profile { credential: smtp_oauth_core::CredentialKind::Certificate, ..profile },
+                now,
+            );
+            if json {
+                let body = serde_json::json!({ "certificate": info, "key_stored": status.as_ref().map(|s| s.stored).ok(), "error": status.as_ref().err().map(ToString::to_string) });
+                return Ok(print_json(out, &body)?);
+            }
+            let Some(info) = info else {
+                return Err(Failure::Input(format!(
+                    "profile {name} has no certificate: make one with `smtp-oauth cert create --profile {name}`"
+                )));
+            };
+            out.text(&output::certificate(&info, &status))?;
+            Ok(())
+        }
+        CertCommand::Delete { profile: name } => {
+            let profile = store.load(&name)?;
+            let deleted = keychain::delete_key(&profile).map_err(ApiError::from)?;
+            eprintln!(
+                "{}",
+                if deleted {
+                    "deleted the certificate's private key from the keychain"
+                } else {
+                    "no key of this certificate was stored"
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Stores the key, makes the certificate the profile's credential, and says
+/// what to upload.
+fn install(
+    store: &ProfileStore,
+    profile: &Profile,
+    certificate: &smtp_oauth_core::certificate::CertificateCredential,
+    json: bool,
+    now: OffsetDateTime,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    let installed = api::certificate_install(profile, certificate, now)?;
+    let updated = Profile {
+        credential: smtp_oauth_core::CredentialKind::Certificate,
+        certificate: Some(installed.certificate.clone()),
+        secret_expires: Some(installed.info.expires.clone()),
+        ..profile.clone()
+    };
+    store.save(&updated, Expect::Unchanged(profile))?;
+    if json {
+        return Ok(print_json(out, &serde_json::json!({ "certificate": installed.info, "status": installed.status }))?);
+    }
+    out.text(&output::certificate(&installed.info, &Ok(installed.status)))?;
+    eprintln!(
+        "profile {} now signs in with this certificate; upload it under App registrations > the app > Certificates & secrets > Certificates (`smtp-oauth cert export --profile {} --out app.cer`)",
+        profile.name, profile.name
+    );
+    Ok(())
 }

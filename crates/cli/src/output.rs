@@ -196,6 +196,31 @@ pub fn summaries(list: &[api::Summary]) -> String {
     out
 }
 
+/// A certificate as the user compares it with the Entra admin center.
+pub fn certificate(info: &smtp_oauth_core::certificate::CertificateInfo, status: &api::Result<SecretStatus>) -> String {
+    let mut out = String::new();
+    let day = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .map(|t| smtp_oauth_core::when::iso_day(t.date()))
+            .unwrap_or_default()
+    };
+    let _ = writeln!(out, "subject           {}", info.subject);
+    let _ = writeln!(out, "thumbprint        {}   (SHA-1, as the Entra admin center shows it)", info.thumbprint_sha1);
+    let _ = writeln!(out, "SHA-256           {}", info.thumbprint_sha256);
+    let _ = writeln!(out, "valid             {} to {}", day(info.not_before), day(info.not_after));
+    let _ = writeln!(out, "key               RSA {} bits", info.key_bits);
+    let _ = writeln!(
+        out,
+        "private key       {}",
+        match status {
+            Ok(s) if s.stored => format!("stored in the {}", s.store),
+            Ok(_) => "not stored on this computer".into(),
+            Err(e) => e.to_string(),
+        }
+    );
+    out
+}
+
 /// A profile's endpoints that are not its cloud's own, in one line.
 pub fn custom_endpoints(p: &Profile) -> String {
     p.custom_endpoints().iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
