@@ -6,7 +6,9 @@
 
 use crate::error::{CommandError, ErrorKind};
 use crate::ipc::{self, Signature};
-use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, SecretAfterDelete, Summary};
+use smtp_oauth_core::CredentialKind;
+use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Installed, SecretAfterDelete, Summary};
+use smtp_oauth_core::certificate::CertificateInfo;
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
@@ -35,6 +37,7 @@ fn render() -> String {
         CloudInfo::decl(&cfg),
         PortalLinks::decl(&cfg),
         AuthPath::decl(&cfg),
+        CredentialKind::decl(&cfg),
         Profile::decl(&cfg),
         Field::decl(&cfg),
         FieldError::decl(&cfg),
@@ -65,6 +68,8 @@ fn render() -> String {
         Command::decl(&cfg),
         Script::decl(&cfg),
         SecretStatus::decl(&cfg),
+        CertificateInfo::decl(&cfg),
+        Installed::decl(&cfg),
         Results::decl(&cfg),
         StepStatus::decl(&cfg),
         Basis::decl(&cfg),
@@ -169,6 +174,8 @@ ipc_types!(
     Deleted,
     Imported,
     SecretStatus,
+    CertificateInfo,
+    Installed,
     Script,
     Report,
     Progress,

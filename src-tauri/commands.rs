@@ -9,7 +9,8 @@ use crate::error::{CommandError, ErrorKind};
 use crate::operations::Operations;
 use crate::wizard_state;
 use serde_json::Value;
-use smtp_oauth_core::api::{self, DeletePreview, Deleted, Imported, Run, SecretSource, Summary};
+use smtp_oauth_core::api::{self, DeletePreview, Deleted, Imported, Installed, Run, SecretSource, Summary};
+use smtp_oauth_core::certificate::{CertError, CertificateInfo};
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
 use smtp_oauth_core::files::{self, Access};
 use smtp_oauth_core::handover::{self, Format, Handover};
@@ -139,6 +140,69 @@ pub async fn secret_save(profile: Profile, secret: String) -> Result<SecretStatu
 
 pub async fn secret_delete(profile: Profile) -> Result<SecretStatus> {
     blocking(move || api::secret_delete(&profile, now())).await
+}
+
+/// A key pair and a self-signed certificate valid for `months`, the key
+/// stored in the keychain; the profile must then hold what `Installed` says.
+pub async fn certificate_create(profile: Profile, months: u32) -> Result<Installed> {
+    let months = u8::try_from(months).unwrap_or(u8::MAX);
+    blocking(move || {
+        let made = api::certificate_create(&profile, months, now())?;
+        api::certificate_install(&profile, &made, now())
+    })
+    .await
+}
+
+/// A certificate and its key from a `.pfx`/`.p12` (opened with `password`)
+/// or PEM chosen in an open dialog; a PEM without its key asks for the key
+/// file next. `None` when a dialog was cancelled.
+pub async fn certificate_import<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: Profile,
+    password: Option<String>,
+) -> Result<Option<Installed>> {
+    let ask = Ask {
+        title: "Import a certificate with its private key",
+        file_name: None,
+        filter: ("Certificate with key", &["pfx", "p12", "pem", "crt", "cer", "key"]),
+    };
+    let Some(file) = app.state::<Dialogs>().open(app, ask).await else { return Ok(None) };
+    let read = {
+        let (file, password) = (file.clone(), password.clone());
+        // the inner result, to tell a PEM without its key from other refusals
+        blocking(move || Ok::<_, api::ApiError>(api::certificate_read(&file, password.as_deref(), None, now()))).await?
+    };
+    let made = match read {
+        Err(api::ApiError::Certificate(CertError::NoPrivateKey)) if is_pem(&file) => {
+            let ask = Ask {
+                title: "The certificate's private key (PEM)",
+                file_name: None,
+                filter: ("Private key", &["pem", "key"]),
+            };
+            let Some(key) = app.state::<Dialogs>().open(app, ask).await else { return Ok(None) };
+            blocking(move || api::certificate_read(&file, None, Some(&key), now())).await?
+        }
+        other => other?,
+    };
+    blocking(move || api::certificate_install(&profile, &made, now())).await.map(Some)
+}
+
+/// A PEM file (text), not PKCS#12 (DER, a SEQUENCE).
+fn is_pem(file: &std::path::Path) -> bool {
+    std::fs::read(file).is_ok_and(|bytes| bytes.first() != Some(&0x30))
+}
+
+/// The thumbprints, subject and dates of the profile's certificate.
+pub async fn certificate_info(profile: Profile) -> Result<Option<CertificateInfo>> {
+    Ok(profile.certificate().map(|c| c.info().clone()))
+}
+
+/// The public certificate for the app registration, as `.cer` (DER) or `.pem`.
+pub async fn certificate_save<R: Runtime>(app: &AppHandle<R>, profile: Profile, pem: bool) -> Result<Option<String>> {
+    let bytes = api::certificate_export(&profile, pem)?;
+    let (kind, ext): (&str, &[&str]) = if pem { ("PEM certificate", &["pem"]) } else { ("Certificate", &["cer"]) };
+    let file_name = Some(format!("smtp-oauth-{}.{}", profile.name.trim(), ext[0]));
+    save_as(app, Ask { title: "Save the certificate to upload", file_name, filter: (kind, ext) }, bytes).await
 }
 
 pub async fn powershell_script(profile: Profile, full_access: bool) -> Result<Script> {

@@ -25,6 +25,11 @@ contract! {
     secret_save(profile: Profile, secret: String) -> SecretStatus;
     secret_delete(profile: Profile) -> SecretStatus;
 
+    certificate_create(profile: Profile, months: u32) -> Installed;
+    certificate_import(&app, profile: Profile, password: Option<String>) -> Option<Installed>;
+    certificate_info(profile: Profile) -> Option<CertificateInfo>;
+    certificate_save(&app, profile: Profile, pem: bool) -> Option<String>;
+
     powershell_script(profile: Profile, full_access: bool) -> Script;
     powershell_save(&app, profile: Profile, full_access: bool) -> Option<String>;
     powershell_package(&app, profile: Profile, full_access: bool) -> Option<String>;

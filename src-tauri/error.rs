@@ -23,8 +23,10 @@ pub enum ErrorKind {
     Io,
     KeychainUnavailable,
     KeychainFailed,
-    /// No client secret is stored for the profile.
+    /// No client secret (or certificate key) is stored for the profile.
     NoSecret,
+    /// A certificate could not be made, read or used; the message says why.
+    Certificate,
     /// An imported profile's own endpoints wait for the user's confirmation
     /// before the stored secret is used with them.
     EndpointsUnconfirmed,
@@ -92,8 +94,9 @@ impl From<ApiError> for CommandError {
             ApiError::Profile(e) => return e.into(),
             ApiError::Keychain(e) => return e.into(),
             ApiError::NoSecret { .. } => {
-                return CommandError::new(ErrorKind::NoSecret, format!("{e}: save it in step 4, Client secret"));
+                return CommandError::new(ErrorKind::NoSecret, format!("{e}: store it in step 4, Credential"));
             }
+            ApiError::Certificate(_) => ErrorKind::Certificate,
             ApiError::EndpointsUnconfirmed { .. } => {
                 return CommandError::new(
                     ErrorKind::EndpointsUnconfirmed,

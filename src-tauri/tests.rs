@@ -345,6 +345,94 @@ fn token_and_test_message_against_the_lookalike() {
     invoke(&w, "profile_delete", json!({ "name": "ipc-network", "deleteSecret": false })).unwrap();
 }
 
+fn cert_fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/certs").join(name)
+}
+
+/// No reply holds a private key or a signed assertion (a JWT starts `eyJ`).
+fn holds_no_key(reply: &Value) {
+    let text = reply.to_string();
+    assert!(!text.contains("PRIVATE KEY") && !text.contains("eyJ"), "{text}");
+}
+
+#[test]
+fn a_certificate_made_in_the_wizard_signs_in_once_uploaded() {
+    lookalike::needs!(Node, Keychain);
+    let rig = Lookalike::start(&directory_for("ipc-certificate"));
+    let dir = tempfile::tempdir().unwrap();
+    let cer = dir.path().join("app.cer");
+    let w = window_answering(vec![Some(cer.clone())]);
+    let mut p = own_app(profile("ipc-certificate", Some(&rig)), "ipc-certificate");
+    invoke(&w, "profile_create", json!({ "profile": p })).unwrap();
+
+    let made = invoke(&w, "certificate_create", json!({ "profile": p, "months": 12 })).unwrap();
+    holds_no_key(&made);
+    assert_eq!(made["status"]["stored"], true);
+    assert_eq!(made["info"]["thumbprint_sha1"].as_str().unwrap().len(), 40);
+    assert!(made["info"]["subject"].as_str().unwrap().contains("ipc-certificate"), "{made}");
+    // what the wizard then keeps in the profile
+    p["credential"] = "certificate".into();
+    p["certificate"] = made["certificate"].clone();
+    p["secret_expires"] = made["info"]["expires"].clone();
+    assert_eq!(invoke(&w, "certificate_info", json!({ "profile": p })).unwrap(), made["info"]);
+    assert_eq!(invoke(&w, "secret_status", json!({ "profile": p })).unwrap(), made["status"]);
+
+    let saved = invoke(&w, "certificate_save", json!({ "profile": p, "pem": false })).unwrap();
+    assert_eq!(saved, json!(cer.display().to_string()));
+    let refused = invoke(&w, "fetch_token", json!({ "profile": p, "operation": 1 })).unwrap();
+    assert_eq!(refused["outcome"], "fail");
+    assert!(refused.to_string().contains("AADSTS700027"), "not uploaded yet: {refused}");
+
+    rig.upload_certificate(&lookalike::client_id_for("ipc-certificate"), &std::fs::read(&cer).unwrap());
+    let token = invoke(&w, "fetch_token", json!({ "profile": p, "operation": 2 })).unwrap();
+    assert_eq!(token["outcome"], "ok", "{token}");
+    let sent = invoke(
+        &w,
+        "send_test",
+        json!({ "profile": p, "to": lookalike::RECIPIENT, "operation": 3, "onProgress": "__CHANNEL__:1" }),
+    )
+    .unwrap();
+    assert_eq!(sent["smtp"]["delivered"], true, "{sent}");
+    for reply in [&refused, &token, &sent] {
+        holds_no_key(reply);
+    }
+    let deleted = invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
+    assert_eq!(deleted["stored"], false);
+    invoke(&w, "profile_delete", json!({ "name": "ipc-certificate", "deleteSecret": false })).unwrap();
+}
+
+#[test]
+fn a_certificate_is_imported_from_a_pfx_or_pem_and_refusals_say_why() {
+    lookalike::needs!(Keychain);
+    let answers = [
+        Some(cert_fixture("app-aes.pfx")),
+        Some(cert_fixture("app-aes.pfx")),
+        Some(cert_fixture("app.pem")),
+        Some(cert_fixture("other-key.pem")),
+        Some(cert_fixture("app.pem")),
+        Some(cert_fixture("app-key.pem")),
+        None,
+    ];
+    let w = window_answering(answers.to_vec());
+    let p = own_app(profile("ipc-cert-import", None), "ipc-cert-import");
+    let wrong = invoke(&w, "certificate_import", json!({ "profile": p, "password": "not-it" })).unwrap_err();
+    assert_eq!(wrong["kind"], "certificate");
+    assert!(wrong["message"].as_str().unwrap().contains("the password is wrong"), "{wrong}");
+    let pfx = invoke(&w, "certificate_import", json!({ "profile": p, "password": "fixture" })).unwrap();
+    holds_no_key(&pfx);
+    assert_eq!(pfx["status"]["stored"], true);
+    // a PEM without its key: the key file is asked for next
+    let mismatch = invoke(&w, "certificate_import", json!({ "profile": p, "password": null })).unwrap_err();
+    assert!(mismatch["message"].as_str().unwrap().contains("does not belong to the certificate"), "{mismatch}");
+    let pem = invoke(&w, "certificate_import", json!({ "profile": p, "password": null })).unwrap();
+    assert_eq!(pem["info"]["thumbprint_sha1"], pfx["info"]["thumbprint_sha1"], "the same certificate");
+    assert_eq!(invoke(&w, "certificate_import", json!({ "profile": p, "password": null })).unwrap(), Value::Null);
+    let mut p = p;
+    p["credential"] = "certificate".into();
+    p["certificate"] = pem["certificate"].clone();
+    invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
+}
+
 #[test]
 fn a_profile_is_duplicated_for_another_mailbox_and_the_consent_url_is_built() {
     let w = window();

@@ -285,6 +285,21 @@ impl<'a> Wizard<'a> {
 /// the whole path into the name field and presses Enter; then waits for the
 /// file. Uses xdotool's real (XTEST) key events on the focused window.
 pub async fn save_in_dialog(title: &str, path: &Path) {
+    answer_dialog(title, &["ctrl+a"], path).await;
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(started.elapsed() < PATIENCE, "the dialog did not save {}", path.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Answers the system's open dialog titled `title` with `path`, typed into
+/// its location field (Ctrl+L opens it) as a user does.
+pub async fn open_in_dialog(title: &str, path: &Path) {
+    answer_dialog(title, &["ctrl+l", "ctrl+a"], path).await;
+}
+
+async fn answer_dialog(title: &str, to_the_name_field: &[&str], path: &Path) {
     let xdotool = |args: &[&str]| {
         let out = Command::new("xdotool").args(args).output().expect("xdotool (cargo xtask test installs it)");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -295,19 +310,28 @@ pub async fn save_in_dialog(title: &str, path: &Path) {
         if let Some(id) = found.lines().next().filter(|id| !id.is_empty()) {
             break id.to_string();
         }
-        assert!(started.elapsed() < PATIENCE, "no save dialog titled {title:?} appeared");
+        assert!(started.elapsed() < PATIENCE, "no dialog titled {title:?} appeared");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     // the dialog takes the keyboard once it is mapped and focused
     tokio::time::sleep(Duration::from_millis(500)).await;
     xdotool(&["windowfocus", "--sync", &window]);
-    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    for keys in to_the_name_field {
+        xdotool(&["key", "--clearmodifiers", keys]);
+        // a field that pops up takes a moment to take the keys
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     xdotool(&["type", "--delay", "15", &path.display().to_string()]);
-    xdotool(&["key", "Return"]);
-    let started = Instant::now();
-    while !path.exists() {
-        assert!(started.elapsed() < PATIENCE, "the dialog did not save {}", path.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // The open dialog's location field may take the first Enter to settle
+    // its completion; press again while the dialog is still there.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        xdotool(&["key", "Return"]);
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let still = xdotool(&["search", "--onlyvisible", "--name", &format!("^{title}$")]);
+        if !still.lines().any(|id| id == window) {
+            return;
+        }
     }
 }
 

@@ -10,6 +10,8 @@ mod driver;
 
 use driver::{Session, Wizard};
 use lookalike::{CLIENT_ID, DOMAIN, Directory, Lookalike, MAILBOX, RECIPIENT, SECRET, SP_OBJECT_ID};
+use smtp_oauth_core::certificate::Certificate;
+use smtp_oauth_core::profile::ProfileStore;
 use smtp_oauth_core::{ClientSecret, Profile, keychain};
 
 /// The e2e tests share the display and the screenshot folder: one at a time.
@@ -60,8 +62,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.screenshot("03-permissions").await;
     w.next().await;
 
-    // 4. Client secret into the real keychain
-    w.heading_is("Client secret").await;
+    // 4. Credential: a client secret into the real keychain
+    w.heading_is("Credential").await;
     w.type_into("#field-secret", lookalike::SECRET_ID).await;
     w.sees_text("This looks like the Secret ID").await;
     w.clear_and_type("#field-secret", SECRET).await;
@@ -208,19 +210,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
 /// A user who got as far as step 8 against `rig`: profile, progress and
 /// secret in place. `tenant` keeps each test's keychain entry apart.
 async fn seeded(rig: &Lookalike, config: &std::path::Path, name: &str, tenant: &str, step: &str) -> Profile {
-    let profile = Profile {
-        name: name.into(),
-        tenant: tenant.into(),
-        client_id: CLIENT_ID.into(),
-        sp_object_id: Some(SP_OBJECT_ID.into()),
-        mailbox: MAILBOX.into(),
-        test_recipient: Some(RECIPIENT.into()),
-        authority: Some(rig.authority()),
-        smtp_host: Some(rig.smtp_host().into()),
-        smtp_port: Some(rig.smtp_port),
-        ca_file: Some(lookalike::ca_file()),
-        ..Profile::default()
-    };
+    let profile = Profile { name: name.into(), tenant: tenant.into(), ..pointed_at(rig) };
     driver::seed(config, &profile, step);
     let p = profile.clone();
     tokio::task::spawn_blocking(move || keychain::save(&p, &ClientSecret::new(SECRET).unwrap()))
@@ -230,9 +220,88 @@ async fn seeded(rig: &Lookalike, config: &std::path::Path, name: &str, tenant: &
     profile
 }
 
+/// A profile of the look-alike's app with every step's values, pointing at `rig`.
+fn pointed_at(rig: &Lookalike) -> Profile {
+    Profile {
+        tenant: DOMAIN.into(),
+        client_id: CLIENT_ID.into(),
+        sp_object_id: Some(SP_OBJECT_ID.into()),
+        mailbox: MAILBOX.into(),
+        test_recipient: Some(RECIPIENT.into()),
+        authority: Some(rig.authority()),
+        smtp_host: Some(rig.smtp_host().into()),
+        smtp_port: Some(rig.smtp_port),
+        ca_file: Some(lookalike::ca_file()),
+        ..Profile::default()
+    }
+}
+
 async fn forget_secret(profile: &Profile) {
     let p = profile.clone();
     tokio::task::spawn_blocking(move || keychain::delete(&p)).await.unwrap().unwrap();
+}
+
+/// The thumbprint Entra would show for the certificate in `file` (DER or PEM).
+fn thumbprint_of(file: &std::path::Path) -> String {
+    let bytes = std::fs::read(file).unwrap();
+    let certificate = match std::str::from_utf8(&bytes) {
+        Ok(pem) => Certificate::from_pem(pem),
+        Err(_) => Certificate::from_der(&bytes),
+    };
+    certificate.unwrap().info().thumbprint_sha1.clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_made_in_the_wizard_then_an_imported_pfx_each_send() {
+    lookalike::needs!(Node, Keychain, Display);
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let client_id = lookalike::client_id_for("e2e-certificate");
+    let rig = Lookalike::start(&Directory::healthy().with_client_id(&client_id));
+    let config = tempfile::tempdir().unwrap();
+    let profile = Profile { name: "northwind".into(), client_id: client_id.clone(), ..pointed_at(&rig) };
+    driver::seed(config.path(), &profile, "secret");
+    let session = Session::start(config.path()).await;
+    let w = Wizard::new(&session);
+    w.heading_is("Credential").await;
+
+    // made here: the key goes to the keychain, the .cer to "Entra"
+    w.click("input[value=certificate]").await;
+    w.click("#cert-create").await;
+    let thumbprint = w.text_of("#cert-thumbprint").await;
+    assert_eq!(thumbprint.len(), 40, "{thumbprint}");
+    w.sees("[data-testid=secret-stored]").await;
+    w.screenshot("04-certificate").await;
+    let cer = config.path().join("northwind.cer");
+    w.click("#cert-save-cer").await;
+    driver::save_in_dialog("Save the certificate to upload", &cer).await;
+    assert_eq!(thumbprint_of(&cer), thumbprint, "the thumbprint shown is the saved certificate's, as Entra shows it");
+    rig.upload_certificate(&client_id, &std::fs::read(&cer).unwrap());
+
+    w.click("[data-step=test-message]").await;
+    w.heading_is("Test message").await;
+    w.click("#send-test").await;
+    assert!(w.text_of("#send-result").await.contains("Accepted for delivery"));
+    w.not_in_page("eyJ").await;
+    w.not_in_page("PRIVATE KEY").await;
+    assert_eq!(rig.messages().len(), 1);
+
+    // imported: a .pfx with its password, typed once
+    let pfx = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/certs/app-aes.pfx");
+    rig.upload_certificate(&client_id, &std::fs::read(pfx.with_file_name("app.pem")).unwrap());
+    w.click("[data-step=secret]").await;
+    w.click("#cert-replace").await;
+    w.type_into("#cert-password", "fixture").await;
+    w.click("#cert-import").await;
+    driver::open_in_dialog("Import a certificate with its private key", &pfx).await;
+    let imported = thumbprint_of(&pfx.with_file_name("app.pem"));
+    w.sees_text(&imported).await;
+    w.click("[data-step=test-message]").await;
+    w.click("#send-test").await;
+    assert!(w.text_of("#send-result").await.contains("Accepted for delivery"));
+    assert_eq!(rig.messages().len(), 2);
+    session.stop().await;
+    let p = ProfileStore::at(config.path().join("profiles")).load("northwind").unwrap();
+    tokio::task::spawn_blocking(move || keychain::delete_key(&p)).await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

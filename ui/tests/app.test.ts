@@ -93,6 +93,11 @@ const typeInto = (selector: string, value: string) => {
   input.value = value;
   input.dispatchEvent(new Event('input', { bubbles: true }));
 };
+/** The labels of the primary buttons of the step and the footer. */
+const primaries = () =>
+  [...target.querySelectorAll('main button, footer button')]
+    .filter((b) => !['secondary', 'copy', 'link', 'danger'].some((c) => b.classList.contains(c)))
+    .map((b) => b.textContent?.trim());
 const rail = (step: string) => target.querySelector(`[data-step="${step}"]`)?.getAttribute('data-status');
 
 beforeEach(() => {
@@ -571,16 +576,97 @@ describe('the secret step', () => {
   });
 });
 
+describe('a certificate credential', () => {
+  const info = {
+    subject: 'CN=SMTP OAuth Wizard contoso', not_before: AT, not_after: AT + 365 * 86400, expires: '2027-11-24',
+    thumbprint_sha1: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', thumbprint_sha256: 'AB'.repeat(32), key_bits: 2048,
+  };
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const keyStatus: SecretStatus = { ...storedSecret, account: `${profile.client_id}#certificate-abcdef0123456789`, fingerprint: 'cert:1' };
+
+  it('is created here: the profile keeps the certificate and its expiry, the thumbprint is shown to copy', async () => {
+    const missing = { ...storedSecret, stored: false, fingerprint: null };
+    backend(savedAt('secret'), {
+      secret_status: () => missing,
+      certificate_create: () => ({ certificate: pem, info, status: keyStatus }),
+      certificate_save: () => '/home/me/app.cer',
+    });
+    app = mount(App, { target });
+    await settle();
+    (target.querySelector('input[value="certificate"]') as HTMLInputElement).click();
+    await settle();
+    expect(target.querySelector('#cert-create')).not.toBeNull();
+    expect(primaries()).toEqual(['Create certificate']);
+    (target.querySelector('#cert-months') as HTMLSelectElement).value = '24';
+    target.querySelector('#cert-months')!.dispatchEvent(new Event('change', { bubbles: true }));
+    (target.querySelector('#cert-create') as HTMLButtonElement).click();
+    await afterSave();
+    const create = calls.find((c) => c.cmd === 'certificate_create')!;
+    expect(create.args.months).toBe(24);
+    const saved = calls.filter((c) => c.cmd === 'profile_save').slice(-1)[0].args.profile as Profile;
+    expect(saved.credential).toBe('certificate');
+    expect(saved.certificate).toBe(pem);
+    expect(saved.secret_expires).toBe('2027-11-24');
+    expect(target.querySelector('#cert-thumbprint')?.textContent).toBe(info.thumbprint_sha1);
+    expect(target.querySelector('[aria-label="Copy the SHA-1 thumbprint"]')).not.toBeNull();
+    expect(target.querySelector('[data-testid="secret-stored"]')).not.toBeNull();
+    expect(primaries()).toEqual(['Next']);
+    expect(target.querySelector('#cert-valid')?.textContent).toMatch(/until 2027-11-24 \(/);
+    button('Save .cer').click();
+    await settle();
+    expect(calls.find((c) => c.cmd === 'certificate_save')!.args.pem).toBe(false);
+    expect(text()).toContain('Saved the certificate to /home/me/app.cer');
+  });
+
+  it('is imported with its password sent once, and a refusal is said as the backend says it', async () => {
+    let answer: 'refuse' | 'ok' = 'refuse';
+    backend(savedAt('secret'), {
+      secret_status: () => ({ ...storedSecret, stored: false, fingerprint: null }),
+      certificate_import: () => {
+        if (answer === 'refuse') throw { kind: 'certificate', message: 'the certificate expired on 2025-01-01: renew it', fields: [] };
+        return { certificate: pem, info, status: keyStatus };
+      },
+    });
+    app = mount(App, { target });
+    await settle();
+    (target.querySelector('input[value="certificate"]') as HTMLInputElement).click();
+    await settle();
+    typeInto('#cert-password', 'pfx-pass');
+    button('Choose file').click();
+    await settle();
+    expect(text()).toContain('the certificate expired on 2025-01-01');
+    expect(calls.find((c) => c.cmd === 'certificate_import')!.args.password).toBe('pfx-pass');
+    expect((target.querySelector('#cert-password') as HTMLInputElement).value, 'the password is not kept').toBe('');
+    answer = 'ok';
+    button('Choose file').click();
+    await afterSave();
+    expect(calls.filter((c) => c.cmd === 'certificate_import').slice(-1)[0].args.password).toBeNull();
+    expect(target.querySelector('#cert-thumbprint')?.textContent).toBe(info.thumbprint_sha1);
+    const state = calls.filter((c) => c.cmd === 'wizard_state_save').map((c) => JSON.stringify(c.args));
+    expect(state.some((s) => s.includes('pfx-pass'))).toBe(false);
+  });
+
+  it('warns when this computer lacks the key of the profile\'s certificate', async () => {
+    const withCert = { ...profile, credential: 'certificate' as const, certificate: pem, secret_expires: '2027-11-24' };
+    backend(savedAt('secret'), {
+      profile_load: () => withCert,
+      secret_status: () => ({ ...keyStatus, stored: false, fingerprint: null }),
+      certificate_info: () => info,
+    });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#cert-key-missing')?.textContent).toContain('not in this computer');
+    expect(target.querySelector('#cert-valid')?.textContent).toContain('2027-11-24');
+  });
+});
+
 it('names who can do a step, and one button per screen is the primary one', async () => {
   for (const step of VISITED) {
     backend(savedAt(step, { secret: storedSecret }), { handover: () => handover });
     app = mount(App, { target });
     await settle();
     // the step's own buttons and the footer's (the rail and the header are navigation)
-    const primary = [...target.querySelectorAll('main button, footer button')].filter(
-      (b) => !['secondary', 'copy', 'link', 'danger'].some((c) => b.classList.contains(c)),
-    );
-    expect(primary.map((b) => b.textContent?.trim()), step).toHaveLength(1);
+    expect(primaries(), step).toHaveLength(1);
     if (step === 'permissions') expect(target.querySelector('[data-role="permissions"]')?.textContent).toContain('Cloud Application Administrator');
     if (step === 'powershell') expect(target.querySelector('[data-role="powershell"]')?.textContent).toContain('Exchange Administrator');
     unmount(app);

@@ -19,6 +19,8 @@ export type PortalLinks = { app_registrations: string, new_registration: string,
 
 export type AuthPath = "entra-permission" | "app-rbac";
 
+export type CredentialKind = "secret" | "certificate";
+
 export type Profile = { 
 /**
  * The file name: a slug such as `contoso-prod`.
@@ -61,7 +63,16 @@ authority: string | null,
  */
 ca_file: string | null, auth_path: AuthPath, 
 /**
- * Client secret expiry, `YYYY-MM-DD`.
+ * How the app proves itself: a client secret, or a certificate.
+ */
+credential: CredentialKind, 
+/**
+ * The certificate (public, PEM) when the credential is one; its private
+ * key is in the keychain, never here.
+ */
+certificate: string | null, 
+/**
+ * When the credential expires, `YYYY-MM-DD` (a certificate's is its own).
  */
 secret_expires: string | null, 
 /**
@@ -168,7 +179,7 @@ reply: Reply | null, delivered: boolean, failure: SmtpFailure | null,
  */
 error: string | null, };
 
-export type Finding = "invalid-secret" | "secret-id-used" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "xoauth2-not-offered" | "smtp-protocol";
+export type Finding = "invalid-secret" | "secret-id-used" | "certificate-not-registered" | "certificate-expired-at-entra" | "assertion-outside-time-range" | "assertion-wrong-audience" | "assertion-wrong-app" | "assertion-invalid" | "certificate-unusable" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "xoauth2-not-offered" | "smtp-protocol";
 
 export type Diagnosis = { finding: Finding, 
 /**
@@ -234,6 +245,34 @@ warning: string | null,
  * When this was looked up, and for which app.
  */
 recorded: Recorded, };
+
+export type CertificateInfo = { subject: string, 
+/**
+ * Unix seconds.
+ */
+not_before: number, not_after: number, 
+/**
+ * `YYYY-MM-DD` of `not_after`, as the profile's expiry date.
+ */
+expires: string, 
+/**
+ * SHA-1 of the DER, upper-case hex: what the Entra admin center shows as the Thumbprint.
+ */
+thumbprint_sha1: string, 
+/**
+ * SHA-256 of the DER, upper-case hex.
+ */
+thumbprint_sha256: string, key_bits: number, };
+
+export type Installed = { 
+/**
+ * The public certificate, PEM: the profile's `certificate`.
+ */
+certificate: string, info: CertificateInfo, 
+/**
+ * Its key in the keychain.
+ */
+status: SecretStatus, };
 
 export type Results = { secret: SecretStatus | null, 
 /**
@@ -378,7 +417,7 @@ export type Imported = { profile: Profile,
  */
 replaced: boolean, custom_endpoints: Array<CustomEndpoint>, };
 
-export type ErrorKind = "invalid-input" | "not-found" | "exists" | "changed-elsewhere" | "unreadable" | "newer-schema" | "io" | "keychain-unavailable" | "keychain-failed" | "no-secret" | "endpoints-unconfirmed" | "cancelled" | "busy";
+export type ErrorKind = "invalid-input" | "not-found" | "exists" | "changed-elsewhere" | "unreadable" | "newer-schema" | "io" | "keychain-unavailable" | "keychain-failed" | "no-secret" | "certificate" | "endpoints-unconfirmed" | "cancelled" | "busy";
 
 export type CommandError = { kind: ErrorKind, message: string, fields: Array<FieldError>, };
 
@@ -401,6 +440,10 @@ export interface Commands {
   secret_status: { args: { profile: Profile }; result: SecretStatus };
   secret_save: { args: { profile: Profile; secret: string }; result: SecretStatus };
   secret_delete: { args: { profile: Profile }; result: SecretStatus };
+  certificate_create: { args: { profile: Profile; months: number }; result: Installed };
+  certificate_import: { args: { profile: Profile; password: string | null }; result: Installed | null };
+  certificate_info: { args: { profile: Profile }; result: CertificateInfo | null };
+  certificate_save: { args: { profile: Profile; pem: boolean }; result: string | null };
   powershell_script: { args: { profile: Profile; fullAccess: boolean }; result: Script };
   powershell_save: { args: { profile: Profile; fullAccess: boolean }; result: string | null };
   powershell_package: { args: { profile: Profile; fullAccess: boolean }; result: string | null };
@@ -437,6 +480,10 @@ export const COMMANDS = [
   'secret_status',
   'secret_save',
   'secret_delete',
+  'certificate_create',
+  'certificate_import',
+  'certificate_info',
+  'certificate_save',
   'powershell_script',
   'powershell_save',
   'powershell_package',
@@ -459,7 +506,7 @@ export const STEPS: readonly StepInfo[] = [
   {"id":"profile","title":"Profile","fields":["name","display_name","notes","auth_path","authority","smtp_host","smtp_port","ca_file"],"required":["name"],"role":null,"docs":null},
   {"id":"app-registration","title":"App registration","fields":["tenant","client_id"],"required":["tenant","client_id"],"role":"Application Developer (or any role that may register apps)","docs":{"title":"Register an application in Microsoft Entra ID","url":"https://learn.microsoft.com/entra/identity-platform/quickstart-register-app"}},
   {"id":"permissions","title":"API permission and consent","fields":[],"required":[],"role":"to grant admin consent: Cloud Application Administrator or Application Administrator (SMTP.SendAsApp is an Exchange Online permission, not a Microsoft Graph one), or Privileged Role Administrator; the App RBAC path needs nothing in Entra","docs":{"title":"Grant tenant-wide admin consent to an application","url":"https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent"}},
-  {"id":"secret","title":"Client secret","fields":["secret","secret_expires"],"required":[],"role":"an owner of the app registration, or Cloud Application Administrator","docs":{"title":"Add credentials to your application","url":"https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"}},
+  {"id":"secret","title":"Credential","fields":["secret","secret_expires"],"required":[],"role":"an owner of the app registration, or Cloud Application Administrator","docs":{"title":"Add credentials to your application","url":"https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"}},
   {"id":"service-principal","title":"Service principal","fields":["sp_object_id"],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
   {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender"],"required":["mailbox"],"role":"Exchange Administrator in Entra (in Exchange: a member of Organization Management)","docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
   {"id":"token","title":"Token","fields":[],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},

@@ -91,6 +91,14 @@ export const ipc = {
   secretSave: (profile: Profile, secret: string) => call('secret_save', { profile, secret }),
   secretDelete: (profile: Profile) => call('secret_delete', { profile }),
 
+  /** Makes a key pair and certificate; the key goes to the keychain, never back here. */
+  certificateCreate: (profile: Profile, months: number) => call('certificate_create', { profile, months }),
+  /** Opens an open dialog (and a second for a PEM's key); carries the .pfx password once. Null when cancelled. */
+  certificateImport: (profile: Profile, password: string | null) => call('certificate_import', { profile, password }),
+  certificateInfo: (profile: Profile) => call('certificate_info', { profile }),
+  /** Opens a save dialog and writes the public certificate (.cer, or .pem); the path, or null when cancelled. */
+  certificateSave: (profile: Profile, pem: boolean) => call('certificate_save', { profile, pem }),
+
   powershellScript: (profile: Profile, fullAccess: boolean) => call('powershell_script', { profile, fullAccess }),
   /** Opens a save dialog and writes the .ps1; the path, or null when cancelled. */
   powershellSave: (profile: Profile, fullAccess: boolean) => call('powershell_save', { profile, fullAccess }),

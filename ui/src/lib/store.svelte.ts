@@ -6,7 +6,9 @@
 
 import {
   FIELD_LABELS,
+  type CertificateInfo,
   type CloudInfo,
+  type CredentialKind,
   type CustomEndpoint,
   type DeletePreview,
   type Evidence,
@@ -14,6 +16,7 @@ import {
   type FieldError,
   type Format,
   type Handover,
+  type Installed,
   type Judged,
   type Profile,
   type Progress as StageProgress,
@@ -322,7 +325,8 @@ export class Wizard {
     }
     // The secret status is per app: look again when the client ID changed.
     const client = normalized(this.draft).client_id.toLowerCase();
-    const known = this.progress.results.secret?.account ?? null;
+    // (a certificate's key is kept as `<client-id>#certificate-<thumbprint>`)
+    const known = this.progress.results.secret?.account.split('#')[0] ?? null;
     if (mine === this.#judgement && client && known !== null && known !== client) void this.refreshSecretStatus();
   }
 
@@ -344,6 +348,7 @@ export class Wizard {
       if (persist) await this.flush();
       else await this.judge();
       void this.refreshSecretStatus();
+      void this.refreshCertificate();
       void this.refreshOverview();
     } catch (e) {
       this.fail(e);
@@ -355,6 +360,7 @@ export class Wizard {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.draft = emptyProfile();
+    this.certificate = null;
     this.#base = null;
     this.progress = freshProgress();
     this.created = false;
@@ -593,6 +599,70 @@ export class Wizard {
   async deleteSecret() {
     try {
       this.setResults({ secret: await ipc.secretDelete(normalized(this.draft)) });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // --- certificate ---------------------------------------------------------
+
+  /** What the profile's certificate is (subject, thumbprints, dates), for step 4 and Finish. */
+  certificate = $state<CertificateInfo | null>(null);
+
+  /** Switches between a client secret and a certificate; the status is looked up for the new one. */
+  setCredential(kind: CredentialKind) {
+    if (this.draft.credential === kind) return;
+    this.set('credential', kind);
+    void this.refreshSecretStatus();
+  }
+
+  /** Reads the subject and thumbprints of the profile's certificate (the file holds only the PEM). */
+  async refreshCertificate() {
+    if (!this.draft.certificate) {
+      this.certificate = null;
+      return;
+    }
+    try {
+      this.certificate = await ipc.certificateInfo(normalized(this.draft));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** A key pair and certificate made here, valid for `months`; the key goes to the keychain. */
+  async createCertificate(months: number): Promise<boolean> {
+    return this.#installCertificate(() => ipc.certificateCreate(normalized(this.draft), months));
+  }
+
+  /** A .pfx/.p12 (with `password`) or PEM chosen in a dialog; false when cancelled or refused. */
+  async importCertificate(password: string | null): Promise<boolean> {
+    return this.#installCertificate(() => ipc.certificateImport(normalized(this.draft), password));
+  }
+
+  async #installCertificate(work: () => Promise<Installed | null>): Promise<boolean> {
+    if (problemsSoFar(this.draft, ['client_id']).length || !normalized(this.draft).client_id) {
+      this.notice = { kind: 'error', text: 'Enter the client ID (step 2) first: the key is stored for that app.', step: 'app-registration' };
+      return false;
+    }
+    try {
+      const installed = await work();
+      if (!installed) return false;
+      this.draft = { ...this.draft, credential: 'certificate', certificate: installed.certificate, secret_expires: installed.info.expires };
+      this.certificate = installed.info;
+      this.setResults({ secret: installed.status });
+      this.notice = null;
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** Saves the public certificate (.cer, or .pem) to upload to the app registration. */
+  async saveCertificate(pem: boolean) {
+    try {
+      const path = await ipc.certificateSave(normalized(this.draft), pem);
+      if (path) this.notice = { kind: 'info', text: `Saved the certificate to ${path}. Upload it in Certificates & secrets > Certificates.` };
     } catch (e) {
       this.fail(e);
     }

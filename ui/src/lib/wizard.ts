@@ -75,6 +75,8 @@ export function emptyProfile(name = ''): Profile {
     authority: null,
     ca_file: null,
     auth_path: 'entra-permission',
+    credential: 'secret',
+    certificate: null,
     secret_expires: null,
     endpoints_unconfirmed: false,
   };
