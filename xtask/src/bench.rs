@@ -3,7 +3,9 @@
 //! (token, decode, STARTTLS + XOAUTH2 + a message) against the same local
 //! look-alike, run alternately. Reports medians of wall time and peak memory
 //! as ratios to the anchor, and the binary's size. Target: the CLI takes at
-//! most a quarter of the anchor's median wall time.
+//! most a quarter of the anchor's median wall time. The same check with a
+//! certificate credential (a .pfx, the assertion signed per run) is timed
+//! beside it: signing should add no more than a few milliseconds.
 
 use crate::{Result, cargo, project_root, say, setup};
 use lookalike::{CLIENT_ID, DOMAIN, Directory, Lookalike, MAILBOX, RECIPIENT, SECRET, SP_OBJECT_ID, TENANT_ID};
@@ -40,6 +42,9 @@ pub fn bench(args: &[String]) -> Result<()> {
     let cli = project_root().join("target/release/smtp-oauth");
 
     let rig = Lookalike::start(&Directory::healthy());
+    let certs = project_root().join("tests/fixtures/certs");
+    rig.upload_certificate(CLIENT_ID, &std::fs::read(certs.join("app.pem"))?);
+    let pfx = certs.join("app-aes.pfx");
     let config_dir = fresh_dir()?;
     let ca = lookalike::ca_file();
     let cli_command = || {
@@ -51,6 +56,14 @@ pub fn bench(args: &[String]) -> Result<()> {
             .arg(&ca)
             .env("SMTP_OAUTH_CLIENT_SECRET", SECRET)
             .env("SMTP_OAUTH_CONFIG_DIR", &config_dir);
+        cmd
+    };
+    let certificate_command = || {
+        let mut cmd = cli_command();
+        cmd.arg("--certificate")
+            .arg(&pfx)
+            .env_remove("SMTP_OAUTH_CLIENT_SECRET")
+            .env("SMTP_OAUTH_CERT_PASSWORD", "fixture");
         cmd
     };
     let anchor_command = || {
@@ -71,20 +84,23 @@ pub fn bench(args: &[String]) -> Result<()> {
     say(&format!("{runs} runs each, alternating, after one warm-up run each"));
     measure(anchor_command())?;
     measure(cli_command())?;
-    let (mut anchor_samples, mut cli_samples) = (Vec::new(), Vec::new());
+    measure(certificate_command())?;
+    let (mut anchor_samples, mut cli_samples, mut cert_samples) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         anchor_samples.push(measure(anchor_command())?);
         cli_samples.push(measure(cli_command())?);
+        cert_samples.push(measure(certificate_command())?);
     }
     let delivered = rig.messages().len();
-    if delivered != 2 * (runs + 1) {
-        return Err(format!("expected {} delivered messages, the look-alike got {delivered}", 2 * (runs + 1)).into());
+    if delivered != 3 * (runs + 1) {
+        return Err(format!("expected {} delivered messages, the look-alike got {delivered}", 3 * (runs + 1)).into());
     }
 
     let wall = |s: &[Sample]| median(s.iter().map(|x| x.wall_ms).collect());
     let rss = |s: &[Sample]| median(s.iter().map(|x| x.max_rss_kib as f64 / 1024.0).collect());
     let (a_wall, c_wall) = (wall(&anchor_samples), wall(&cli_samples));
     let (a_rss, c_rss) = (rss(&anchor_samples), rss(&cli_samples));
+    let (k_wall, k_rss) = (wall(&cert_samples), rss(&cert_samples));
     let ratio = c_wall / a_wall;
     let size = std::fs::metadata(&cli)?.len() as f64 / (1024.0 * 1024.0);
     println!();
@@ -93,6 +109,9 @@ pub fn bench(args: &[String]) -> Result<()> {
     println!("{:<28}{:>11.1} ms{:>10.1} MiB", "seed_check.py (anchor)", a_wall, a_rss);
     println!("{:<28}{:>11.1} ms{:>10.1} MiB", "smtp-oauth check", c_wall, c_rss);
     println!("{:<28}{:>14.3}{:>14.3}", "ratio (CLI / anchor)", ratio, c_rss / a_rss);
+    println!("{:<28}{:>11.1} ms{:>10.1} MiB", "  with --certificate .pfx", k_wall, k_rss);
+    println!("{:<28}{:>14.3}{:>14.3}", "ratio (certificate / anchor)", k_wall / a_wall, k_rss / a_rss);
+    println!("the certificate (read the .pfx, sign the assertion) adds {:+.1} ms to a check", k_wall - c_wall);
     println!(
         "target: at most {TARGET_RATIO} of the anchor's wall time: {}",
         if ratio <= TARGET_RATIO { "met" } else { "MISSED" }
