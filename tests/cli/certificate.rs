@@ -72,7 +72,11 @@ fn a_certificate_made_here_signs_in_once_uploaded() {
             continue;
         }
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-        assert!(!text.contains("PRIVATE KEY") && !text.contains("eyJ"), "{} holds a key or an assertion", path.display());
+        assert!(
+            !text.contains("PRIVATE KEY") && !text.contains("eyJ"),
+            "{} holds a key or an assertion",
+            path.display()
+        );
     }
 
     let status = m.run_with(&["cert", "status", "--profile", "contoso"], &[], None);
@@ -136,35 +140,18 @@ fn importing_checks_that_the_key_belongs_to_the_certificate() {
     let m = Machine::new();
     let client_id = lookalike::client_id_for("cli-certificate-import");
     m.run(&["profile", "save", "contoso", "--client-id", &client_id]);
-    let cert = fixture("app.pem");
-    let mismatch = m.run_with(
-        &[
-            "cert",
-            "import",
-            "--profile",
-            "contoso",
-            cert.to_str().unwrap(),
-            "--key",
-            fixture("other-key.pem").to_str().unwrap(),
-        ],
-        &[],
-        None,
-    );
+    let import = |key: &str| {
+        let (cert, key) = (fixture("app.pem"), fixture(key));
+        m.run_with(
+            &["cert", "import", "--profile", "contoso", cert.to_str().unwrap(), "--key", key.to_str().unwrap()],
+            &[],
+            None,
+        )
+    };
+    let mismatch = import("other-key.pem");
     assert_eq!(mismatch.code, 2);
     assert!(mismatch.stderr.contains("the private key does not belong to the certificate"), "{}", mismatch.stderr);
-    let ok = m.run_with(
-        &[
-            "cert",
-            "import",
-            "--profile",
-            "contoso",
-            cert.to_str().unwrap(),
-            "--key",
-            fixture("app-pkcs1-key.pem").to_str().unwrap(),
-        ],
-        &[],
-        None,
-    );
+    let ok = import("app-pkcs1-key.pem");
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     let pfx = m.run_with(
         &["cert", "import", "--profile", "contoso", fixture("app-aes.pfx").to_str().unwrap()],
