@@ -74,7 +74,7 @@ impl From<KeychainError> for CommandError {
         let kind = match e {
             KeychainError::Unavailable { .. } => ErrorKind::KeychainUnavailable,
             KeychainError::Failed { .. } => ErrorKind::KeychainFailed,
-            KeychainError::NoIdentity => ErrorKind::InvalidInput,
+            KeychainError::NoIdentity | KeychainError::TooLarge { .. } => ErrorKind::InvalidInput,
         };
         CommandError::new(kind, e.to_string())
     }

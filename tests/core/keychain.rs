@@ -57,6 +57,23 @@ fn stores_reads_and_deletes_in_the_secret_service() {
     assert!(!stored(&p));
 }
 
+/// What Windows Credential Manager could not keep is refused here too, with
+/// the reason, so a profile made on Linux or macOS never fails on Windows.
+#[test]
+fn what_windows_could_not_keep_is_refused_everywhere() {
+    lookalike::needs!(Keychain);
+    require_secret_service();
+    let p = profile_of_app("keychain-too-large", "contoso.onmicrosoft.com");
+    let at_limit = ClientSecret::new(&"x".repeat(keychain::ENTRY_LIMIT / 2)).unwrap();
+    keychain::save(&p, &at_limit).unwrap();
+    let over = ClientSecret::new(&"x".repeat(keychain::ENTRY_LIMIT / 2 + 1)).unwrap();
+    let refused = keychain::save(&p, &over).unwrap_err();
+    assert!(matches!(refused, keychain::KeychainError::TooLarge { bytes: 2562, limit: 2560, .. }), "{refused:?}");
+    assert!(refused.to_string().contains("paste only the Value column"), "{refused}");
+    assert_eq!(keychain::load(&p).unwrap().unwrap().expose(), at_limit.expose(), "the stored one is kept");
+    assert!(keychain::delete(&p).unwrap());
+}
+
 /// One entry per app: the tenant written as a domain or as its GUID must not
 /// split the secret into two entries.
 #[test]

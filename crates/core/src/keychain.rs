@@ -52,6 +52,30 @@ pub enum KeychainError {
     Failed { store: &'static str, detail: String },
     #[error("the keychain entry needs the app's client ID")]
     NoIdentity,
+    /// Over Windows Credential Manager's limit per entry, refused on every
+    /// system alike so that a profile made on one works on another.
+    #[error(
+        "the {what} takes {bytes} bytes in a keychain entry, and Windows Credential Manager keeps at most {limit}: {hint}"
+    )]
+    TooLarge { what: &'static str, bytes: usize, limit: usize, hint: &'static str },
+}
+
+/// Windows Credential Manager keeps at most this many bytes per entry
+/// (`CRED_MAX_CREDENTIAL_BLOB_SIZE`, docs/microsoft-rules.md, "Windows").
+pub const ENTRY_LIMIT: usize = 2560;
+
+/// The secret as keyring stores it on Windows: UTF-16, two bytes a unit.
+fn fits(secret: &ClientSecret) -> Result<(), KeychainError> {
+    let bytes = secret.expose().encode_utf16().count() * 2;
+    if bytes > ENTRY_LIMIT {
+        return Err(KeychainError::TooLarge {
+            what: "client secret",
+            bytes,
+            limit: ENTRY_LIMIT,
+            hint: "a client secret Value is about 40 characters; paste only the Value column",
+        });
+    }
+    Ok(())
 }
 
 fn entry_named(account: &str) -> Result<keyring::Entry, KeychainError> {
@@ -93,6 +117,7 @@ fn remove(entry: &keyring::Entry) -> Result<bool, KeychainError> {
 
 /// Stores the secret, replacing any earlier one for the app (under either name).
 pub fn save(profile: &Profile, secret: &ClientSecret) -> Result<(), KeychainError> {
+    fits(secret)?;
     entry(profile)?.set_password(secret.expose()).map_err(map_error)?;
     if let Some(legacy) = legacy_account(profile) {
         remove(&entry_named(&legacy)?)?;
@@ -151,8 +176,17 @@ pub fn credential_account(profile: &Profile) -> String {
 /// Stores a certificate's private key (PKCS#8 DER, which fits one Windows
 /// Credential Manager entry up to RSA 4096).
 pub fn save_key(profile: &Profile, credential: &CertificateCredential) -> Result<(), KeychainError> {
+    let key = credential.key_pkcs8();
+    if key.len() > ENTRY_LIMIT {
+        return Err(KeychainError::TooLarge {
+            what: "private key",
+            bytes: key.len(),
+            limit: ENTRY_LIMIT,
+            hint: "use an RSA key of at most 4096 bits",
+        });
+    }
     let entry = entry_named(&key_account(profile, &credential.certificate)?)?;
-    entry.set_secret(credential.key_pkcs8()).map_err(map_error)
+    entry.set_secret(key).map_err(map_error)
 }
 
 /// The profile's certificate with its stored key, checked as of `now`;

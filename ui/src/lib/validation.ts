@@ -65,6 +65,11 @@ export function isProfileName(name: string): boolean {
   return /^[a-z0-9][a-z0-9._-]{0,63}$/.test(name);
 }
 
+/** A DOS device name before the first dot: Windows cannot have `con.json` (the core's rule too). */
+export function isReservedOnWindows(name: string): boolean {
+  return /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/.test(name);
+}
+
 function isDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return false;
@@ -146,6 +151,9 @@ export function normalized(p: Profile): Profile {
 export function fieldProblem(p: Profile, field: Field): string | null {
   switch (field) {
     case 'name':
+      if (isProfileName(p.name) && isReservedOnWindows(p.name)) {
+        return `profile name ${p.name} is a device name Windows reserves (CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9, also before a dot): choose another, such as ${p.name.split('.')[0]}-mail`;
+      }
       return isProfileName(p.name)
         ? null
         : "profile name must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (for example contoso-prod)";

@@ -20,9 +20,6 @@ use time::OffsetDateTime;
 pub const KEY_BITS: usize = 2048;
 /// The largest key accepted: its PKCS#8 DER must fit one keychain entry.
 pub const MAX_KEY_BITS: usize = 4096;
-/// Windows Credential Manager keeps at most 2,560 bytes per entry
-/// (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
-pub const KEYCHAIN_LIMIT: usize = 2560;
 /// How long an assertion is good for: Microsoft asks for "5-10 minutes after nbf at most".
 const ASSERTION_SECONDS: i64 = 600;
 

@@ -35,7 +35,7 @@ fn a_new_certificate_is_rsa_2048_for_the_months_chosen_and_its_key_fits_one_keyc
             && info.thumbprint_sha1.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
     );
     assert_eq!(info.thumbprint_sha256.len(), 64);
-    assert!(made.key_pkcs8().len() <= KEYCHAIN_LIMIT);
+    assert!(made.key_pkcs8().len() <= crate::keychain::ENTRY_LIMIT);
     // what it prints never shows the key
     let debug = format!("{made:?}");
     assert!(debug.contains("<redacted>") && !debug.contains(&STANDARD.encode(made.key_pkcs8())[..40]));
@@ -48,7 +48,7 @@ fn a_new_certificate_is_rsa_2048_for_the_months_chosen_and_its_key_fits_one_keyc
 fn the_largest_key_accepted_still_fits_a_windows_credential() {
     let big = CertificateCredential::from_pem(&text("big.pem"), Some(&text("big-key.pem")), NOW).unwrap();
     assert_eq!(big.certificate.info().key_bits, 4096);
-    assert!(big.key_pkcs8().len() <= KEYCHAIN_LIMIT, "{} bytes", big.key_pkcs8().len());
+    assert!(big.key_pkcs8().len() <= crate::keychain::ENTRY_LIMIT, "{} bytes", big.key_pkcs8().len());
 }
 
 #[test]

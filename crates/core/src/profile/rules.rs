@@ -61,6 +61,11 @@ impl Profile {
     pub fn field_problem(&self, field: Field) -> Option<String> {
         let problem = |bad: bool, message: &str| bad.then(|| message.to_string());
         match field {
+            Field::Name if is_profile_name(&self.name) && is_reserved_on_windows(&self.name) => Some(format!(
+                "profile name {} is a device name Windows reserves (CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9, also before a dot): choose another, such as {}-mail",
+                self.name,
+                self.name.split('.').next().unwrap_or_default()
+            )),
             Field::Name => problem(
                 !is_profile_name(&self.name),
                 "profile name must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (for example contoso-prod)",
@@ -148,6 +153,17 @@ pub(crate) fn is_profile_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A name whose part before the first dot is a DOS device name: Windows
+/// cannot have a file `con.json` or `nul.eu.json` (docs/microsoft-rules.md,
+/// "Windows").
+pub(crate) fn is_reserved_on_windows(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or_default();
+    matches!(stem, "con" | "prn" | "aux" | "nul")
+        || (stem.len() == 4
+            && (stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 fn tenant_problem(tenant: &str) -> Option<String> {
