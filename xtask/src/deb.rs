@@ -43,6 +43,8 @@ pub fn build() -> Result<PathBuf> {
 
     let tree = project_root().join("target/xtask/deb-tree");
     let _ = std::fs::remove_dir_all(&tree);
+    // dpkg-deb makes the folder, not its parents (a fresh clone has no target/xtask)
+    std::fs::create_dir_all(project_root().join("target/xtask"))?;
     run(Command::new("dpkg-deb").arg("--raw-extract").arg(&tauri_deb).arg(&tree))?;
 
     // the CLI on the PATH, beside the wizard
@@ -209,6 +211,7 @@ pub fn install(deb: &Path) -> Result<Installed> {
     say(&format!("unpacking {} instead of installing it ({why})", deb.display()));
     let root = project_root().join("target/xtask/deb-root");
     let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root)?;
     run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(&root))?;
     output(Command::new(root.join("usr/bin/smtp-oauth")).arg("--version"))?;
     Ok(Installed { wizard: root.join("usr/bin/smtp-oauth-wizard"), installed: false })
