@@ -356,18 +356,23 @@ pub fn credential(profile: &Profile, source: SecretSource, now: OffsetDateTime) 
         SecretSource::Keychain if !profile.endpoints_confirmed() => {
             Err(ApiError::EndpointsUnconfirmed { name: profile.name.clone(), endpoints: profile.custom_endpoints() })
         }
-        SecretSource::Keychain => {
-            let missing =
-                |what| ApiError::NoSecret { what, account: keychain::account(profile), store: keychain::store_name() };
-            match profile.credential {
-                CredentialKind::Secret => Ok(keychain::load(profile)?.ok_or_else(|| missing("client secret"))?.into()),
-                CredentialKind::Certificate => match keychain::load_key(profile, now)? {
-                    Some(certificate) => Ok(certificate?.into()),
-                    None => Err(missing("certificate key")),
-                },
+        SecretSource::Keychain => match profile.credential {
+            CredentialKind::Secret => {
+                Ok(keychain::load(profile)?.ok_or_else(|| not_stored(profile, "client secret"))?.into())
             }
-        }
+            CredentialKind::Certificate => Ok(stored_key(profile, now)?.into()),
+        },
     }
+}
+
+/// What is said when the keychain holds no `what` for the profile's app.
+fn not_stored(profile: &Profile, what: &'static str) -> ApiError {
+    ApiError::NoSecret { what, account: keychain::account(profile), store: keychain::store_name() }
+}
+
+/// The profile's certificate with its key from the keychain, checked as of `now`.
+fn stored_key(profile: &Profile, now: OffsetDateTime) -> Result<CertificateCredential> {
+    Ok(keychain::load_key(profile, now)?.ok_or_else(|| not_stored(profile, "certificate key"))??)
 }
 
 // --- certificates --------------------------------------------------------------
@@ -441,17 +446,7 @@ pub fn certificate_install(
 /// The profile's certificate with its key from the keychain as a `.pfx`, for
 /// a server without a keychain. (Blocking.)
 pub fn certificate_pfx(profile: &Profile, password: &str, now: OffsetDateTime) -> Result<Vec<u8>> {
-    let credential = match keychain::load_key(profile, now)? {
-        Some(c) => c?,
-        None => {
-            return Err(ApiError::NoSecret {
-                what: "certificate key",
-                account: keychain::account(profile),
-                store: keychain::store_name(),
-            });
-        }
-    };
-    Ok(credential.to_pkcs12(password)?)
+    Ok(stored_key(profile, now)?.to_pkcs12(password)?)
 }
 
 /// The profile's certificate to upload to the app registration: DER
