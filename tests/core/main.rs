@@ -22,15 +22,22 @@ use time::OffsetDateTime;
 /// A profile pointing at `rig`, filled in correctly.
 pub fn profile(rig: &Lookalike) -> Profile {
     Profile {
+        smtp_host: Some(rig.smtp_host().into()),
+        smtp_port: Some(rig.smtp_port),
+        authority: Some(rig.authority()),
+        ca_file: Some(lookalike::ca_file()),
+        ..profile_values()
+    }
+}
+
+/// The look-alike's app and mailbox, with no endpoints yet.
+pub fn profile_values() -> Profile {
+    Profile {
         name: "contoso".into(),
         tenant: DOMAIN.into(),
         client_id: CLIENT_ID.into(),
         sp_object_id: Some(SP_OBJECT_ID.into()),
         mailbox: MAILBOX.into(),
-        smtp_host: Some(rig.smtp_host().into()),
-        smtp_port: Some(rig.smtp_port),
-        authority: Some(rig.authority()),
-        ca_file: Some(lookalike::ca_file()),
         ..Profile::default()
     }
 }

@@ -53,7 +53,8 @@ async fn delivers_a_message_and_records_the_dialogue() {
     assert!(has(&format!("Client: MAIL FROM:<{MAILBOX}>")));
     assert!(has(&format!("Client: RCPT TO:<{RECIPIENT}>")));
     assert!(has("Client: Subject: SMTP OAuth Wizard test message (profile contoso)"));
-    assert!(has("Server: 221 2.0.0"));
+    // QUIT goes out unanswered: the outcome is known by then
+    assert_eq!(lines.last().unwrap(), "Client: QUIT");
     // before STARTTLS the server offers no AUTH, as Exchange does
     let before_tls: Vec<_> = lines.iter().take_while(|l| !l.starts_with("Client: STARTTLS")).collect();
     assert!(!before_tls.iter().any(|l| l.contains("AUTH")), "{before_tls:#?}");
@@ -332,7 +333,7 @@ async fn no_starttls_means_no_token_on_the_wire() {
     assert_eq!(failure(&report), &SmtpFailure::StarttlsNotOffered);
     assert_eq!(report.diagnosis[0].code, "starttls-not-offered");
     // This server would have taken AUTH in the clear; the client never sent it.
-    let server_saw = rig.smtp_lines();
+    let server_saw = rig.smtp_lines_until("C: QUIT");
     assert!(server_saw.iter().any(|l| l.contains("AUTH LOGIN XOAUTH2")), "the server offered AUTH: {server_saw:#?}");
     assert!(!server_saw.iter().any(|l| l.starts_with("C:") && l.to_uppercase().contains("AUTH")), "{server_saw:#?}");
     assert!(server_saw.iter().any(|l| l.starts_with("C: QUIT")), "{server_saw:#?}");
@@ -368,7 +369,7 @@ async fn the_extra_ca_is_used_for_smtp_too() {
     let request = smtp_oauth_core::smtp_probe::ProbeRequest {
         target: &sending.target,
         token: &token,
-        to: &sending.to,
+        to: sending.to.as_ref(),
         profile_name: &without.profile.name,
         now: time::OffsetDateTime::now_utc(),
         timeouts: timeouts(20),
@@ -406,4 +407,93 @@ async fn a_closed_port_is_refused() {
     assert_eq!(failure(&report), &SmtpFailure::ConnectRefused);
     assert_eq!(report.diagnosis[0].code, "smtp-refused");
     assert!(report.smtp.as_ref().unwrap().transcript.iter().all(|l| l.from != Party::Client));
+}
+
+/// A scripted SMTP server over real TLS (the test CA's `localhost`
+/// certificate) that answers MAIL FROM, RCPT TO and DATA only once all three
+/// have arrived: a client that waits for each reply before the next command
+/// would stall. It refuses the recipient; the diagnosis must be that first
+/// refusal, not DATA's.
+#[tokio::test]
+async fn mail_rcpt_and_data_go_in_one_flight_and_the_first_refusal_is_diagnosed() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tls");
+    use rustls::pki_types::pem::PemObject;
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(fixtures.join("localhost.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(fixtures.join("localhost-key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        tcp.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+        let mut plain = BufReader::new(&mut tcp);
+        let mut line = String::new();
+        plain.read_line(&mut line).await.unwrap(); // EHLO
+        plain.get_mut().write_all(b"250-fake\r\n250-PIPELINING\r\n250 STARTTLS\r\n").await.unwrap();
+        line.clear();
+        plain.read_line(&mut line).await.unwrap(); // STARTTLS
+        plain.get_mut().write_all(b"220 2.0.0 SMTP server ready\r\n").await.unwrap();
+        let tls = acceptor.accept(tcp).await.unwrap();
+        let mut tls = BufReader::new(tls);
+        let mut seen = Vec::new();
+        async fn read<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> String {
+            let mut line = String::new();
+            r.read_line(&mut line).await.unwrap();
+            line
+        }
+        seen.push(read(&mut tls).await); // EHLO
+        tls.get_mut().write_all(b"250-fake\r\n250-PIPELINING\r\n250 AUTH XOAUTH2\r\n").await.unwrap();
+        seen.push(read(&mut tls).await); // AUTH
+        tls.get_mut().write_all(b"235 2.7.0 Authentication successful\r\n").await.unwrap();
+        // all three before any answer
+        for _ in 0..3 {
+            seen.push(read(&mut tls).await);
+        }
+        tls.get_mut()
+            .write_all(b"250 2.1.0 Sender OK\r\n550 5.1.1 User unknown\r\n554 5.5.1 No valid recipients\r\n")
+            .await
+            .unwrap();
+        seen.push(read(&mut tls).await); // QUIT
+        seen
+    });
+
+    let p = Profile {
+        smtp_host: Some("localhost".into()),
+        smtp_port: Some(port),
+        authority: Some("https://localhost:9".into()),
+        ca_file: Some(lookalike::ca_file()),
+        ..crate::profile_values()
+    };
+    let ready = ready_for_sending(&p, RECIPIENT);
+    let sending = ready.sending.as_ref().unwrap();
+    let token = smtp_oauth_core::secret::AccessToken {
+        value: smtp_oauth_core::secret::Sensitive::new("eyJ0eXAiOiJKV1QifQ.e30.c2ln".into()),
+        expires_in: None,
+    };
+    let request = smtp_oauth_core::smtp_probe::ProbeRequest {
+        target: &sending.target,
+        token: &token,
+        to: sending.to.as_ref(),
+        profile_name: "contoso",
+        now: time::OffsetDateTime::now_utc(),
+        timeouts: timeouts(10),
+    };
+    let smtp = smtp_oauth_core::smtp_probe::probe(request, &|_| {}).await;
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), server).await.expect("server done").unwrap();
+    assert!(seen[2].starts_with("MAIL FROM:<") && seen[3].starts_with("RCPT TO:<") && seen[4] == "DATA\r\n", "{seen:?}");
+    assert_eq!(seen[5], "QUIT\r\n", "{seen:?}");
+    let Some(SmtpFailure::Rejected { stage: Stage::Send, reply }) = &smtp.failure else { panic!("{smtp:#?}") };
+    assert_eq!(reply.key(), "550 5.1.1", "the recipient's refusal, not DATA's");
+    assert_eq!(smtp.reply.as_ref().unwrap().key(), "550 5.1.1");
+    assert!(!smtp.delivered);
 }

@@ -299,7 +299,7 @@ describe('test message step', () => {
     const sent: Report = {
       ...report('fail', [], [{ finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'The app may not send as the From address.', fix: 'Run Add-RecipientPermission.', step: 'powershell', command: "Add-RecipientPermission -Identity 'noreply@contoso.com'", temporary: false }]),
       smtp: {
-        host: 'smtp.office365.com', port: 587, delivered: false, error: 'the server refused at send: 554 5.2.252 SendAsDenied',
+        host: 'smtp.office365.com', port: 587, delivered: false, authenticated: true, auth_only: false, error: 'the server refused at send: 554 5.2.252 SendAsDenied',
         transcript: [{ from: 'server', line: '554 5.2.252 SendAsDenied; noreply@contoso.com not allowed' }],
         reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied; noreply@contoso.com not allowed' },
         failure: { kind: 'rejected', stage: 'send', reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied' } },
@@ -325,11 +325,39 @@ describe('test message step', () => {
     expect(rail('powershell')).toBe('failed');
   });
 
+  it('checks sign-in only: nothing sent, and says SendAs was not exercised', async () => {
+    const signedIn: Report = {
+      ...report('ok'),
+      smtp: {
+        host: 'smtp.office365.com', port: 587, delivered: false, authenticated: true, auth_only: true, error: null, failure: null,
+        transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }, { from: 'client', line: 'QUIT' }],
+        reply: { code: 235, enhanced: '2.7.0', text: 'Authentication successful' },
+      },
+    };
+    const check = vi.fn(() => signedIn);
+    const send = vi.fn();
+    backend(savedAt('test-message', { secret: storedSecret }), { check_sign_in: check, send_test: send, judge: judging() });
+    app = mount(App, { target });
+    await settle();
+    button('Check sign-in only').click();
+    await settle();
+    expect(check).toHaveBeenCalledOnce();
+    expect(send).not.toHaveBeenCalled();
+    const result = (target.querySelector('#sign-in-result')?.textContent ?? '').replace(/\s+/g, ' ');
+    expect(result).toContain('Exchange accepted the token');
+    expect(result).toContain('No message was sent, so SendAs was not exercised');
+    // kept as the token's result, not as a test message
+    const judges = calls.filter((c) => c.cmd === 'judge');
+    const saved = judges[judges.length - 1]?.args.results as { token: Report | null; send: Report | null };
+    expect(saved.token?.smtp?.auth_only).toBe(true);
+    expect(saved.send ?? null).toBeNull();
+  });
+
   it('gives the real failure, not a positive reply, when there was no refusal', async () => {
     const timedOut: Report = {
       ...report('fail'),
       smtp: {
-        host: 'smtp.office365.com', port: 587, delivered: false, reply: null, transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }],
+        host: 'smtp.office365.com', port: 587, delivered: false, authenticated: true, auth_only: false, reply: null, transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }],
         failure: { kind: 'timeout', stage: 'send', seconds: 30 },
         error: 'no answer within the overall timeout of 30 s while waiting to send',
       },

@@ -480,6 +480,8 @@ pub enum Run<'a> {
     Token,
     /// Also send a test message, to this address or else the profile's test recipient.
     Send { to: Option<&'a str> },
+    /// Also sign in over SMTP, then quit: no message, so SendAs is not exercised.
+    AuthOnly,
 }
 
 /// How a network operation runs: with which secret, within which time, as
@@ -515,6 +517,7 @@ pub async fn run_revealing(
     let ready = match what {
         Run::Token => Ready::for_token(profile)?,
         Run::Send { to } => Ready::for_sending(profile, to)?,
+        Run::AuthOnly => Ready::for_auth_only(profile)?,
     };
     let checked = ready.profile.clone();
     let given = !matches!(network.source, SecretSource::Keychain);

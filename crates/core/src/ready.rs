@@ -8,7 +8,7 @@
 use crate::profile::{self, Field, FieldError, Profile};
 use crate::trust::Trust;
 use lettre::Address;
-use lettre::transport::smtp::client::TlsParameters;
+use std::sync::Arc;
 use url::Url;
 
 /// The client credentials request, less the secret.
@@ -37,7 +37,7 @@ pub struct SmtpTarget {
     pub mailbox: Address,
     /// MAIL FROM and From: (the mailbox unless the profile names a sender).
     pub sender: Address,
-    pub tls: TlsParameters,
+    pub tls: Arc<rustls::ClientConfig>,
 }
 
 impl std::fmt::Debug for SmtpTarget {
@@ -51,11 +51,12 @@ impl std::fmt::Debug for SmtpTarget {
     }
 }
 
-/// A test message to send: the target and the recipient.
+/// A test message to send: the target and the recipient; with no
+/// recipient, authentication only.
 #[derive(Debug, Clone)]
 pub struct Sending {
     pub target: SmtpTarget,
-    pub to: Address,
+    pub to: Option<Address>,
 }
 
 /// Everything a token request (and, with `sending`, a test message) needs.
@@ -84,15 +85,27 @@ impl Ready {
     /// For a test message to `to`, or else to the profile's test recipient:
     /// every field checked, the addresses parsed, TLS set up for the host.
     pub fn for_sending(profile: &Profile, to: Option<&str>) -> Result<Ready, Vec<FieldError>> {
+        Ready::for_smtp(profile, Some(to))
+    }
+
+    /// For authenticating over SMTP only: as [`Ready::for_sending`], less
+    /// the recipient.
+    pub fn for_auth_only(profile: &Profile) -> Result<Ready, Vec<FieldError>> {
+        Ready::for_smtp(profile, None)
+    }
+
+    /// `recipient`: `None` for no message, else the recipient given, if any.
+    fn for_smtp(profile: &Profile, recipient_given: Option<Option<&str>>) -> Result<Ready, Vec<FieldError>> {
         let profile = profile.clone().normalized();
         // The recipient is `recipient`'s to judge: a good `to` wins over a saved one.
         let fields: Vec<Field> =
             profile::NEEDED_FOR_SEND.iter().copied().filter(|&f| f != Field::TestRecipient).collect();
         let mut errors = profile.problems(&fields);
         let (token, trust) = token_parts(&profile, &mut errors);
-        let to = match recipient(&profile, to) {
-            Ok(to) => Some(to),
-            Err(e) => {
+        let to = match recipient_given.map(|to| recipient(&profile, to)) {
+            None => Some(None),
+            Some(Ok(to)) => Some(Some(to)),
+            Some(Err(e)) => {
                 errors.push(e);
                 None
             }
@@ -104,7 +117,7 @@ impl Ready {
         let mailbox = address(Field::Mailbox, &profile.mailbox);
         let sender = address(Field::Sender, profile.sender_or_mailbox());
         let host = profile.smtp_host().to_string();
-        let tls = trust.as_ref().and_then(|t| match t.smtp_parameters(&host) {
+        let tls = trust.as_ref().and_then(|t| match t.client_config() {
             Ok(tls) => Some(tls),
             Err(e) => {
                 errors.push(FieldError {
@@ -181,13 +194,13 @@ mod tests {
         assert_eq!(ready.token.scope, "https://outlook.office365.com/.default");
         assert_eq!(ready.token.endpoint(), "https://login.microsoftonline.com");
         let sending = ready.sending.unwrap();
-        assert_eq!(sending.to.to_string(), "admin@contoso.com");
+        assert_eq!(sending.to.as_ref().unwrap().to_string(), "admin@contoso.com");
         assert_eq!(sending.target.sender.to_string(), "alerts@contoso.com");
         assert_eq!(sending.target.mailbox.to_string(), "noreply@contoso.com");
         assert_eq!((sending.target.host.as_str(), sending.target.port), ("smtp.office365.com", 587));
         // "--to" wins over the saved recipient
         let other = Ready::for_sending(&p, Some(" you@contoso.com ")).unwrap().sending.unwrap();
-        assert_eq!(other.to.to_string(), "you@contoso.com");
+        assert_eq!(other.to.as_ref().unwrap().to_string(), "you@contoso.com");
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! The network stages chained: token, claims checks, then (when a recipient
-//! is given) the SMTP probe, with a diagnosis for whatever failed. This is
-//! `smtp-oauth check` and the wizard's Token and Test message steps. Every
-//! report records the profile values and the secret it was obtained with.
+//! The network stages chained: token, claims checks, then (for a test
+//! message, or authentication only) the SMTP probe, with a diagnosis for
+//! whatever failed. The SMTP connection is opened, greeted and upgraded with
+//! STARTTLS while the token is fetched: the two are independent until AUTH.
+//! This is `smtp-oauth check` and the wizard's Token and Test message steps.
+//! Every report records the profile values and the secret it was obtained
+//! with.
 
 use crate::Timeouts;
 use crate::checks::{self, Check, CheckId, Status};
@@ -12,7 +15,7 @@ use crate::profile::Profile;
 use crate::ready::Ready;
 use crate::results::{Evidence, Recorded};
 use crate::secret::AccessToken;
-use crate::smtp_probe::{self, ProbeRequest, SmtpReport, Stage};
+use crate::smtp_probe::{Probe, ProbeRequest, SmtpReport, Stage};
 use crate::token::{self, EntraIds};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -81,7 +84,9 @@ pub async fn run_revealing(
 ) -> (Report, Option<AccessToken>) {
     let ready = plan.ready;
     let profile = &ready.profile;
-    let evidence = if ready.sending.is_some() { Evidence::TestMessage } else { Evidence::Token };
+    // Authentication alone proves no SendAs: it counts as the token's result.
+    let sends = ready.sending.as_ref().is_some_and(|s| s.to.is_some());
+    let evidence = if sends { Evidence::TestMessage } else { Evidence::Token };
     let obtained = Recorded::new(evidence, profile, Some(&plan.credential.fingerprint()), plan.now);
     let mut checks = plan.credential.checks(profile, plan.now.date());
     let report = |token, checks: Vec<Check>, smtp, diagnosis: Vec<Diagnosis>| Report {
@@ -98,9 +103,25 @@ pub async fn run_revealing(
     on_progress(Progress::Token { endpoint: endpoint.clone() });
     let mut token_report =
         TokenReport { endpoint, decoded_not_verified: true, claims: None, expires_in: None, error: None, entra: None };
-    let access_token = match token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust).await {
+    let on_stage = |step| {
+        if let Some(s) = &ready.sending {
+            on_progress(Progress::Smtp { step, host: s.target.host.clone(), port: s.target.port });
+        }
+    };
+    let mut probe = ready.sending.as_ref().map(|s| Probe::new(&s.target, plan.timeouts));
+    let opening = async {
+        if let Some(probe) = probe.as_mut() {
+            probe.open(&on_stage).await;
+        }
+    };
+    let (fetched, ()) =
+        tokio::join!(token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust), opening);
+    let access_token = match fetched {
         Ok(t) => t,
         Err(e) => {
+            if let Some(probe) = probe {
+                probe.abandon().await;
+            }
             let d = diagnosis::for_token_error(&e, &Context { profile, checks: &checks });
             token_report.error = Some(e.to_string());
             if let token::TokenError::Entra(entra) = &e {
@@ -116,6 +137,9 @@ pub async fn run_revealing(
             token_report.claims = Some(claims);
         }
         Err(e) => {
+            if let Some(probe) = probe {
+                probe.abandon().await;
+            }
             token_report.error = Some(e.to_string());
             return (
                 report(Some(token_report), checks, None, vec![diagnosis::for_decode_error(&e)]),
@@ -124,20 +148,18 @@ pub async fn run_revealing(
         }
     }
 
-    let Some(sending) = &ready.sending else {
+    let (Some(sending), Some(probe)) = (&ready.sending, probe) else {
         return (report(Some(token_report), checks, None, Vec::new()), Some(access_token));
     };
-    let target = &sending.target;
-    let on_stage = |step| on_progress(Progress::Smtp { step, host: target.host.clone(), port: target.port });
     let request = ProbeRequest {
-        target,
+        target: &sending.target,
         token: &access_token,
-        to: &sending.to,
+        to: sending.to.as_ref(),
         profile_name: &profile.name,
         now: plan.now,
         timeouts: plan.timeouts,
     };
-    let smtp = smtp_probe::probe(request, &on_stage).await;
+    let smtp = probe.finish(&request, &on_stage).await;
     let diagnosis =
         smtp.failure.iter().map(|f| diagnosis::for_smtp_failure(f, &Context { profile, checks: &checks })).collect();
     (report(Some(token_report), checks, Some(smtp), diagnosis), Some(access_token))

@@ -1,15 +1,23 @@
 //! What the tool trusts: the OS trust store plus the extra CA a profile may
 //! name (TLS-inspecting proxies, the test rig), the same for the token request
-//! and the SMTP connection. Certificate verification can never be turned off.
+//! and the SMTP connection: one rustls configuration serves both. Certificate
+//! verification can never be turned off.
 //!
-//! On macOS and Windows both connections use the OS's own verifier. Elsewhere
-//! the OS store is a set of files; [`Trust::load`] reads it once per run and
-//! hands the same roots to both connections, instead of each reading the
-//! whole store again (about 15 ms a time).
+//! The OS decides through its own verifier on macOS and Windows; elsewhere
+//! the OS store is a set of files, read once per run. A chain to the named CA
+//! is accepted without asking the OS: the CA is checked first, by webpki, and
+//! only a chain it does not issue goes on to the OS verifier. (Handing the CA
+//! to the Windows verifier instead would need an exclusive root store, a
+//! Windows 8 structure that Wine refuses; see tests/cli/windows.rs.)
 
-use rustls::pki_types::CertificateDer;
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("could not read the trusted CA file {}: {reason}", path.display())]
@@ -33,13 +41,12 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<u8>, CaFileError> {
     Ok(pem)
 }
 
-/// The roots for one run: load once, use for the token and the SMTP probe.
+/// The trust for one run: loaded once, used for the token and the SMTP probe.
 #[derive(Clone)]
 pub struct Trust {
     extra: Vec<CertificateDer<'static>>,
-    /// The OS store's roots, where it is read from files; `None` where the
-    /// OS verifier is used instead.
-    os_roots: Option<Vec<CertificateDer<'static>>>,
+    /// Built on first use, then shared by both connections.
+    config: Arc<OnceLock<Result<Arc<ClientConfig>, String>>>,
 }
 
 impl std::fmt::Debug for Trust {
@@ -48,54 +55,119 @@ impl std::fmt::Debug for Trust {
     }
 }
 
-#[cfg(any(target_os = "macos", target_os = "windows"))]
-fn os_roots() -> Option<Vec<CertificateDer<'static>>> {
-    None
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The OS's own verifier.
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+fn os_verifier(provider: Arc<CryptoProvider>) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    Ok(Arc::new(rustls_platform_verifier::Verifier::new(provider).map_err(|e| e.to_string())?))
+}
+
+/// webpki over the OS store's files, keeping only what rustls can use as a
+/// root, so one odd file in the store cannot break TLS set-up.
 #[cfg(not(any(target_os = "macos", target_os = "windows")))]
-fn os_roots() -> Option<Vec<CertificateDer<'static>>> {
-    let mut roots = rustls_native_certs::load_native_certs().certs;
-    // Keep only what rustls can use as a root, so one odd file in the store
-    // cannot break TLS set-up.
-    roots.retain(|c| rustls::RootCertStore::empty().add(c.clone()).is_ok());
-    Some(roots)
+fn os_verifier(provider: Arc<CryptoProvider>) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    Ok(WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).build().map_err(|e| e.to_string())?)
 }
 
 impl Trust {
     /// The OS trust store plus the PEM file at `ca_file`, if any.
     pub fn load(ca_file: Option<&Path>) -> Result<Trust, CaFileError> {
-        // reqwest and lettre take rustls' process-wide provider; make it ring.
-        // Err only means one was installed already, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let extra = match ca_file {
             Some(path) => CertificateDer::pem_slice_iter(&read_ca_file(path)?).filter_map(Result::ok).collect(),
             None => Vec::new(),
         };
-        Ok(Trust { extra, os_roots: os_roots() })
+        Ok(Trust { extra, config: Arc::default() })
     }
 
-    /// Sets up an HTTP client's TLS roots.
+    /// The TLS client configuration of both connections: TLS 1.2 or newer,
+    /// ring, and the verifier described above.
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, String> {
+        self.config.get_or_init(|| self.build()).clone()
+    }
+
+    fn build(&self) -> Result<Arc<ClientConfig>, String> {
+        let provider = provider();
+        let os = os_verifier(provider.clone())?;
+        let verifier: Arc<dyn ServerCertVerifier> = if self.extra.is_empty() {
+            os
+        } else {
+            let mut roots = rustls::RootCertStore::empty();
+            let (added, _ignored) = roots.add_parsable_certificates(self.extra.iter().cloned());
+            if added == 0 {
+                return Err("the trusted CA file holds no certificate usable as a root".into());
+            }
+            let named = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| e.to_string())?;
+            Arc::new(NamedCaThenOs { named, os })
+        };
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    }
+
+    /// Sets up an HTTP client's TLS.
     pub fn configure_http(&self, builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
-        let der = |c: &CertificateDer<'static>| reqwest::Certificate::from_der(c).map_err(|e| e.to_string());
-        let extra = self.extra.iter().map(der).collect::<Result<Vec<_>, _>>()?;
-        Ok(match &self.os_roots {
-            None => builder.tls_certs_merge(extra),
-            Some(roots) => builder
-                .tls_certs_only(roots.iter().map(der).chain(extra.into_iter().map(Ok)).collect::<Result<Vec<_>, _>>()?),
-        })
+        let config: Arc<ClientConfig> = self.client_config()?;
+        Ok(builder.tls_backend_preconfigured(ClientConfig::clone(&config)))
+    }
+}
+
+/// A chain to the named CA passes; a chain the CA did not issue goes to the
+/// OS. Any other verdict of the CA's (a wrong host name, an expired
+/// certificate) stands: the chain did lead to it.
+#[derive(Debug)]
+struct NamedCaThenOs {
+    named: Arc<WebPkiServerVerifier>,
+    os: Arc<dyn ServerCertVerifier>,
+}
+
+impl ServerCertVerifier for NamedCaThenOs {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.named.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
+                self.os.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            verdict => verdict,
+        }
     }
 
-    /// TLS parameters for an SMTP connection to `host` (TLS 1.2 or newer).
-    pub fn smtp_parameters(&self, host: &str) -> Result<lettre::transport::smtp::client::TlsParameters, String> {
-        use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters, TlsVersion};
-        let store = if self.os_roots.is_some() { CertificateStore::None } else { CertificateStore::Default };
-        let mut builder =
-            TlsParameters::builder(host.to_string()).set_min_tls_version(TlsVersion::Tlsv12).certificate_store(store);
-        for cert in self.os_roots.iter().flatten().chain(&self.extra) {
-            builder = builder.add_root_certificate(Certificate::from_der(cert.to_vec()).map_err(|e| e.to_string())?);
-        }
-        builder.build_rustls().map_err(|e| e.to_string())
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.os.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.os.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.os.supported_verify_schemes()
     }
 }
 

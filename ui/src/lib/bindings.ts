@@ -170,10 +170,20 @@ export type SmtpFailure = { "kind": "resolve", detail: string, } | { "kind": "co
 export type SmtpReport = { host: string, port: number, transcript: Array<TranscriptLine>, 
 /**
  * The reply that settled the outcome: the one to the end of the message
- * when it went through, the refusal when one came. `None` for any other
+ * when it went through (to AUTH when only authenticating), the refusal
+ * when one came. `None` for any other
  * failure: a positive reply is never shown as the reason for one.
  */
-reply: Reply | null, delivered: boolean, failure: SmtpFailure | null, 
+reply: Reply | null, delivered: boolean, 
+/**
+ * `235 2.7.0` came back: the token was accepted.
+ */
+authenticated: boolean, 
+/**
+ * Only authentication was asked for: no message, so SendAs was not
+ * exercised.
+ */
+auth_only: boolean, failure: SmtpFailure | null, 
 /**
  * The failure in words, when there is one.
  */
@@ -450,6 +460,7 @@ export interface Commands {
   admin_consent_url: { args: { profile: Profile }; result: string | null };
   fetch_token: { args: { profile: Profile; operation: number }; result: Report };
   send_test: { args: { profile: Profile; to: string; operation: number; onProgress: Channel<Progress> }; result: Report };
+  check_sign_in: { args: { profile: Profile; operation: number; onProgress: Channel<Progress> }; result: Report };
   cancel: { args: { operation: number }; result: boolean };
   judge: { args: { profile: Profile; results: Results; utcOffset: number }; result: Judged };
   record: { args: { evidence: Evidence; profile: Profile }; result: Recorded };
@@ -490,6 +501,7 @@ export const COMMANDS = [
   'admin_consent_url',
   'fetch_token',
   'send_test',
+  'check_sign_in',
   'cancel',
   'judge',
   'record',

@@ -66,6 +66,8 @@ fn results(p: &Profile) -> Results {
             ],
             reply: Some(Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK <id@x> [Hostname=BN8PR]".into() }),
             delivered: true,
+            authenticated: true,
+            auth_only: false,
             failure: None,
             error: None,
         }),

@@ -516,6 +516,8 @@ mod tests {
             transcript: vec![],
             reply: None,
             delivered: true,
+            authenticated: true,
+            auth_only: false,
             failure: None,
             error: None,
         });

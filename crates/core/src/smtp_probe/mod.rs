@@ -1,29 +1,31 @@
 //! A real submission over SMTP: connect, EHLO, STARTTLS (required: without it
-//! the token is never sent), EHLO, AUTH XOAUTH2, MAIL FROM, RCPT TO, DATA,
-//! QUIT. lettre speaks the protocol; its tracing events give the transcript
-//! (see `transcript`). One timeout bounds the whole dialogue.
+//! the token is never sent), EHLO, AUTH XOAUTH2, then MAIL FROM, RCPT TO and
+//! DATA (in one flight where the server offers PIPELINING, RFC 2920), the
+//! message, QUIT. The dialogue is our own (`wire.rs`); lettre only builds the
+//! message. It comes in two halves, so that everything before AUTH runs
+//! while the token is being fetched: [`Probe::open`] needs no token,
+//! [`Probe::finish`] does. One timeout bounds the dialogue's own time.
 
 mod transcript;
+mod wire;
 
 pub use transcript::{Party, Reply, TranscriptLine};
 
 use crate::Timeouts;
 use crate::ready::SmtpTarget;
 use crate::secret::AccessToken;
-use crate::trust::{self, TlsProblem};
+use crate::trust::TlsProblem;
+use base64::Engine;
 use lettre::message::header::ContentType;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::AsyncSmtpConnection;
-use lettre::transport::smtp::extension::{ClientId, Extension};
 use lettre::{Address, Message};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::net::TcpStream;
-use tracing::instrument::WithSubscriber;
-use transcript::{Capture, Recorder};
+use transcript::Recorder;
+use wire::Wire;
 
 /// The stages the wizard shows progress for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,10 +83,16 @@ pub struct SmtpReport {
     pub port: u16,
     pub transcript: Vec<TranscriptLine>,
     /// The reply that settled the outcome: the one to the end of the message
-    /// when it went through, the refusal when one came. `None` for any other
+    /// when it went through (to AUTH when only authenticating), the refusal
+    /// when one came. `None` for any other
     /// failure: a positive reply is never shown as the reason for one.
     pub reply: Option<Reply>,
     pub delivered: bool,
+    /// `235 2.7.0` came back: the token was accepted.
+    pub authenticated: bool,
+    /// Only authentication was asked for: no message, so SendAs was not
+    /// exercised.
+    pub auth_only: bool,
     pub failure: Option<SmtpFailure>,
     /// The failure in words, when there is one.
     pub error: Option<String>,
@@ -93,7 +101,8 @@ pub struct SmtpReport {
 pub struct ProbeRequest<'a> {
     pub target: &'a SmtpTarget,
     pub token: &'a AccessToken,
-    pub to: &'a Address,
+    /// The recipient of the test message; `None` authenticates only.
+    pub to: Option<&'a Address>,
     /// Named in the test message's subject and body.
     pub profile_name: &'a str,
     /// Used for the Date header and the body.
@@ -101,94 +110,336 @@ pub struct ProbeRequest<'a> {
     pub timeouts: Timeouts,
 }
 
-/// Runs the dialogue, reporting each stage as it starts.
+/// The whole dialogue at once, the token in hand.
 pub async fn probe(request: ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
-    let host = request.target.host.clone();
-    let port = request.target.port;
-    let recorder = Arc::new(Mutex::new(Recorder::new(&host)));
-    let stage = Arc::new(Mutex::new(Stage::Connect));
-    let dispatch = tracing::Dispatch::new(Capture(recorder.clone()));
-    let dialogue = dialogue(&request, &recorder, &stage, on_stage).with_subscriber(dispatch);
-
-    let failure = match tokio::time::timeout(request.timeouts.overall, dialogue).await {
-        Ok(Ok(())) => None,
-        Ok(Err(failure)) => Some(failure),
-        Err(_elapsed) => {
-            let stage = *stage.lock().unwrap_or_else(|e| e.into_inner());
-            Some(SmtpFailure::Timeout { stage, seconds: request.timeouts.overall.as_secs() })
-        }
-    };
-    let recorder = std::mem::take(&mut *recorder.lock().unwrap_or_else(|e| e.into_inner()));
-    let reply = match &failure {
-        Some(SmtpFailure::Rejected { reply, .. }) => Some(reply.clone()),
-        None => recorder.message_reply.clone(),
-        Some(_) => None,
-    };
-    let error = failure.as_ref().map(ToString::to_string);
-    SmtpReport { host, port, transcript: recorder.lines, reply, delivered: failure.is_none(), failure, error }
+    let mut probe = Probe::new(request.target, request.timeouts);
+    probe.open(on_stage).await;
+    probe.finish(&request, on_stage).await
 }
 
-async fn dialogue(
-    request: &ProbeRequest<'_>,
-    recorder: &Mutex<Recorder>,
-    stage: &Mutex<Stage>,
-    on_stage: &(dyn Fn(Stage) + Send + Sync),
-) -> Result<(), SmtpFailure> {
-    let target = request.target;
-    let enter = |s: Stage| {
-        *stage.lock().unwrap_or_else(|e| e.into_inner()) = s;
-        on_stage(s);
-    };
-    // The input was checked when the target was made (`ready`).
-    let message = test_message(request)?;
-    let envelope = message.envelope().clone();
-    let hello = ClientId::default();
+/// What the server's EHLO reply offers.
+#[derive(Debug, Default)]
+struct Extensions {
+    starttls: bool,
+    pipelining: bool,
+    auth: Vec<String>,
+}
 
-    enter(Stage::Connect);
-    let stream = connect(&target.host, target.port, request.timeouts).await?;
-    let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
-        .await
-        .map_err(|e| failure(&e, Stage::Connect, recorder))?;
-
-    enter(Stage::Starttls);
-    if !conn.server_info().supports_feature(Extension::StartTls) {
-        let _ = conn.quit().await;
-        return Err(SmtpFailure::StarttlsNotOffered);
+impl Extensions {
+    fn of(ehlo: &Reply) -> Extensions {
+        let mut found = Extensions::default();
+        for line in ehlo.text.lines().skip(1) {
+            let mut words = line.split([' ', '=']);
+            match words.next().unwrap_or("").to_ascii_uppercase().as_str() {
+                "STARTTLS" => found.starttls = true,
+                "PIPELINING" => found.pipelining = true,
+                "AUTH" => found.auth.extend(words.map(str::to_ascii_uppercase)),
+                _ => {}
+            }
+        }
+        found
     }
-    conn.starttls(target.tls.clone(), &hello).await.map_err(|e| failure(&e, Stage::Starttls, recorder))?;
 
-    enter(Stage::Authenticate);
-    let info = conn.server_info();
-    if !info.supports_auth_mechanism(Mechanism::Xoauth2) {
-        let offered: Vec<&str> = [(Mechanism::Login, "LOGIN"), (Mechanism::Plain, "PLAIN")]
-            .into_iter()
-            .filter(|(m, _)| info.supports_auth_mechanism(*m))
-            .map(|(_, name)| name)
-            .collect();
-        let _ = conn.quit().await;
-        return Err(SmtpFailure::Xoauth2NotOffered {
-            offered: if offered.is_empty() { "no AUTH at all".into() } else { offered.join(" ") },
+    fn offers(&self, mechanism: &str) -> bool {
+        self.auth.iter().any(|m| m == mechanism)
+    }
+}
+
+/// One SMTP dialogue, opened before the token is there and finished with it.
+pub struct Probe<'a> {
+    target: &'a SmtpTarget,
+    timeouts: Timeouts,
+    recorder: Recorder,
+    stage: Stage,
+    wire: Option<Wire>,
+    extensions: Extensions,
+    failure: Option<SmtpFailure>,
+    /// The dialogue's own time so far, counted against the overall timeout.
+    spent: Duration,
+}
+
+impl<'a> Probe<'a> {
+    pub fn new(target: &'a SmtpTarget, timeouts: Timeouts) -> Probe<'a> {
+        Probe {
+            target,
+            timeouts,
+            recorder: Recorder::default(),
+            stage: Stage::Connect,
+            wire: None,
+            extensions: Extensions::default(),
+            failure: None,
+            spent: Duration::ZERO,
+        }
+    }
+
+    fn enter(&mut self, stage: Stage, on_stage: &(dyn Fn(Stage) + Send + Sync)) {
+        self.stage = stage;
+        on_stage(stage);
+    }
+
+    /// What is left of the overall timeout.
+    fn left(&self) -> Duration {
+        self.timeouts.overall.saturating_sub(self.spent)
+    }
+
+    /// Keeps the outcome of a timed part; a failure ends the connection.
+    async fn settle(
+        &mut self,
+        started: tokio::time::Instant,
+        outcome: Result<Result<(), SmtpFailure>, tokio::time::error::Elapsed>,
+    ) {
+        self.spent += started.elapsed();
+        let failure = match outcome {
+            Ok(Ok(())) => return,
+            Ok(Err(failure)) => failure,
+            Err(_elapsed) => SmtpFailure::Timeout { stage: self.stage, seconds: self.timeouts.overall.as_secs() },
+        };
+        // A refusal leaves the connection usable: say goodbye. Anything else
+        // leaves it in an unknown state: just close it.
+        let polite = matches!(
+            failure,
+            SmtpFailure::Rejected { .. } | SmtpFailure::StarttlsNotOffered | SmtpFailure::Xoauth2NotOffered { .. }
+        );
+        self.failure = Some(failure);
+        self.close(polite).await;
+    }
+
+    /// Connect, greeting, EHLO, STARTTLS, EHLO: everything before AUTH.
+    pub async fn open(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) {
+        let started = tokio::time::Instant::now();
+        let outcome = tokio::time::timeout(self.left(), self.open_inner(on_stage)).await;
+        self.settle(started, outcome).await;
+    }
+
+    async fn open_inner(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> Result<(), SmtpFailure> {
+        let target = self.target;
+        self.enter(Stage::Connect, on_stage);
+        let stream = connect(&target.host, target.port, self.timeouts).await?;
+        let wire = self.wire.insert(Wire::new(stream));
+        let recorder = &mut self.recorder;
+        let greeting = wire.reply(recorder).await?;
+        if greeting.code != 220 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Connect, reply: greeting });
+        }
+        let hello = format!("EHLO {}", hello_name());
+        wire.send(&[(&hello, &hello)], recorder).await?;
+        let ehlo = wire.reply(recorder).await?;
+        if ehlo.code != 250 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Connect, reply: ehlo });
+        }
+        self.stage = Stage::Starttls;
+        on_stage(Stage::Starttls);
+        if !Extensions::of(&ehlo).starttls {
+            return Err(SmtpFailure::StarttlsNotOffered);
+        }
+        wire.send(&[("STARTTLS", "STARTTLS")], recorder).await?;
+        let ready = wire.reply(recorder).await?;
+        if ready.code != 220 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Starttls, reply: ready });
+        }
+        wire.start_tls(target.tls.clone(), &target.host).await?;
+        recorder.note(format!("TLS handshake complete; certificate verified for {}", target.host));
+        wire.send(&[(&hello, &hello)], recorder).await?;
+        let ehlo = wire.reply(recorder).await?;
+        if ehlo.code != 250 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Starttls, reply: ehlo });
+        }
+        self.extensions = Extensions::of(&ehlo);
+        Ok(())
+    }
+
+    /// AUTH XOAUTH2 with the token, then (with a recipient) the test
+    /// message; QUIT in the end, without waiting for the answer.
+    pub async fn finish(mut self, request: &ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
+        let mut settled = None;
+        if self.failure.is_none() {
+            let started = tokio::time::Instant::now();
+            let outcome = tokio::time::timeout(self.left(), self.finish_inner(request, on_stage, &mut settled)).await;
+            self.settle(started, outcome).await;
+        }
+        if self.failure.is_none() {
+            self.close(true).await;
+        }
+        let reply = match &self.failure {
+            Some(SmtpFailure::Rejected { reply, .. }) => Some(reply.clone()),
+            None => settled,
+            Some(_) => None,
+        };
+        let authenticated = self.recorder.replies.iter().any(|r| r.code == 235);
+        SmtpReport {
+            host: self.target.host.clone(),
+            port: self.target.port,
+            transcript: std::mem::take(&mut self.recorder.lines),
+            reply,
+            delivered: self.failure.is_none() && request.to.is_some(),
+            authenticated,
+            auth_only: request.to.is_none(),
+            error: self.failure.as_ref().map(ToString::to_string),
+            failure: self.failure,
+        }
+    }
+
+    /// Ends an opened dialogue that will not be finished (no token came).
+    pub async fn abandon(mut self) {
+        if self.failure.is_none() {
+            self.close(true).await;
+        }
+    }
+
+    async fn finish_inner(
+        &mut self,
+        request: &ProbeRequest<'_>,
+        on_stage: &(dyn Fn(Stage) + Send + Sync),
+        settled: &mut Option<Reply>,
+    ) -> Result<(), SmtpFailure> {
+        let target = self.target;
+        self.enter(Stage::Authenticate, on_stage);
+        if !self.extensions.offers("XOAUTH2") {
+            let offered: Vec<&str> =
+                ["LOGIN", "PLAIN"].into_iter().filter(|m| self.extensions.offers(m)).collect();
+            return Err(SmtpFailure::Xoauth2NotOffered {
+                offered: if offered.is_empty() { "no AUTH at all".into() } else { offered.join(" ") },
+            });
+        }
+        let Some(wire) = self.wire.as_mut() else {
+            return Err(SmtpFailure::Protocol { detail: "the connection is gone".into() });
+        };
+        let recorder = &mut self.recorder;
+        // RFC 7628-style initial response: user, bearer token, two ^A.
+        let payload = base64::engine::general_purpose::STANDARD.encode(format!(
+            "user={}\x01auth=Bearer {}\x01\x01",
+            target.mailbox,
+            request.token.value.expose()
+        ));
+        let auth = format!("AUTH XOAUTH2 {payload}");
+        wire.send(&[(&auth, &format!("AUTH XOAUTH2 <redacted, {} bytes>", payload.len()))], recorder).await?;
+        let mut answer = wire.reply(recorder).await?;
+        if answer.code == 334 {
+            // The server's error details; an empty line asks for the verdict.
+            wire.send(&[("", "")], recorder).await?;
+            answer = wire.reply(recorder).await?;
+        }
+        if answer.code != 235 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Authenticate, reply: answer });
+        }
+        let Some(to) = request.to else {
+            *settled = Some(answer);
+            return Ok(());
+        };
+
+        self.stage = Stage::Send;
+        on_stage(Stage::Send);
+        let message = message_text(&test_message(request, to)?);
+        let mail = format!("MAIL FROM:<{}>", target.sender);
+        let rcpt = format!("RCPT TO:<{to}>");
+        let replies = if self.extensions.pipelining {
+            wire.send(&[(&mail, &mail), (&rcpt, &rcpt), ("DATA", "DATA")], recorder).await?;
+            vec![wire.reply(recorder).await?, wire.reply(recorder).await?, wire.reply(recorder).await?]
+        } else {
+            let mut replies = Vec::new();
+            for (command, expected) in [(&mail, 250), (&rcpt, 250), (&"DATA".to_string(), 354)] {
+                wire.send(&[(command, command)], recorder).await?;
+                let reply = wire.reply(recorder).await?;
+                let refused = reply.code != expected;
+                replies.push(reply);
+                if refused {
+                    break;
+                }
+            }
+            replies
+        };
+        // The first refusal is the diagnosis, as without pipelining.
+        let refused = replies.iter().take(2).position(|r| r.code != 250);
+        let data_accepted = replies.get(2).is_some_and(|r| r.code == 354);
+        if let Some(i) = refused {
+            if data_accepted {
+                // RFC 2920 §3.1: after a 354 the client must end the data;
+                // an empty message with no valid recipient goes nowhere.
+                wire.send(&[(".", ".")], recorder).await?;
+                wire.reply(recorder).await?;
+            }
+            return Err(SmtpFailure::Rejected { stage: Stage::Send, reply: replies[i].clone() });
+        }
+        let data = replies.into_iter().nth(2).expect("three replies when none was refused");
+        if data.code != 354 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Send, reply: data });
+        }
+        let mut bytes = dot_stuffed(&message);
+        bytes.extend_from_slice(b".\r\n");
+        recorder.message(&message);
+        wire.write(&bytes).await?;
+        let queued = wire.reply(recorder).await?;
+        if queued.code != 250 {
+            return Err(SmtpFailure::Rejected { stage: Stage::Send, reply: queued });
+        }
+        *settled = Some(queued);
+        Ok(())
+    }
+
+    /// QUIT (when `polite`) without waiting for the answer, and close.
+    async fn close(&mut self, polite: bool) {
+        if let Some(mut wire) = self.wire.take() {
+            if polite {
+                let _ = wire.send(&[("QUIT", "QUIT")], &mut self.recorder).await;
+            }
+            wire.close().await;
+        }
+    }
+}
+
+/// The name this machine greets with: its host name where that is a valid
+/// domain name, else `localhost` (RFC 5321 §4.1.1.1 wants a domain or an
+/// address literal).
+fn hello_name() -> String {
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
         });
-    }
-    let credentials = Credentials::new(target.mailbox.to_string(), request.token.value.expose().clone());
-    if let Err(e) = conn.auth(&[Mechanism::Xoauth2], &credentials).await {
-        let failure = failure(&e, Stage::Authenticate, recorder);
-        let _ = conn.quit().await;
-        return Err(failure);
-    }
+    if valid { host } else { "localhost".into() }
+}
 
-    enter(Stage::Send);
-    if let Err(e) = conn.send(&envelope, &message.formatted()).await {
-        // lettre has already sent QUIT after a refusal here.
-        return Err(failure(&e, Stage::Send, recorder));
+/// `<random@this-host>`: unique, and naming where it was sent from.
+fn message_id() -> String {
+    use ring::rand::SecureRandom;
+    let mut random = [0u8; 16];
+    // The system's generator does not fail in practice; a zero ID would
+    // still be a valid one.
+    let _ = ring::rand::SystemRandom::new().fill(&mut random);
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("<{hex}@{}>", hello_name())
+}
+
+/// The message as sent: CRLF line ends, ending in CRLF.
+fn message_text(message: &Message) -> String {
+    let text = String::from_utf8_lossy(&message.formatted()).into_owned();
+    let mut text = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    if !text.ends_with("\r\n") {
+        text.push_str("\r\n");
     }
-    let _ = conn.quit().await;
-    Ok(())
+    text
+}
+
+/// RFC 5321 §4.5.2: a line that starts with a dot gets one more.
+fn dot_stuffed(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 16);
+    for line in text.split_inclusive("\r\n") {
+        if line.starts_with('.') {
+            out.push(b'.');
+        }
+        out.extend_from_slice(line.as_bytes());
+    }
+    out
 }
 
 /// A proper message: Date, Message-ID, From, To, a Subject naming the tool
 /// and profile, and a body saying when and from where it was sent.
-fn test_message(request: &ProbeRequest<'_>) -> Result<Message, SmtpFailure> {
+fn test_message(request: &ProbeRequest<'_>, to: &Address) -> Result<Message, SmtpFailure> {
     let target = request.target;
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let sent = request
@@ -208,10 +459,10 @@ fn test_message(request: &ProbeRequest<'_>) -> Result<Message, SmtpFailure> {
     );
     Message::builder()
         .from(target.sender.clone().into())
-        .to(request.to.clone().into())
+        .to(to.clone().into())
         .subject(format!("SMTP OAuth Wizard test message (profile {})", request.profile_name))
         .date(request.now.into())
-        .message_id(None)
+        .message_id(Some(message_id()))
         .user_agent(concat!("SMTP OAuth Wizard ", env!("CARGO_PKG_VERSION")).to_string())
         .header(ContentType::TEXT_PLAIN)
         .body(body)
@@ -219,12 +470,10 @@ fn test_message(request: &ProbeRequest<'_>) -> Result<Message, SmtpFailure> {
         .map_err(|e| SmtpFailure::Protocol { detail: format!("the test message could not be built: {e}") })
 }
 
-/// Opens the TCP connection. Done here rather than by lettre for two reasons:
-/// to try every address of the host side by side (Happy Eyeballs, RFC 8305),
-/// so that one blackholed address (an IPv6 route that goes nowhere, say) does
-/// not turn a working server into a timeout; and to turn off Nagle's
-/// algorithm, since lettre writes the message and the final `.` separately
-/// and with Nagle the second write waits for the server's delayed ACK.
+/// Opens the TCP connection, trying every address of the host side by side
+/// (Happy Eyeballs, RFC 8305), so that one blackholed address (an IPv6 route
+/// that goes nowhere, say) does not turn a working server into a timeout;
+/// Nagle's algorithm off, so that no write waits for the server's delayed ACK.
 async fn connect(host: &str, port: u16, timeouts: Timeouts) -> Result<TcpStream, SmtpFailure> {
     let timed_out = || SmtpFailure::ConnectTimeout { seconds: timeouts.connect.as_secs() };
     let attempt = async {
@@ -317,28 +566,6 @@ fn is_resolve_error(message: &str) -> bool {
     ]
     .iter()
     .any(|m| message.contains(m))
-}
-
-/// A failure after connecting: a refusal (with the server's reply), a TLS
-/// problem, or a broken dialogue.
-fn failure(err: &lettre::transport::smtp::Error, stage: Stage, recorder: &Mutex<Recorder>) -> SmtpFailure {
-    if err.status().is_some()
-        && let Some(reply) = recorder.lock().unwrap_or_else(|e| e.into_inner()).last_negative()
-    {
-        return SmtpFailure::Rejected { stage, reply: reply.clone() };
-    }
-    if let Some(problem) = trust::tls_problem(err) {
-        let detail = match &problem {
-            TlsProblem::UntrustedIssuer => {
-                "it is not issued by a trusted authority (a TLS-inspecting proxy?)".to_string()
-            }
-            TlsProblem::NameMismatch => "it is valid for another host name".to_string(),
-            TlsProblem::Expired => "it has expired".to_string(),
-            TlsProblem::Other(detail) => detail.clone(),
-        };
-        return SmtpFailure::Tls { problem, detail };
-    }
-    SmtpFailure::Protocol { detail: crate::token::root_cause(err) }
 }
 
 #[cfg(test)]

@@ -1,15 +1,8 @@
-//! The SMTP dialogue as lines, recorded from lettre's own tracing events
-//! (`Wrote: …` for what it sends, `<< …` for each reply line it reads), which
-//! are the only place lettre exposes the greeting and the STARTTLS and EHLO
-//! replies. A scoped subscriber receives them, so they never reach a global
-//! logger, and the XOAUTH2 line is redacted before anything is stored.
+//! The SMTP dialogue as lines, recorded as they cross the connection
+//! (`wire.rs` feeds every line in and out). The XOAUTH2 line is recorded
+//! already redacted; the message is recorded as its headers and a size.
 
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::subscriber::Interest;
-use tracing::{Event, Metadata};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -108,169 +101,46 @@ pub(crate) struct Recorder {
     pub lines: Vec<TranscriptLine>,
     pub replies: Vec<Reply>,
     current_reply: Vec<String>,
-    last_command: String,
-    in_message: bool,
-    tls_note: Option<String>,
-    /// The reply to the end of the message (`250 2.0.0 OK …` when queued).
-    pub message_reply: Option<Reply>,
-    awaiting_message_reply: bool,
-    host: String,
 }
 
 impl Recorder {
-    pub fn new(host: &str) -> Recorder {
-        Recorder { host: host.to_string(), ..Recorder::default() }
-    }
-
     fn push(&mut self, from: Party, line: impl Into<String>) {
         self.lines.push(TranscriptLine { from, line: line.into() });
     }
 
-    pub fn observe(&mut self, message: &str) {
-        if let Some(buffer) = message.strip_prefix("<< ") {
-            self.server_line(&newest_line(buffer));
-        } else if let Some(written) = message.strip_prefix("Wrote: ") {
-            self.client_write(&written.replace("<CRLF>", "\n"));
-        }
-    }
-
-    fn server_line(&mut self, line: &str) {
+    /// A line the server sent; the whole reply once its last line is in.
+    pub fn server_line(&mut self, line: &str) -> Option<Reply> {
         self.push(Party::Server, line);
         self.current_reply.push(line.to_string());
         let last_line_of_reply = line.len() <= 3 || line.as_bytes()[3] == b' ';
         if !last_line_of_reply {
-            return;
+            return None;
         }
         let lines = std::mem::take(&mut self.current_reply);
-        let Some(reply) = Reply::parse(&lines.iter().map(String::as_str).collect::<Vec<_>>()) else { return };
-        if reply.code == 354 {
-            self.in_message = true;
-        }
-        if reply.code == 220 && self.last_command.eq_ignore_ascii_case("STARTTLS") {
-            self.tls_note = Some(format!("TLS handshake complete; certificate verified for {}", self.host));
-        }
-        if std::mem::take(&mut self.awaiting_message_reply) {
-            self.message_reply = Some(reply.clone());
-        }
-        self.replies.push(reply);
+        let reply = Reply::parse(&lines.iter().map(String::as_str).collect::<Vec<_>>())?;
+        self.replies.push(reply.clone());
+        Some(reply)
     }
 
-    fn client_write(&mut self, text: &str) {
-        // Written only after the handshake succeeded, so the note is true here.
-        if let Some(note) = self.tls_note.take() {
-            self.push(Party::Note, note);
+    /// A command as shown: the caller redacts what must not be shown.
+    pub fn client(&mut self, shown: impl Into<String>) {
+        self.push(Party::Client, shown);
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.push(Party::Note, note);
+    }
+
+    /// The message: its headers line by line, then only the body's size.
+    pub fn message(&mut self, text: &str) {
+        let (headers, body) = text.split_once("\r\n\r\n").unwrap_or((text, ""));
+        for header in headers.split("\r\n") {
+            self.client(header);
         }
-        if self.in_message {
-            if text.trim() == "." {
-                self.push(Party::Client, ".");
-                self.in_message = false;
-                self.awaiting_message_reply = true;
-            } else {
-                let (headers, body) = text.split_once("\n\n").unwrap_or((text, ""));
-                for header in headers.lines() {
-                    self.push(Party::Client, header.to_string());
-                }
-                self.push(Party::Client, "");
-                self.push(Party::Note, format!("message body, {} bytes", body.len()));
-            }
-            return;
-        }
-        for line in text.lines().filter(|l| !l.is_empty()) {
-            let shown = self.redact(line);
-            self.last_command = shown.split(' ').next().unwrap_or("").to_string();
-            self.push(Party::Client, shown);
-        }
+        self.client("");
+        self.note(format!("message body, {} bytes", body.len()));
+        self.client(".");
     }
-
-    /// Hides the XOAUTH2 response, sent inline or after a `334` challenge.
-    fn redact(&self, line: &str) -> String {
-        let upper = line.to_ascii_uppercase();
-        if let Some(rest) = upper.strip_prefix("AUTH ").filter(|r| r.starts_with("XOAUTH2 ") || r.starts_with("PLAIN "))
-        {
-            let mechanism = rest.split(' ').next().unwrap_or("");
-            let payload = line.len() - "AUTH ".len() - mechanism.len() - 1;
-            return format!("AUTH {mechanism} <redacted, {payload} bytes>");
-        }
-        let after_challenge =
-            self.replies.last().is_some_and(|r| r.code == 334) && self.last_command.eq_ignore_ascii_case("AUTH");
-        if after_challenge {
-            return format!("<redacted, {} bytes>", line.len());
-        }
-        line.to_string()
-    }
-
-    /// The last reply with a 4xx or 5xx code.
-    pub fn last_negative(&self) -> Option<&Reply> {
-        self.replies.iter().rev().find(|r| r.is_negative())
-    }
-}
-
-/// lettre logs the reply read so far with each line end written `<CRLF>`;
-/// the newest line is the last one. A reply may contain `<CRLF>` as text
-/// (Exchange's 354 does), so a line starts only where `<CRLF>` is followed by
-/// a reply code.
-fn newest_line(buffer: &str) -> String {
-    let buffer = buffer.strip_suffix("<CRLF>").unwrap_or(buffer);
-    let starts_reply = |rest: &str| {
-        let b = rest.as_bytes();
-        b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && matches!(b[3], b' ' | b'-')
-    };
-    let start = buffer
-        .match_indices("<CRLF>")
-        .map(|(i, m)| i + m.len())
-        .filter(|&i| starts_reply(&buffer[i..]))
-        .last()
-        .unwrap_or(0);
-    buffer[start..].to_string()
-}
-
-/// Routes lettre's events for one dialogue into its recorder.
-pub(crate) struct Capture(pub Arc<Mutex<Recorder>>);
-
-fn is_lettre(metadata: &Metadata<'_>) -> bool {
-    metadata.target().starts_with("lettre")
-}
-
-impl tracing::Subscriber for Capture {
-    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if is_lettre(metadata) { Interest::sometimes() } else { Interest::never() }
-    }
-
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        is_lettre(metadata)
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::DEBUG)
-    }
-
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        struct Message(String);
-        impl Visit for Message {
-            fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    self.0 = format!("{value:?}");
-                }
-            }
-        }
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        if let Ok(mut recorder) = self.0.lock() {
-            recorder.observe(&message.0);
-        }
-    }
-
-    fn enter(&self, _: &Id) {}
-
-    fn exit(&self, _: &Id) {}
 }
 
 #[cfg(test)]
@@ -339,71 +209,33 @@ mod tests {
     }
 
     #[test]
-    fn records_a_dialogue_and_redacts_the_token() {
-        let token_b64 = "dXNlcj1ub3JlcGx5QGNvbnRvc28uY29tAWF1dGg9QmVhcmVyIGV5Si5hYmMuZGVmAQE=";
-        let mut r = Recorder::new("smtp.office365.com");
-        for event in [
-            "<< 220 ready<CRLF>",
-            "Wrote: EHLO host<CRLF>",
-            "<< 250-smtp Hello<CRLF>",
-            "<< 250-smtp Hello<CRLF>250 STARTTLS<CRLF>",
-            "Wrote: STARTTLS<CRLF>",
-            "<< 220 2.0.0 SMTP server ready<CRLF>",
-            "Wrote: EHLO host<CRLF>",
-            "<< 250 AUTH LOGIN XOAUTH2<CRLF>",
-            &format!("Wrote: AUTH XOAUTH2 {token_b64}<CRLF>"),
-            "<< 235 2.7.0 Authentication successful<CRLF>",
-            "Wrote: MAIL FROM:<a@contoso.com><CRLF>",
-            "<< 250 2.1.0 Sender OK<CRLF>",
-            "Wrote: DATA<CRLF>",
-            "<< 354 Start mail input; end with <CRLF>.<CRLF><CRLF>",
-            "Wrote: Subject: hi<CRLF>From: a@contoso.com<CRLF><CRLF>body line<CRLF>",
-            "Wrote: <CRLF>.<CRLF>",
-            "<< 250 2.0.0 OK queued<CRLF>",
-            "auth encoded challenge: ignored",
-        ] {
-            r.observe(event);
-        }
+    fn records_replies_and_the_message_without_its_body() {
+        let mut r = Recorder::default();
+        assert_eq!(r.server_line("250-smtp Hello"), None);
+        let ehlo = r.server_line("250 STARTTLS").unwrap();
+        assert_eq!(ehlo.text, "smtp Hello\nSTARTTLS");
+        r.client("DATA");
+        assert_eq!(r.server_line("354 Start mail input; end with <CRLF>.<CRLF>").unwrap().code, 354);
+        r.message("Subject: hi\r\nFrom: a@contoso.com\r\n\r\nbody line\r\n");
+        assert_eq!(r.server_line("550 5.7.1 no").unwrap().key(), "550 5.7.1");
         let shown = lines(&r);
         assert_eq!(
             shown,
             vec![
-                "S: 220 ready",
-                "C: EHLO host",
                 "S: 250-smtp Hello",
                 "S: 250 STARTTLS",
-                "C: STARTTLS",
-                "S: 220 2.0.0 SMTP server ready",
-                "*: TLS handshake complete; certificate verified for smtp.office365.com",
-                "C: EHLO host",
-                "S: 250 AUTH LOGIN XOAUTH2",
-                &format!("C: AUTH XOAUTH2 <redacted, {} bytes>", token_b64.len()),
-                "S: 235 2.7.0 Authentication successful",
-                "C: MAIL FROM:<a@contoso.com>",
-                "S: 250 2.1.0 Sender OK",
                 "C: DATA",
                 "S: 354 Start mail input; end with <CRLF>.<CRLF>",
                 "C: Subject: hi",
                 "C: From: a@contoso.com",
                 "C: ",
-                "*: message body, 10 bytes",
+                "*: message body, 11 bytes",
                 "C: .",
-                "S: 250 2.0.0 OK queued",
+                "S: 550 5.7.1 no",
             ]
         );
-        assert!(!shown.concat().contains(token_b64));
-        assert_eq!(r.message_reply.as_ref().unwrap().text, "OK queued");
-        assert_eq!(r.replies.len(), 8);
-    }
-
-    #[test]
-    fn redacts_a_response_sent_after_a_challenge() {
-        let mut r = Recorder::new("h");
-        r.observe("Wrote: AUTH XOAUTH2<CRLF>");
-        r.observe("<< 334 <CRLF>");
-        r.observe("Wrote: c2VjcmV0dG9rZW4=<CRLF>");
-        r.observe("<< 535 5.7.3 Authentication unsuccessful<CRLF>");
-        assert_eq!(r.lines[2].line, "<redacted, 16 bytes>");
-        assert_eq!(r.last_negative().unwrap().key(), "535 5.7.3");
+        assert!(!shown.concat().contains("body line"));
+        assert!(r.replies.last().unwrap().is_negative());
+        assert_eq!(r.replies.len(), 3);
     }
 }
