@@ -1,28 +1,30 @@
 //! Each failure the look-alike can produce, as the user sees it: the cause,
 //! the fix and the wizard step to revisit, with exit status 1.
 
-use crate::{Machine, Run, args, flags, set_flag};
+use crate::{Machine, Run, args, set_flag};
 use lookalike::{Cert, Directory, Lookalike, OTHER_SENDER, RECIPIENT, SECRET_ID, SP_OBJECT_ID};
 
 fn check(dir: &Directory, extra: &[&str], env_secret: &str) -> (Run, Lookalike) {
-    check_as(dir, |_| {}, extra, env_secret)
+    check_on(&Machine::new(), dir, |_| {}, extra, env_secret)
 }
 
-/// As [`check`], with the field flags edited first.
-fn check_as(
+/// `smtp-oauth check` on `m` against a look-alike of `dir`, with the field
+/// flags edited first.
+pub fn check_on(
+    m: &Machine,
     dir: &Directory,
     edit: impl FnOnce(&mut Vec<String>),
     extra: &[&str],
     env_secret: &str,
 ) -> (Run, Lookalike) {
     let rig = Lookalike::start(dir);
-    let mut f = flags(&rig);
+    let mut f = m.flags(&rig);
     edit(&mut f);
     let mut extra = extra.to_vec();
     if !extra.contains(&"--to") {
         extra.extend(["--to", RECIPIENT]);
     }
-    let run = Machine::new().run_with(&args(&["check"], &f, &extra), &[("SMTP_OAUTH_CLIENT_SECRET", env_secret)], None);
+    let run = m.run_with(&args(&["check"], &f, &extra), &[("SMTP_OAUTH_CLIENT_SECRET", env_secret)], None);
     (run, rig)
 }
 
@@ -37,9 +39,13 @@ fn assert_shows(run: &Run, lines: &[&str]) {
 #[test]
 fn send_as_missing() {
     lookalike::needs!(Node);
+    send_as_missing_on(&Machine::new());
+}
+
+pub fn send_as_missing_on(m: &Machine) {
     let mut dir = Directory::healthy();
     dir.exchange.send_as.clear();
-    let (run, rig) = check(&dir, &[], lookalike::SECRET);
+    let (run, rig) = check_on(m, &dir, |_| {}, &[], lookalike::SECRET);
     assert_shows(
         &run,
         &[
@@ -71,9 +77,13 @@ fn sender_without_send_as() {
 #[test]
 fn consent_missing() {
     lookalike::needs!(Node);
+    consent_missing_on(&Machine::new());
+}
+
+pub fn consent_missing_on(m: &Machine) {
     let mut dir = Directory::healthy();
     dir.app().roles.clear();
-    let (run, _rig) = check(&dir, &[], lookalike::SECRET);
+    let (run, _rig) = check_on(m, &dir, |_| {}, &[], lookalike::SECRET);
     assert_shows(
         &run,
         &[
@@ -88,10 +98,14 @@ fn consent_missing() {
 #[test]
 fn object_id_of_the_app_registration() {
     lookalike::needs!(Node);
+    object_id_of_the_app_registration_on(&Machine::new());
+}
+
+pub fn object_id_of_the_app_registration_on(m: &Machine) {
     let mut dir = Directory::healthy();
     dir.exchange.service_principals[0].object_id = lookalike::APP_OBJECT_ID.into();
     let (run, _rig) =
-        check_as(&dir, |f| set_flag(f, "--sp-object-id", lookalike::APP_OBJECT_ID), &[], lookalike::SECRET);
+        check_on(m, &dir, |f| set_flag(f, "--sp-object-id", lookalike::APP_OBJECT_ID), &[], lookalike::SECRET);
     assert_shows(
         &run,
         &[
@@ -118,9 +132,13 @@ fn service_principal_not_registered() {
 #[test]
 fn smtp_auth_disabled() {
     lookalike::needs!(Node);
+    smtp_auth_disabled_on(&Machine::new());
+}
+
+pub fn smtp_auth_disabled_on(m: &Machine) {
     let mut dir = Directory::healthy();
     dir.exchange.mailboxes[0].smtp_auth_disabled = None; // follows the tenant: off
-    let (run, _rig) = check(&dir, &[], lookalike::SECRET);
+    let (run, _rig) = check_on(m, &dir, |_| {}, &[], lookalike::SECRET);
     assert_shows(
         &run,
         &[
@@ -133,7 +151,11 @@ fn smtp_auth_disabled() {
 #[test]
 fn the_secret_id_instead_of_the_value() {
     lookalike::needs!(Node);
-    let (run, rig) = check(&Directory::healthy(), &[], SECRET_ID);
+    the_secret_id_instead_of_the_value_on(&Machine::new());
+}
+
+pub fn the_secret_id_instead_of_the_value_on(m: &Machine) {
+    let (run, rig) = check_on(m, &Directory::healthy(), |_| {}, &[], SECRET_ID);
     assert_shows(
         &run,
         &[

@@ -3,19 +3,23 @@
 
 mod certificate;
 mod failures;
+mod fleet;
 mod handover;
 mod inputs;
 mod profiles;
 mod success;
+mod windows;
 
 use lookalike::{CLIENT_ID, DOMAIN, Lookalike, MAILBOX, SECRET};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// One user's machine: a configuration directory of its own.
+/// One user's machine: a configuration directory of its own, and the
+/// binary it runs: this platform's, or the Windows build under Wine.
 pub struct Machine {
     pub config: tempfile::TempDir,
+    wine: Option<windows::Wine>,
 }
 
 pub struct Run {
@@ -32,7 +36,7 @@ impl Run {
 
 impl Default for Machine {
     fn default() -> Machine {
-        Machine { config: tempfile::tempdir().unwrap() }
+        Machine { config: tempfile::tempdir().unwrap(), wine: None }
     }
 }
 
@@ -41,13 +45,42 @@ impl Machine {
         Machine::default()
     }
 
+    /// A Windows machine: `smtp-oauth.exe` under Wine, in the prefix that
+    /// `cargo xtask test` prepared (call after `needs!(Wine)`).
+    pub fn windows() -> Machine {
+        Machine { wine: Some(windows::Wine::from_env()), ..Machine::default() }
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-oauth"));
-        cmd.args(args)
-            .env("SMTP_OAUTH_CONFIG_DIR", self.config.path())
-            .env_remove("SMTP_OAUTH_CLIENT_SECRET")
-            .env("NO_PROXY", "localhost,127.0.0.1");
+        let mut cmd = match &self.wine {
+            None => {
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtp-oauth"));
+                cmd.env("SMTP_OAUTH_CONFIG_DIR", self.config.path());
+                cmd
+            }
+            Some(wine) => {
+                let mut cmd = wine.command();
+                cmd.env("SMTP_OAUTH_CONFIG_DIR", windows::path(self.config.path()));
+                cmd
+            }
+        };
+        cmd.args(args).env_remove("SMTP_OAUTH_CLIENT_SECRET").env("NO_PROXY", "localhost,127.0.0.1");
         cmd
+    }
+
+    /// [`flags`] as this machine's user types them: on Windows the CA file
+    /// is a Windows path.
+    pub fn flags(&self, rig: &Lookalike) -> Vec<String> {
+        let mut f = flags(rig);
+        if self.wine.is_some() {
+            set_flag(&mut f, "--ca-file", &windows::path(&lookalike::ca_file()));
+        }
+        f
+    }
+
+    /// What the keychain is called in the tool's messages.
+    pub fn keychain(&self) -> &'static str {
+        if self.wine.is_some() { "Windows Credential Manager" } else { "Secret Service" }
     }
 
     /// Runs `smtp-oauth args` with `env` added and `stdin` piped in.

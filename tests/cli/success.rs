@@ -6,9 +6,13 @@ use lookalike::{Directory, Lookalike, RECIPIENT, SECRET};
 #[test]
 fn check_delivers_a_message_and_prints_aud_and_roles() {
     lookalike::needs!(Node);
+    check_delivers_on(&Machine::new());
+}
+
+pub fn check_delivers_on(m: &Machine) {
     let rig = Lookalike::start(&Directory::healthy());
-    let f = flags(&rig);
-    let run = Machine::new().run(&args(&["check"], &f, &["--to", RECIPIENT]));
+    let f = m.flags(&rig);
+    let run = m.run(&args(&["check"], &f, &["--to", RECIPIENT]));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     for expected in [
         "Token claims (decoded, not verified):",
@@ -132,4 +136,53 @@ fn the_secret_from_a_pipe_left_open() {
     };
     drop(stdin);
     assert!(status.success(), "{:?}", child.wait_with_output().unwrap());
+}
+
+#[test]
+fn auth_only_sends_nothing_and_says_so() {
+    lookalike::needs!(Node);
+    let rig = Lookalike::start(&Directory::healthy());
+    let m = Machine::new();
+    let f = m.flags(&rig);
+    let run = m.run(&args(&["check", "--auth-only"], &f, &[]));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for expected in [
+        "  roles   SMTP.SendAsApp",
+        "  C: AUTH XOAUTH2 <redacted, ",
+        "  S: 235 2.7.0 Authentication successful",
+        "  C: QUIT",
+        "Authentication: accepted (235 2.7.0 Authentication successful). No message was sent (--auth-only), so SendAs was not exercised.",
+        "Result: authentication passed (SendAs not exercised)",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in\n{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("MAIL FROM") && !run.stdout.contains("Test message"), "{}", run.stdout);
+    assert!(rig.smtp_lines_until("C: QUIT").iter().any(|l| l.starts_with("C: QUIT")));
+    assert!(rig.messages().is_empty(), "nothing was sent");
+    assert!(!rig.smtp_lines().iter().any(|l| l.starts_with("C: MAIL")));
+
+    let json = m.run(&args(&["check", "--auth-only", "--json"], &f, &[])).json();
+    assert_eq!(json["outcome"], "ok");
+    assert_eq!(json["smtp"]["auth_only"], true);
+    assert_eq!(json["smtp"]["authenticated"], true);
+    assert_eq!(json["smtp"]["delivered"], false);
+    assert_eq!(json["smtp"]["reply"]["code"], 235);
+    assert!(rig.messages().is_empty());
+
+    // a recipient makes no sense without a message
+    let both = m.run(&args(&["check", "--auth-only"], &f, &["--to", RECIPIENT]));
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+#[test]
+fn auth_only_reports_a_refusal_as_a_failure() {
+    lookalike::needs!(Node);
+    let mut dir = Directory::healthy();
+    dir.app().roles.clear();
+    let rig = Lookalike::start(&dir);
+    let m = Machine::new();
+    let run = m.run(&args(&["check", "--auth-only"], &m.flags(&rig), &[]));
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("Authentication: refused with 535 5.7.3"), "{}", run.stdout);
+    assert!(run.stdout.contains("535 5.7.3: SMTP.SendAsApp missing or not consented"), "{}", run.stdout);
 }

@@ -9,8 +9,10 @@
 
 mod bench;
 mod deb;
+mod delay;
 mod setup;
 mod test;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,6 +25,7 @@ commands:
   run     build and open the wizard
   test    install what is missing, then run every test (what CI runs)
   bench   time `smtp-oauth check` against the seed's Python script
+          (--latency MS: round trips through a slow link, and check --all)
   deb     build the Debian package (the wizard and the CLI) into target/release/bundle/deb
   lookalike  run the Exchange look-alike in the foreground, to try the CLI by hand
   bindings   regenerate ui/src/lib/bindings.ts from the Rust types";
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("test") => test::test(&args[1..]),
         Some(test::IN_SESSION) => test::in_session(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some(bench::IN_SESSION) => bench::in_session(&args[1..]),
         Some("deb") => build_deb(),
         Some("lookalike") => lookalike_foreground(),
         Some("bindings") => bindings(),

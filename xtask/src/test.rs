@@ -1,13 +1,14 @@
 //! `cargo xtask test`: every test. In order: actionlint on the workflows; the frontend's type check and
 //! unit tests (vitest); the .deb, built with the Tauri CLI (which builds the
-//! frontend first) with the CLI beside it; then every cargo test inside `dbus-run-session` (a private
+//! frontend first) with the CLI beside it; the Windows builds and a Wine
+//! prefix (`windows.rs`); then every cargo test inside `dbus-run-session` (a private
 //! session bus) where this command starts a throwaway gnome-keyring and an
 //! Xvfb display, so the keychain and WebDriver tests use real ones without
 //! touching the user's. The WebDriver tests drive the .deb's binary,
 //! installed with dpkg where the run may (as root, not installed already)
 //! and removed afterwards.
 
-use crate::{Result, cargo, deb, project_root, say, setup};
+use crate::{Result, cargo, deb, project_root, say, setup, windows};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +17,9 @@ use std::time::{Duration, Instant};
 pub const IN_SESSION: &str = "test-in-session";
 
 pub fn test(args: &[String]) -> Result<()> {
-    let packages = [setup::CORE_PACKAGES, setup::WIZARD_PACKAGES, setup::E2E_PACKAGES, setup::TEST_PACKAGES].concat();
+    let packages =
+        [setup::CORE_PACKAGES, setup::WIZARD_PACKAGES, setup::E2E_PACKAGES, setup::TEST_PACKAGES, windows::PACKAGES]
+            .concat();
     setup::debian_packages(&packages)?;
     setup::node()?;
     setup::npm_ci(&project_root().join("tests/lookalike/server"))?;
@@ -33,6 +36,7 @@ pub fn test(args: &[String]) -> Result<()> {
     crate::run(setup::npm(&ui, &["run", "--silent", "test"]))?;
     // Also builds the frontend into ui/dist (tauri.conf.json's beforeBuildCommand).
     let deb = deb::build()?;
+    let windows = windows::prepare()?;
     let installed = deb::install(&deb)?;
     say("running the tests in a private D-Bus session with a throwaway gnome-keyring and an Xvfb display");
     let mut cmd = Command::new("dbus-run-session");
@@ -42,14 +46,17 @@ pub fn test(args: &[String]) -> Result<()> {
         .args(args)
         .env("SMTP_OAUTH_WIZARD_BIN", &installed.wizard)
         .env("TAURI_DRIVER_BIN", tauri_driver);
+    windows.pass_to(&mut cmd);
     let tested = crate::run(cmd);
     // removed whether the tests passed or not
     let removed = deb::remove(&installed);
     tested.and(removed)
 }
 
-pub fn in_session(args: &[String]) -> Result<()> {
-    let keyring_home = project_root().join("target/xtask/keyring");
+/// A gnome-keyring with a new, unlocked login keyring under target/xtask,
+/// on the session bus this runs in (`dbus-run-session`); kill it when done.
+pub fn throwaway_keyring(name: &str) -> Result<std::process::Child> {
+    let keyring_home = project_root().join("target/xtask").join(name);
     let _ = std::fs::remove_dir_all(&keyring_home);
     std::fs::create_dir_all(&keyring_home)?;
     let mut daemon = Command::new("gnome-keyring-daemon")
@@ -62,9 +69,16 @@ pub fn in_session(args: &[String]) -> Result<()> {
         .map_err(|e| format!("could not start gnome-keyring-daemon: {e}"))?;
     // The password unlocks (and here creates) the throwaway login keyring.
     daemon.stdin.take().expect("stdin").write_all(b"xtask-throwaway-keyring")?;
-    let display = Xvfb::start();
-    let result = wait_for_secret_service().and_then(|()| {
-        let display = display?;
+    if let Err(e) = wait_for_secret_service() {
+        let _ = daemon.kill();
+        return Err(e);
+    }
+    Ok(daemon)
+}
+
+pub fn in_session(args: &[String]) -> Result<()> {
+    let mut daemon = throwaway_keyring("keyring")?;
+    let result = Xvfb::start().and_then(|display| {
         let mut cmd = cargo();
         cmd.args(["test", "--workspace", "--locked"])
             .args(args)

@@ -13,6 +13,12 @@ use std::process::{Command, Stdio};
 /// user's own.
 pub const THROWAWAY_KEYRING: &str = "SMTP_OAUTH_THROWAWAY_KEYRING";
 
+/// Set by `cargo xtask test` for the Windows cases: the Wine loader, a Wine
+/// prefix it prepared, and the cross-built `smtp-oauth.exe`.
+pub const WINE_LOADER: &str = "SMTP_OAUTH_WINE";
+pub const WINE_PREFIX: &str = "SMTP_OAUTH_WINE_PREFIX";
+pub const WINDOWS_CLI: &str = "SMTP_OAUTH_WINDOWS_CLI";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// Node.js and the look-alike's npm packages (SMTP server, token endpoint).
@@ -21,6 +27,8 @@ pub enum Need {
     Keychain,
     /// A display, WebKitWebDriver, tauri-driver, xdotool and the wizard with its real frontend.
     Display,
+    /// Wine, a prepared prefix and the Windows build of the CLI.
+    Wine,
 }
 
 fn runs(program: &str, arg: &str) -> bool {
@@ -50,6 +58,9 @@ pub fn missing(need: Need) -> Option<String> {
         Need::Display if !set("SMTP_OAUTH_WIZARD_BIN") && !frontend_built() => {
             Some("the built frontend (ui/dist), which the wizard embeds".into())
         }
+        Need::Wine if ![WINE_LOADER, WINE_PREFIX, WINDOWS_CLI].iter().all(|v| set(v)) => Some(format!(
+            "the Windows build of the CLI under Wine ({WINE_LOADER}, {WINE_PREFIX}, {WINDOWS_CLI}; `cargo xtask test` builds and prepares them)"
+        )),
         _ => None,
     }
 }
