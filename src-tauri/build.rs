@@ -15,6 +15,7 @@ const PLACEHOLDER: &str = "<!doctype html><meta charset=utf-8><title>SMTP OAuth 
 
 fn main() {
     println!("cargo::rerun-if-changed=src-tauri/contract.rs");
+    println!("cargo::rerun-if-changed=src-tauri/capabilities");
     println!("cargo::rerun-if-changed=ui/dist/index.html");
     // The frontend is embedded at compile time. Without it, embed a page that
     // says how to build it, so that the crate and its tests still build.

@@ -37,6 +37,7 @@ contract! {
 
     fetch_token(&app, profile: Profile, operation: u32) -> Report;
     send_test(&app, profile: Profile, to: String, operation: u32, on_progress: Channel<Progress>) -> Report;
+    check_sign_in(&app, profile: Profile, operation: u32, on_progress: Channel<Progress>) -> Report;
     cancel(&app, operation: u32) -> bool;
 
     judge(profile: Profile, results: Results, utc_offset: i32) -> Judged;

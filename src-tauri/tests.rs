@@ -280,8 +280,15 @@ fn token_and_test_message_against_the_lookalike() {
     .unwrap();
     assert_eq!(sent["smtp"]["delivered"], true, "{sent}");
     assert_eq!(rig.messages().len(), 1);
+    let signed_in =
+        invoke(&w, "check_sign_in", json!({ "profile": p, "operation": 5, "onProgress": "__CHANNEL__:3" })).unwrap();
+    assert_eq!(signed_in["smtp"]["authenticated"], true, "{signed_in}");
+    assert_eq!(signed_in["smtp"]["auth_only"], true);
+    assert_eq!(signed_in["outcome"], "ok");
+    assert_eq!(rig.messages().len(), 1, "signing in sends nothing");
     for token in rig.issued_tokens() {
         assert!(!sent.to_string().contains(&token) && !report.to_string().contains(&token));
+        assert!(!signed_in.to_string().contains(&token));
     }
 
     // The results, judged: fresh, then out of date once the tenant changes.

@@ -115,12 +115,15 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.screenshot("07-token").await;
     w.next().await;
 
-    // 8. Test message: the look-alike receives it
+    // 8. Test message: signing in alone sends nothing; then the look-alike receives one
     w.heading_is("Test message").await;
+    w.click("#check-sign-in").await;
+    assert!(w.text_of("#sign-in-result").await.contains("SendAs was not exercised"));
+    assert!(rig.messages().is_empty(), "signing in sent nothing");
     w.type_into("#field-test-recipient", RECIPIENT).await;
     w.click("#send-test").await;
     assert!(w.text_of("#send-result").await.contains("Accepted for delivery"));
-    w.click(".transcript summary").await;
+    w.click("#send-transcript summary").await;
     w.sees_text("AUTH XOAUTH2 <redacted,").await;
     w.not_in_page("eyJ").await;
     let messages = rig.messages();

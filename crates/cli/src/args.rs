@@ -100,8 +100,20 @@ pub enum Command {
         #[command(flatten)]
         network: NetworkArgs,
         /// Recipient of the test message (default: the profile's test recipient)
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", conflicts_with = "auth_only")]
         to: Option<String>,
+        /// Sign in over SMTP (up to 235 2.7.0), then quit: no message is sent,
+        /// so SendAs is not exercised; for a daily check that fills no mailbox
+        #[arg(long)]
+        auth_only: bool,
+        /// Check every saved profile whose secret (or key) is in the keychain,
+        /// side by side: one line per profile as it finishes, then a summary
+        #[arg(long, conflicts_with = "to")]
+        all: bool,
+        /// With --all: at most this many profiles at a time (never more than 3
+        /// connections per mailbox, Exchange Online's limit)
+        #[arg(long, value_name = "N", default_value_t = 8, requires = "all", value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
     },
 }
 
@@ -297,6 +309,36 @@ pub enum CertCommand {
 
 impl FieldArgs {
     /// Lays the given flags over `profile`.
+    /// Whether any field flag was given. (Destructured, so that a new field
+    /// cannot be forgotten here.)
+    pub fn any(&self) -> bool {
+        let FieldArgs {
+            tenant,
+            client_id,
+            sp_object_id,
+            mailbox,
+            sender,
+            test_recipient,
+            cloud,
+            path,
+            authority,
+            smtp_host,
+            smtp_port,
+            ca_file,
+            secret_expires,
+            display_name,
+            notes,
+        } = self;
+        [tenant, client_id, sp_object_id, mailbox, sender, test_recipient, authority, smtp_host, secret_expires]
+            .iter()
+            .chain([display_name, notes].iter())
+            .any(|v| v.is_some())
+            || cloud.is_some()
+            || path.is_some()
+            || smtp_port.is_some()
+            || ca_file.is_some()
+    }
+
     pub fn apply(&self, profile: &mut Profile) {
         let set = |target: &mut String, value: &Option<String>| {
             if let Some(v) = value {

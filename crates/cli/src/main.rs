@@ -15,7 +15,7 @@ use smtp_oauth_core::keychain::{self, KeychainError};
 use smtp_oauth_core::profile::{self, Expect, Profile, ProfileStore};
 use smtp_oauth_core::report::Report;
 use smtp_oauth_core::secret::SECRET_ID_WARNING;
-use smtp_oauth_core::{Timeouts, handover, powershell};
+use smtp_oauth_core::{Timeouts, fleet, handover, powershell};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -129,10 +129,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             finish(&report, json, &mut out)
         }
-        Command::SendTest { profile: args, network, to } | Command::Check { profile: args, network, to } => {
+        Command::SendTest { profile: args, network, to } => {
             let profile = args.resolve(&store)?;
             let keep = args.profile.is_some().then_some(&store);
             let (report, _) = network_run(&profile, Run::Send { to: to.as_deref() }, &network, json, now, keep)?;
+            finish(&report, json, &mut out)
+        }
+        Command::Check { profile: args, network, auth_only, all: true, concurrency, .. } => {
+            check_all(&store, &args, &network, auth_only, usize::from(concurrency), json, now, &mut out)
+        }
+        Command::Check { profile: args, network, to, auth_only, .. } => {
+            let profile = args.resolve(&store)?;
+            let keep = args.profile.is_some().then_some(&store);
+            let what = if auth_only { Run::AuthOnly } else { Run::Send { to: to.as_deref() } };
+            let (report, _) = network_run(&profile, what, &network, json, now, keep)?;
             finish(&report, json, &mut out)
         }
         Command::Report { profile: args, format, out: file, prepared_by, full_access } => {
@@ -156,6 +166,62 @@ fn run(cli: Cli) -> Result<(), Failure> {
             write_or_print(file, ics.as_bytes(), " (import it into your calendar)", &mut out)
         }
     }
+}
+
+/// `check --all`: each profile with its own keychain entry, so nothing
+/// given for one run applies.
+#[allow(clippy::too_many_arguments, reason = "one command's options")]
+fn check_all(
+    store: &ProfileStore,
+    args: &ProfileArgs,
+    network: &NetworkArgs,
+    auth_only: bool,
+    concurrency: usize,
+    json: bool,
+    now: OffsetDateTime,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    if args.profile.is_some() || args.fields.any() {
+        return Err(Failure::Input("--all checks every saved profile as saved: no --profile or field flags".into()));
+    }
+    if network.secret_stdin || network.certificate.is_some() {
+        return Err(Failure::Input(
+            "--all takes each profile's secret or key from the keychain: no --secret-stdin or --certificate".into(),
+        ));
+    }
+    if env_secret()?.is_some() {
+        return Err(Failure::Input(format!(
+            "--all takes each profile's secret from the keychain: unset {SECRET_ENV}, which would be one secret for all"
+        )));
+    }
+    let names = store.list()?;
+    if names.is_empty() {
+        return Err(Failure::Input("no saved profiles to check (smtp-oauth profile save NAME ...)".into()));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Input(format!("could not start the network runtime: {e}")))?;
+    let width = names.iter().map(String::len).max().unwrap_or(0);
+    let total = names.len();
+    let lines = output::FleetLines::new(json, width, total);
+    let fleet = fleet::Fleet {
+        store,
+        auth_only,
+        concurrency,
+        timeouts: Timeouts::with_overall(Duration::from_secs(network.timeout)),
+        now,
+    };
+    let entries = runtime.block_on(fleet::check_all(fleet, &|entry, done| lines.done(entry, done)))?;
+    lines.finish();
+    let summary = output::FleetSummary::of(&entries);
+    if json {
+        print_json(out, &serde_json::json!({ "profiles": entries, "summary": summary }))?;
+    } else {
+        out.text(&summary.line(auth_only))?;
+    }
+    if summary.fail > 0 { Err(Failure::Check) } else { Ok(()) }
 }
 
 /// The environment variable a certificate's password may come from.

@@ -1,6 +1,7 @@
 //! Human-readable output: progress lines on stderr, results on stdout.
 
-use smtp_oauth_core::api;
+use serde::Serialize;
+use smtp_oauth_core::{api, fleet};
 use smtp_oauth_core::checks::{Check, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::keychain::{self, KeychainError, SecretStatus};
@@ -8,7 +9,7 @@ use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::smtp_probe::{SmtpReport, Stage};
 use std::fmt::Write;
-use std::io::Write as _;
+use std::io::{IsTerminal, Write as _};
 
 /// Standard output, where every write can fail: a reader that went away
 /// (`| head`) is an error the caller turns into a quiet exit, never a panic.
@@ -101,13 +102,16 @@ pub fn report(report: &Report) -> String {
         }
         let _ = writeln!(out, "  Revisit: {} (in the wizard)\n", d.step);
     }
+    let auth_only = report.smtp.as_ref().is_some_and(|s| s.auth_only);
     let _ = writeln!(
         out,
         "{}",
-        match report.outcome {
-            Status::Ok => "Result: everything passed",
-            Status::Warn => "Result: passed, with warnings above",
-            Status::Fail => "Result: FAILED (see above)",
+        match (report.outcome, auth_only) {
+            (Status::Ok, false) => "Result: everything passed",
+            (Status::Ok, true) => "Result: authentication passed (SendAs not exercised)",
+            (Status::Warn, false) => "Result: passed, with warnings above",
+            (Status::Warn, true) => "Result: authentication passed, with warnings above (SendAs not exercised)",
+            (Status::Fail, _) => "Result: FAILED (see above)",
         }
     );
     out
@@ -159,6 +163,24 @@ fn smtp_section(smtp: &SmtpReport) -> String {
         let _ = writeln!(out, "  {line}");
     }
     out.push('\n');
+    if smtp.auth_only {
+        match (&smtp.failure, &smtp.reply) {
+            (None, reply) => {
+                let reply = reply.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "Authentication: accepted{reply}. No message was sent (--auth-only), so SendAs was not exercised.\n"
+                );
+            }
+            (Some(_), Some(reply)) => {
+                let _ = writeln!(out, "Authentication: refused with {reply}\n");
+            }
+            (Some(failure), None) => {
+                let _ = writeln!(out, "Authentication: not reached: {failure}\n");
+            }
+        }
+        return out;
+    }
     match (&smtp.failure, &smtp.reply) {
         (None, Some(reply)) => {
             let _ = writeln!(out, "Test message: accepted for delivery ({reply})\n");
@@ -299,4 +321,110 @@ pub fn secret_status(p: &Profile, status: &api::Result<SecretStatus>, env: bool)
         let _ = writeln!(out, "expires          {date}");
     }
     out
+}
+
+/// `check --all`'s lines: one per profile on standard output as it
+/// finishes; on a terminal, a progress line on standard error beneath them.
+pub struct FleetLines {
+    json: bool,
+    terminal: bool,
+    width: usize,
+    total: usize,
+}
+
+impl FleetLines {
+    pub fn new(json: bool, width: usize, total: usize) -> FleetLines {
+        let terminal = !json && std::io::stderr().is_terminal();
+        if terminal {
+            eprint!("checking {total} profiles…");
+        }
+        FleetLines { json, terminal, width, total }
+    }
+
+    pub fn done(&self, entry: &fleet::Entry, done: usize) {
+        if self.json {
+            return;
+        }
+        if self.terminal {
+            eprint!("\r\x1b[K");
+        }
+        // a closed pipe ends the output, not the checks
+        let _ = writeln!(std::io::stdout().lock(), "{}", fleet_line(entry, self.width));
+        if self.terminal && done < self.total {
+            eprint!("checked {done} of {}…", self.total);
+        }
+    }
+
+    pub fn finish(&self) {
+        if self.terminal {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// `ok    contoso   0.4 s  delivered (250 2.0.0)`.
+pub fn fleet_line(entry: &fleet::Entry, width: usize) -> String {
+    let word = match entry.outcome {
+        fleet::Outcome::Ok => "ok",
+        fleet::Outcome::Warn => "WARN",
+        fleet::Outcome::Fail => "FAIL",
+        fleet::Outcome::Skipped => "skip",
+    };
+    let detail = match (&entry.report, &entry.reason) {
+        (_, Some(reason)) => reason.clone(),
+        (Some(report), None) => fleet_detail(report),
+        (None, None) => String::new(),
+    };
+    format!("{word:<5} {:<width$} {:>5.1} s  {detail}", entry.profile, entry.seconds)
+}
+
+fn fleet_detail(report: &Report) -> String {
+    if let Some(d) = report.diagnosis.first() {
+        return format!("{}: {}", d.code, d.title);
+    }
+    let mut detail = match &report.smtp {
+        Some(smtp) if smtp.auth_only => {
+            format!("authenticated ({}); SendAs not exercised", smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default())
+        }
+        Some(smtp) => format!("delivered ({})", smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default()),
+        None => "token checked".into(),
+    };
+    for check in report.checks.iter().filter(|c| c.status != Status::Ok) {
+        let _ = write!(detail, "; {}", check.message);
+    }
+    detail
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FleetSummary {
+    pub total: usize,
+    pub ok: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skipped: usize,
+}
+
+impl FleetSummary {
+    pub fn of(entries: &[fleet::Entry]) -> FleetSummary {
+        let count = |o: fleet::Outcome| entries.iter().filter(|e| e.outcome == o).count();
+        FleetSummary {
+            total: entries.len(),
+            ok: count(fleet::Outcome::Ok),
+            warn: count(fleet::Outcome::Warn),
+            fail: count(fleet::Outcome::Fail),
+            skipped: count(fleet::Outcome::Skipped),
+        }
+    }
+
+    pub fn line(&self, auth_only: bool) -> String {
+        format!(
+            "\n{} profiles: {} passed, {} with warnings, {} failed, {} skipped (nothing in the keychain){}\n",
+            self.total,
+            self.ok,
+            self.warn,
+            self.fail,
+            self.skipped,
+            if auth_only { "; authentication only, SendAs not exercised" } else { "" }
+        )
+    }
 }

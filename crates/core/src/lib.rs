@@ -17,6 +17,7 @@ pub mod cloud;
 pub mod credential;
 pub mod diagnosis;
 pub mod files;
+pub mod fleet;
 pub mod handover;
 pub mod keychain;
 pub mod powershell;

@@ -318,8 +318,25 @@ function authenticate(auth, session, callback) {
   const viaRole = (claims.roles || []).includes('SMTP.SendAsApp');
   const viaRbac = config.exchange.rbac.some((r) => same(r.app_id, claims.appid) && r.addresses.some((a) => same(a, box.address)));
   if (!viaRole && !viaRbac) return callback(AUTH_FAILED());
-  callback(null, { user: { app_id: claims.appid, oid: claims.oid, mailbox: box.address, via_role: viaRole } });
+  // Exchange Online: "Up to three concurrent connections are allowed to send
+  // email messages at the same time" per mailbox; more get 432 4.3.2
+  // (learn.microsoft.com/exchange/troubleshoot/send-emails/smtp-submission-improvements).
+  const key = box.address.toLowerCase();
+  const open = signedIn.get(key) || 0;
+  if (open >= 3) {
+    log({ kind: 'concurrency-refused', mailbox: key });
+    return callback(smtpError(432, `4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information. [Hostname=${HOST}]`));
+  }
+  signedIn.set(key, open + 1);
+  session.signedInAs = key;
+  log({ kind: 'signed-in', mailbox: key, concurrent: open + 1 });
+  const accept = () => callback(null, { user: { app_id: claims.appid, oid: claims.oid, mailbox: box.address, via_role: viaRole } });
+  if (config.smtp.auth_delay_ms) setTimeout(accept, config.smtp.auth_delay_ms);
+  else accept();
 }
+
+/** Signed-in connections per mailbox, for Exchange's limit of three. */
+const signedIn = new Map();
 
 // Sending as an address takes SendAs on it for the app (or, on the App RBAC
 // path, a role assignment covering it) and, when it is not the mailbox the
@@ -373,6 +390,9 @@ const smtpOptions = {
     callback();
   },
   onAuth: authenticate,
+  onClose(session) {
+    if (session.signedInAs) signedIn.set(session.signedInAs, signedIn.get(session.signedInAs) - 1);
+  },
   onMailFrom(address, session, callback) {
     if (!session.user) return callback(smtpError(530, `5.7.57 Client not authenticated to send mail. [${HOST}]`));
     if (config.smtp.hang_after_auth) return; // say nothing more: the client's timeout must end it

@@ -131,6 +131,9 @@ pub struct SmtpBehaviour {
     pub data_reply: Option<ForcedReply>,
     /// Authenticate, then never answer MAIL FROM.
     pub hang_after_auth: bool,
+    /// Hold each successful AUTH's reply this long, so that connections of
+    /// one mailbox overlap (Exchange's limit of three counts from AUTH).
+    pub auth_delay_ms: u64,
 }
 
 /// A reply a test makes Exchange give: `451` and `4.7.0 Temporary server error`.
@@ -206,6 +209,7 @@ impl Directory {
                 auth_reply: None,
                 data_reply: None,
                 hang_after_auth: false,
+                auth_delay_ms: 0,
             },
             token: TokenBehaviour {
                 hang: false,
@@ -381,6 +385,11 @@ impl Lookalike {
         self.of_kind("message")
     }
 
+    /// The most connections of one mailbox that were signed in at once.
+    pub fn most_concurrent_per_mailbox(&self) -> u64 {
+        self.of_kind("signed-in").iter().filter_map(|e| e["concurrent"].as_u64()).max().unwrap_or(0)
+    }
+
     /// AUTH attempts that reached the server's authentication handler.
     pub fn auth_attempts(&self) -> Vec<serde_json::Value> {
         self.of_kind("auth")
@@ -399,6 +408,20 @@ impl Lookalike {
     /// The SMTP dialogue as the server logged it (`C: ...` and `S: ...`).
     pub fn smtp_lines(&self) -> Vec<String> {
         self.of_kind("smtp-line").iter().filter_map(|e| e["line"].as_str().map(str::to_string)).collect()
+    }
+
+    /// [`Lookalike::smtp_lines`] once one starts with `prefix`, waiting up to
+    /// 5 s: the client does not wait for the answer to QUIT, so it can be done
+    /// before the server has logged it.
+    pub fn smtp_lines_until(&self, prefix: &str) -> Vec<String> {
+        let started = std::time::Instant::now();
+        loop {
+            let lines = self.smtp_lines();
+            if lines.iter().any(|l| l.starts_with(prefix)) || started.elapsed() > Duration::from_secs(5) {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -112,6 +112,12 @@ export const ipc = {
     channel.onmessage = onProgress;
     return call('send_test', { profile, to, operation, onProgress: channel });
   },
+  /** Signs in over SMTP and quits: no message is sent. */
+  checkSignIn: (profile: Profile, operation: number, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return call('check_sign_in', { profile, operation, onProgress: channel });
+  },
   cancel: (operation: number) => call('cancel', { operation }),
 
   /** Every stored result read against the profile as it is now. */

@@ -54,7 +54,7 @@ export interface SavedState {
 /** Every field a profile file holds (the cloud is always valid, the secret is not in it). */
 const ALL_FIELDS = (Object.keys(FIELD_LABELS) as Field[]).filter((f) => f !== 'cloud' && f !== 'secret');
 
-export type Busy = { operation: number; what: 'token' | 'send'; stage: string } | null;
+export type Busy = { operation: number; what: 'token' | 'send' | 'sign-in'; stage: string } | null;
 
 type Notice = { kind: 'error' | 'info'; text: string; step?: WizardStep };
 
@@ -708,6 +708,28 @@ export class Wizard {
     try {
       await this.#queue;
       const report: Report = await ipc.fetchToken(normalized(this.draft), operation);
+      this.setResults({ token: report });
+      await this.refreshSecretStatus();
+      await this.flush();
+      void this.refreshOverview();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /** Token, claims and SMTP up to 235 2.7.0, then QUIT: sends nothing. Kept as the token's result. */
+  async checkSignIn() {
+    const operation = newOperation();
+    this.busy = { operation, what: 'sign-in', stage: 'token' };
+    this.notice = null;
+    try {
+      await this.#queue;
+      const onProgress = (p: StageProgress) => {
+        if (this.busy) this.busy = { ...this.busy, stage: p.stage === 'token' ? 'token' : p.step };
+      };
+      const report = await ipc.checkSignIn(normalized(this.draft), operation, onProgress);
       this.setResults({ token: report });
       await this.refreshSecretStatus();
       await this.flush();
