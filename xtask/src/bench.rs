@@ -6,12 +6,20 @@
 //! most a quarter of the anchor's median wall time. The same check with a
 //! certificate credential (a .pfx, the assertion signed per run) is timed
 //! beside it: signing should add no more than a few milliseconds.
+//!
+//! `--latency MS` measures round trips instead: both checks through a proxy
+//! that holds every byte MS milliseconds each way (`delay.rs`), the time at
+//! that delay minus the time at none, over the round-trip time. Goal: nine
+//! round trips or fewer for the CLI. Then `check --all --auth-only` over 20
+//! profiles (20 mailboxes) against a single check through the same link, in a
+//! throwaway keyring: goal, under twice the single check.
 
+use crate::delay::DelayProxy;
 use crate::{Result, cargo, project_root, say, setup};
 use lookalike::{CLIENT_ID, DOMAIN, Directory, Lookalike, MAILBOX, RECIPIENT, SECRET, SP_OBJECT_ID, TENANT_ID};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const TARGET_RATIO: f64 = 0.25;
 
@@ -20,12 +28,43 @@ struct Sample {
     max_rss_kib: i64,
 }
 
+const USAGE: &str = "usage: cargo xtask bench [--runs N] [--latency MS]";
+
+/// The hidden command the latency bench re-runs itself as, in a D-Bus session.
+pub const IN_SESSION: &str = "bench-in-session";
+
+struct Options {
+    runs: usize,
+    latency_ms: Option<u64>,
+}
+
+fn options(args: &[String]) -> Result<Options> {
+    let mut o = Options { runs: 15, latency_ms: None };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let mut number = || -> Result<u64> { Ok(args.next().ok_or(USAGE)?.parse().map_err(|_| USAGE)?) };
+        match flag.as_str() {
+            "--runs" => o.runs = usize::try_from(number()?)?.max(1),
+            "--latency" => o.latency_ms = Some(number()?.max(1)),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    Ok(o)
+}
+
 pub fn bench(args: &[String]) -> Result<()> {
-    let runs: usize = match args {
-        [] => 15,
-        [flag, n] if flag == "--runs" => n.parse().map_err(|_| "--runs takes a number")?,
-        _ => return Err("usage: cargo xtask bench [--runs N]".into()),
-    };
+    let Options { runs, latency_ms } = options(args)?;
+    if latency_ms.is_some() {
+        setup::debian_packages(&[setup::CORE_PACKAGES, setup::TEST_PACKAGES].concat())?;
+        setup::node()?;
+        setup::npm_ci(&project_root().join("tests/lookalike/server"))?;
+        python_with_seed_dependencies()?;
+        build_release_cli()?;
+        say("measuring in a private D-Bus session with a throwaway gnome-keyring (for check --all)");
+        let mut cmd = Command::new("dbus-run-session");
+        cmd.arg("--").arg(std::env::current_exe()?).arg(IN_SESSION).args(args);
+        return crate::run(cmd);
+    }
     setup::debian_packages(setup::CORE_PACKAGES)?;
     setup::node()?;
     setup::npm_ci(&project_root().join("tests/lookalike/server"))?;
@@ -35,11 +74,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         return Err(format!("the anchor script is missing: {}", anchor.display()).into());
     }
 
-    say("building the release CLI");
-    let mut build = cargo();
-    build.args(["build", "--release", "--locked", "-p", "smtp-oauth-cli"]);
-    crate::run(build)?;
-    let cli = project_root().join("target/release/smtp-oauth");
+    let cli = build_release_cli()?;
 
     let rig = Lookalike::start(&Directory::healthy());
     let certs = project_root().join("tests/fixtures/certs");
@@ -117,6 +152,160 @@ pub fn bench(args: &[String]) -> Result<()> {
         if ratio <= TARGET_RATIO { "met" } else { "MISSED" }
     );
     println!("release binary: {} ({size:.1} MiB)", cli.strip_prefix(project_root()).unwrap_or(&cli).display());
+    Ok(())
+}
+
+fn build_release_cli() -> Result<PathBuf> {
+    say("building the release CLI");
+    let mut build = cargo();
+    build.args(["build", "--release", "--locked", "-p", "smtp-oauth-cli"]);
+    crate::run(build)?;
+    Ok(project_root().join("target/release/smtp-oauth"))
+}
+
+/// `--latency`: inside the D-Bus session.
+pub fn in_session(args: &[String]) -> Result<()> {
+    let Options { runs, latency_ms } = options(args)?;
+    let latency = Duration::from_millis(latency_ms.ok_or(USAGE)?);
+    let mut keyring = crate::test::throwaway_keyring("bench-keyring")?;
+    let result = latency_bench(runs, latency);
+    let _ = keyring.kill();
+    let _ = keyring.wait();
+    result
+}
+
+/// The mailboxes of the fleet: one per profile, as for twenty customers.
+const FLEET: usize = 20;
+
+fn latency_bench(runs: usize, latency: Duration) -> Result<()> {
+    let python = python_with_seed_dependencies()?;
+    let anchor = project_root().join("../shared/anchors/seed_check.py");
+    let cli = project_root().join("target/release/smtp-oauth");
+    let mut dir = Directory::healthy();
+    for i in 1..=FLEET {
+        dir.exchange
+            .mailboxes
+            .push(lookalike::Mailbox { address: format!("box{i:02}@contoso.com"), smtp_auth_disabled: Some(false) });
+    }
+    let rig = Lookalike::start(&dir);
+    let upstream = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let ca = lookalike::ca_file();
+    let config_dir = fresh_dir()?;
+
+    // The same check through a link of no delay and of `latency`.
+    let mut seconds = Vec::new();
+    for delay in [Duration::ZERO, latency] {
+        let token = DelayProxy::start(upstream(rig.token_port), delay)?;
+        let smtp = DelayProxy::start(upstream(rig.smtp_port), delay)?;
+        let authority = format!("https://localhost:{}", token.port);
+        let cli_check = || {
+            let mut cmd = Command::new(&cli);
+            cmd.args(["check", "--json", "--tenant", DOMAIN, "--client-id", CLIENT_ID, "--sp-object-id", SP_OBJECT_ID])
+                .args(["--mailbox", MAILBOX, "--to", RECIPIENT, "--smtp-host", "localhost"])
+                .args(["--smtp-port", &smtp.port.to_string(), "--authority", &authority])
+                .arg("--ca-file")
+                .arg(&ca)
+                .env("SMTP_OAUTH_CLIENT_SECRET", SECRET)
+                .env("SMTP_OAUTH_CONFIG_DIR", &config_dir);
+            cmd
+        };
+        let seed_check = || {
+            let mut cmd = Command::new(&python);
+            cmd.arg(&anchor)
+                .env("T_TENANT", TENANT_ID)
+                .env("T_CLIENT", CLIENT_ID)
+                .env("T_SECRET", SECRET)
+                .env("T_FROM", MAILBOX)
+                .env("T_TO", RECIPIENT)
+                .env("T_AUTHORITY", &authority)
+                .env("T_SMTP_HOST", "localhost")
+                .env("T_SMTP_PORT", smtp.port.to_string())
+                .env("T_CA", &ca);
+            cmd
+        };
+        say(&format!("{runs} runs each through a link of {} ms each way", delay.as_millis()));
+        measure(seed_check())?;
+        measure(cli_check())?;
+        let (mut s, mut c) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            s.push(measure(seed_check())?.wall_ms);
+            c.push(measure(cli_check())?.wall_ms);
+        }
+        seconds.push((median(s), median(c)));
+    }
+    let round_trip_ms = 2.0 * latency.as_secs_f64() * 1000.0;
+    let trips = |at_zero: f64, at_delay: f64| (at_delay - at_zero) / round_trip_ms;
+    let (seed_trips, cli_trips) = (trips(seconds[0].0, seconds[1].0), trips(seconds[0].1, seconds[1].1));
+    println!();
+    println!("round trips of a full check (token, STARTTLS, XOAUTH2, a message), {runs} runs each (medians)");
+    println!("{:<28}{:>12}{:>14}{:>13}", "", "no delay", format!("{} ms RTT", round_trip_ms), "round trips");
+    println!(
+        "{:<28}{:>9.1} ms{:>11.1} ms{:>13.1}",
+        "seed_check.py (anchor)", seconds[0].0, seconds[1].0, seed_trips
+    );
+    println!("{:<28}{:>9.1} ms{:>11.1} ms{:>13.1}", "smtp-oauth check", seconds[0].1, seconds[1].1, cli_trips);
+    println!("{:<28}{:>38.3}", "ratio (CLI / anchor)", cli_trips / seed_trips);
+    println!("goal: at most 9 round trips: {}", if cli_trips <= 9.0 { "met" } else { "MISSED" });
+
+    fleet_bench(&cli, &rig, latency, runs, &ca)
+}
+
+/// `check --all --auth-only` over [`FLEET`] profiles against one of them alone.
+fn fleet_bench(cli: &Path, rig: &Lookalike, latency: Duration, runs: usize, ca: &Path) -> Result<()> {
+    let upstream = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let token = DelayProxy::start(upstream(rig.token_port), latency)?;
+    let smtp = DelayProxy::start(upstream(rig.smtp_port), latency)?;
+    let config_dir = project_root().join("target/xtask/bench-fleet");
+    let _ = std::fs::remove_dir_all(&config_dir);
+    std::fs::create_dir_all(&config_dir)?;
+    let command = |args: &[&str]| {
+        let mut cmd = Command::new(cli);
+        cmd.args(args).env("SMTP_OAUTH_CONFIG_DIR", &config_dir).env_remove("SMTP_OAUTH_CLIENT_SECRET");
+        cmd
+    };
+    let mut store = command(&["secret", "set", "--client-id", CLIENT_ID]);
+    store.stdin(Stdio::piped()).stdout(Stdio::null());
+    let mut child = store.spawn()?;
+    {
+        use std::io::Write;
+        child.stdin.take().ok_or("stdin")?.write_all(SECRET.as_bytes())?;
+    }
+    if !child.wait()?.success() {
+        return Err("could not store the look-alike's secret in the throwaway keyring".into());
+    }
+    let authority = format!("https://localhost:{}", token.port);
+    let port = smtp.port.to_string();
+    let ca = ca.display().to_string();
+    for i in 1..=FLEET {
+        let (name, mailbox) = (format!("customer-{i:02}"), format!("box{i:02}@contoso.com"));
+        let args = [
+            "profile", "save", &name, "--tenant", DOMAIN, "--client-id", CLIENT_ID, "--mailbox", &mailbox,
+            "--authority", &authority, "--smtp-host", "localhost", "--smtp-port", &port, "--ca-file", &ca,
+        ];
+        crate::run({
+            let mut cmd = command(&args);
+            cmd.stdout(Stdio::null());
+            cmd
+        })?;
+    }
+    let single = || command(&["check", "--auth-only", "--json", "--profile", "customer-01"]);
+    let all = || command(&["check", "--all", "--auth-only", "--json"]);
+    say(&format!("check --all --auth-only over {FLEET} profiles against a single check, {} ms each way", latency.as_millis()));
+    measure(single())?;
+    measure(all())?;
+    let fleet_runs = runs.div_ceil(3).max(3);
+    let (mut one, mut many) = (Vec::new(), Vec::new());
+    for _ in 0..fleet_runs {
+        one.push(measure(single())?.wall_ms);
+        many.push(measure(all())?.wall_ms);
+    }
+    let (one, many) = (median(one), median(many));
+    println!();
+    println!("{FLEET} profiles at once (check --all --auth-only), {fleet_runs} runs each (medians)");
+    println!("{:<28}{:>11.1} ms", "one profile", one);
+    println!("{:<28}{:>11.1} ms", format!("{FLEET} profiles"), many);
+    println!("{:<28}{:>14.2}", "ratio (all / one)", many / one);
+    println!("goal: under 2: {}", if many / one < 2.0 { "met" } else { "MISSED" });
     Ok(())
 }
 
