@@ -273,13 +273,7 @@ pub async fn send_test<R: Runtime>(
     operation: u32,
     on_progress: Channel<Progress>,
 ) -> Result<Report> {
-    let progress = move |p: Progress| {
-        let _ = on_progress.send(p);
-    };
-    let store = store()?;
-    let what = Run::Send { to: Some(&to) };
-    let work = api::run(&profile, what, network(&store), &progress);
-    app.state::<Operations>().run(operation, async { Ok(work.await?) }).await
+    with_stages(app, profile, Run::Send { to: Some(&to) }, operation, on_progress).await
 }
 
 /// Token, claims and SMTP up to `235 2.7.0`, then QUIT: no message, so
@@ -290,11 +284,23 @@ pub async fn check_sign_in<R: Runtime>(
     operation: u32,
     on_progress: Channel<Progress>,
 ) -> Result<Report> {
+    with_stages(app, profile, Run::AuthOnly, operation, on_progress).await
+}
+
+/// Runs `what` with the stored secret as cancellable `operation`, each
+/// stage reported on `on_progress`.
+async fn with_stages<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: Profile,
+    what: Run<'_>,
+    operation: u32,
+    on_progress: Channel<Progress>,
+) -> Result<Report> {
     let progress = move |p: Progress| {
         let _ = on_progress.send(p);
     };
     let store = store()?;
-    let work = api::run(&profile, Run::AuthOnly, network(&store), &progress);
+    let work = api::run(&profile, what, network(&store), &progress);
     app.state::<Operations>().run(operation, async { Ok(work.await?) }).await
 }
 

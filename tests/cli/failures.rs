@@ -30,9 +30,7 @@ pub fn check_on(
 
 fn assert_shows(run: &Run, lines: &[&str]) {
     assert_eq!(run.code, 1, "exit status 1 for a failed check\n{}\n{}", run.stdout, run.stderr);
-    for line in lines {
-        assert!(run.stdout.contains(line), "missing {line:?} in\n{}", run.stdout);
-    }
+    crate::assert_contains_all(&run.stdout, lines);
     assert!(run.stdout.contains("Result: FAILED"));
 }
 

@@ -74,7 +74,8 @@ fn every_profile_with_one_failing_and_one_skipped() {
     let doc = json.json();
     let names: Vec<&str> = doc["profiles"].as_array().unwrap().iter().map(|p| p["profile"].as_str().unwrap()).collect();
     assert_eq!(names, ["contoso-a", "contoso-b", "contoso-c", "fabrikam", "northwind"]);
-    let outcomes: Vec<&str> = doc["profiles"].as_array().unwrap().iter().map(|p| p["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> =
+        doc["profiles"].as_array().unwrap().iter().map(|p| p["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["ok", "ok", "ok", "fail", "skipped"]);
     assert_eq!(doc["profiles"][0]["report"]["smtp"]["auth_only"], true);
     assert_eq!(doc["summary"]["fail"], 1);

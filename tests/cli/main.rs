@@ -136,6 +136,13 @@ pub fn flags(rig: &Lookalike) -> Vec<String> {
     .collect()
 }
 
+/// Fails, showing `text`, unless it holds every one of `expected`.
+pub fn assert_contains_all(text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(text.contains(e), "missing {e:?} in\n{text}");
+    }
+}
+
 /// Replaces the value of `flag` in `flags`.
 pub fn set_flag(flags: &mut [String], flag: &str, value: &str) {
     let i = flags.iter().position(|a| a == flag).expect(flag);

@@ -14,21 +14,22 @@ pub fn check_delivers_on(m: &Machine) {
     let f = m.flags(&rig);
     let run = m.run(&args(&["check"], &f, &["--to", RECIPIENT]));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    for expected in [
-        "Token claims (decoded, not verified):",
-        "  aud     https://outlook.office365.com",
-        "  roles   SMTP.SendAsApp",
-        "  ok    oid ",
-        "  S: 220 SN4PR0201CA0059",
-        "  C: STARTTLS",
-        "  -- TLS handshake complete; certificate verified for localhost",
-        "  C: AUTH XOAUTH2 <redacted, ",
-        "  S: 235 2.7.0 Authentication successful",
-        "Test message: accepted for delivery (250 2.0.0 OK <",
-        "Result: everything passed",
-    ] {
-        assert!(run.stdout.contains(expected), "missing {expected:?} in\n{}", run.stdout);
-    }
+    crate::assert_contains_all(
+        &run.stdout,
+        &[
+            "Token claims (decoded, not verified):",
+            "  aud     https://outlook.office365.com",
+            "  roles   SMTP.SendAsApp",
+            "  ok    oid ",
+            "  S: 220 SN4PR0201CA0059",
+            "  C: STARTTLS",
+            "  -- TLS handshake complete; certificate verified for localhost",
+            "  C: AUTH XOAUTH2 <redacted, ",
+            "  S: 235 2.7.0 Authentication successful",
+            "Test message: accepted for delivery (250 2.0.0 OK <",
+            "Result: everything passed",
+        ],
+    );
     // one progress line per network stage, on stderr
     let progress: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("-> ")).collect();
     assert_eq!(progress.len(), 5, "{}", run.stderr);
@@ -146,16 +147,17 @@ fn auth_only_sends_nothing_and_says_so() {
     let f = m.flags(&rig);
     let run = m.run(&args(&["check", "--auth-only"], &f, &[]));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    for expected in [
-        "  roles   SMTP.SendAsApp",
-        "  C: AUTH XOAUTH2 <redacted, ",
-        "  S: 235 2.7.0 Authentication successful",
-        "  C: QUIT",
-        "Authentication: accepted (235 2.7.0 Authentication successful). No message was sent (--auth-only), so SendAs was not exercised.",
-        "Result: authentication passed (SendAs not exercised)",
-    ] {
-        assert!(run.stdout.contains(expected), "missing {expected:?} in\n{}", run.stdout);
-    }
+    crate::assert_contains_all(
+        &run.stdout,
+        &[
+            "  roles   SMTP.SendAsApp",
+            "  C: AUTH XOAUTH2 <redacted, ",
+            "  S: 235 2.7.0 Authentication successful",
+            "  C: QUIT",
+            "Authentication: accepted (235 2.7.0 Authentication successful). No message was sent (--auth-only), so SendAs was not exercised.",
+            "Result: authentication passed (SendAs not exercised)",
+        ],
+    );
     assert!(!run.stdout.contains("MAIL FROM") && !run.stdout.contains("Test message"), "{}", run.stdout);
     assert!(rig.smtp_lines_until("C: QUIT").iter().any(|l| l.starts_with("C: QUIT")));
     assert!(rig.messages().is_empty(), "nothing was sent");

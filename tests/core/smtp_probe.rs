@@ -424,12 +424,13 @@ async fn mail_rcpt_and_data_go_in_one_flight_and_the_first_refusal_is_diagnosed(
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
     let key = rustls::pki_types::PrivateKeyDer::from_pem_file(fixtures.join("localhost-key.pem")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
+    let config =
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -490,7 +491,10 @@ async fn mail_rcpt_and_data_go_in_one_flight_and_the_first_refusal_is_diagnosed(
     };
     let smtp = smtp_oauth_core::smtp_probe::probe(request, &|_| {}).await;
     let seen = tokio::time::timeout(std::time::Duration::from_secs(10), server).await.expect("server done").unwrap();
-    assert!(seen[2].starts_with("MAIL FROM:<") && seen[3].starts_with("RCPT TO:<") && seen[4] == "DATA\r\n", "{seen:?}");
+    assert!(
+        seen[2].starts_with("MAIL FROM:<") && seen[3].starts_with("RCPT TO:<") && seen[4] == "DATA\r\n",
+        "{seen:?}"
+    );
     assert_eq!(seen[5], "QUIT\r\n", "{seen:?}");
     let Some(SmtpFailure::Rejected { stage: Stage::Send, reply }) = &smtp.failure else { panic!("{smtp:#?}") };
     assert_eq!(reply.key(), "550 5.1.1", "the recipient's refusal, not DATA's");

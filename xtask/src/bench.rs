@@ -82,17 +82,8 @@ pub fn bench(args: &[String]) -> Result<()> {
     let pfx = certs.join("app-aes.pfx");
     let config_dir = fresh_dir()?;
     let ca = lookalike::ca_file();
-    let cli_command = || {
-        let mut cmd = Command::new(&cli);
-        cmd.args(["check", "--json", "--tenant", DOMAIN, "--client-id", CLIENT_ID, "--sp-object-id", SP_OBJECT_ID])
-            .args(["--mailbox", MAILBOX, "--to", RECIPIENT, "--smtp-host", rig.smtp_host()])
-            .args(["--smtp-port", &rig.smtp_port.to_string(), "--authority", &rig.authority()])
-            .arg("--ca-file")
-            .arg(&ca)
-            .env("SMTP_OAUTH_CLIENT_SECRET", SECRET)
-            .env("SMTP_OAUTH_CONFIG_DIR", &config_dir);
-        cmd
-    };
+    let link = Link { authority: rig.authority(), smtp_port: rig.smtp_port, ca: &ca };
+    let cli_command = || link.cli_check(&cli, &config_dir);
     let certificate_command = || {
         let mut cmd = cli_command();
         cmd.arg("--certificate")
@@ -101,20 +92,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             .env("SMTP_OAUTH_CERT_PASSWORD", "fixture");
         cmd
     };
-    let anchor_command = || {
-        let mut cmd = Command::new(&python);
-        cmd.arg(&anchor)
-            .env("T_TENANT", TENANT_ID)
-            .env("T_CLIENT", CLIENT_ID)
-            .env("T_SECRET", SECRET)
-            .env("T_FROM", MAILBOX)
-            .env("T_TO", RECIPIENT)
-            .env("T_AUTHORITY", rig.authority())
-            .env("T_SMTP_HOST", rig.smtp_host())
-            .env("T_SMTP_PORT", rig.smtp_port.to_string())
-            .env("T_CA", &ca);
-        cmd
-    };
+    let anchor_command = || link.seed_check(&python, &anchor);
 
     say(&format!("{runs} runs each, alternating, after one warm-up run each"));
     measure(anchor_command())?;
@@ -174,6 +152,45 @@ pub fn in_session(args: &[String]) -> Result<()> {
     result
 }
 
+/// Where both checks reach the look-alike (directly or through a proxy), and
+/// the CA they trust; the SMTP host is `localhost`, which its certificates name.
+struct Link<'a> {
+    authority: String,
+    smtp_port: u16,
+    ca: &'a Path,
+}
+
+impl Link<'_> {
+    /// `smtp-oauth check` with every field as flags and the secret in the environment.
+    fn cli_check(&self, cli: &Path, config_dir: &Path) -> Command {
+        let mut cmd = Command::new(cli);
+        cmd.args(["check", "--json", "--tenant", DOMAIN, "--client-id", CLIENT_ID, "--sp-object-id", SP_OBJECT_ID])
+            .args(["--mailbox", MAILBOX, "--to", RECIPIENT, "--smtp-host", "localhost"])
+            .args(["--smtp-port", &self.smtp_port.to_string(), "--authority", &self.authority])
+            .arg("--ca-file")
+            .arg(self.ca)
+            .env("SMTP_OAUTH_CLIENT_SECRET", SECRET)
+            .env("SMTP_OAUTH_CONFIG_DIR", config_dir);
+        cmd
+    }
+
+    /// The seed's script, doing the same work.
+    fn seed_check(&self, python: &Path, anchor: &Path) -> Command {
+        let mut cmd = Command::new(python);
+        cmd.arg(anchor)
+            .env("T_TENANT", TENANT_ID)
+            .env("T_CLIENT", CLIENT_ID)
+            .env("T_SECRET", SECRET)
+            .env("T_FROM", MAILBOX)
+            .env("T_TO", RECIPIENT)
+            .env("T_AUTHORITY", &self.authority)
+            .env("T_SMTP_HOST", "localhost")
+            .env("T_SMTP_PORT", self.smtp_port.to_string())
+            .env("T_CA", self.ca);
+        cmd
+    }
+}
+
 /// The mailboxes of the fleet: one per profile, as for twenty customers.
 const FLEET: usize = 20;
 
@@ -197,32 +214,9 @@ fn latency_bench(runs: usize, latency: Duration) -> Result<()> {
     for delay in [Duration::ZERO, latency] {
         let token = DelayProxy::start(upstream(rig.token_port), delay)?;
         let smtp = DelayProxy::start(upstream(rig.smtp_port), delay)?;
-        let authority = format!("https://localhost:{}", token.port);
-        let cli_check = || {
-            let mut cmd = Command::new(&cli);
-            cmd.args(["check", "--json", "--tenant", DOMAIN, "--client-id", CLIENT_ID, "--sp-object-id", SP_OBJECT_ID])
-                .args(["--mailbox", MAILBOX, "--to", RECIPIENT, "--smtp-host", "localhost"])
-                .args(["--smtp-port", &smtp.port.to_string(), "--authority", &authority])
-                .arg("--ca-file")
-                .arg(&ca)
-                .env("SMTP_OAUTH_CLIENT_SECRET", SECRET)
-                .env("SMTP_OAUTH_CONFIG_DIR", &config_dir);
-            cmd
-        };
-        let seed_check = || {
-            let mut cmd = Command::new(&python);
-            cmd.arg(&anchor)
-                .env("T_TENANT", TENANT_ID)
-                .env("T_CLIENT", CLIENT_ID)
-                .env("T_SECRET", SECRET)
-                .env("T_FROM", MAILBOX)
-                .env("T_TO", RECIPIENT)
-                .env("T_AUTHORITY", &authority)
-                .env("T_SMTP_HOST", "localhost")
-                .env("T_SMTP_PORT", smtp.port.to_string())
-                .env("T_CA", &ca);
-            cmd
-        };
+        let link = Link { authority: format!("https://localhost:{}", token.port), smtp_port: smtp.port, ca: &ca };
+        let cli_check = || link.cli_check(&cli, &config_dir);
+        let seed_check = || link.seed_check(&python, &anchor);
         say(&format!("{runs} runs each through a link of {} ms each way", delay.as_millis()));
         measure(seed_check())?;
         measure(cli_check())?;
@@ -239,10 +233,7 @@ fn latency_bench(runs: usize, latency: Duration) -> Result<()> {
     println!();
     println!("round trips of a full check (token, STARTTLS, XOAUTH2, a message), {runs} runs each (medians)");
     println!("{:<28}{:>12}{:>14}{:>13}", "", "no delay", format!("{} ms RTT", round_trip_ms), "round trips");
-    println!(
-        "{:<28}{:>9.1} ms{:>11.1} ms{:>13.1}",
-        "seed_check.py (anchor)", seconds[0].0, seconds[1].0, seed_trips
-    );
+    println!("{:<28}{:>9.1} ms{:>11.1} ms{:>13.1}", "seed_check.py (anchor)", seconds[0].0, seconds[1].0, seed_trips);
     println!("{:<28}{:>9.1} ms{:>11.1} ms{:>13.1}", "smtp-oauth check", seconds[0].1, seconds[1].1, cli_trips);
     println!("{:<28}{:>38.3}", "ratio (CLI / anchor)", cli_trips / seed_trips);
     println!("goal: at most 9 round trips: {}", if cli_trips <= 9.0 { "met" } else { "MISSED" });
@@ -279,8 +270,23 @@ fn fleet_bench(cli: &Path, rig: &Lookalike, latency: Duration, runs: usize, ca: 
     for i in 1..=FLEET {
         let (name, mailbox) = (format!("customer-{i:02}"), format!("box{i:02}@contoso.com"));
         let args = [
-            "profile", "save", &name, "--tenant", DOMAIN, "--client-id", CLIENT_ID, "--mailbox", &mailbox,
-            "--authority", &authority, "--smtp-host", "localhost", "--smtp-port", &port, "--ca-file", &ca,
+            "profile",
+            "save",
+            &name,
+            "--tenant",
+            DOMAIN,
+            "--client-id",
+            CLIENT_ID,
+            "--mailbox",
+            &mailbox,
+            "--authority",
+            &authority,
+            "--smtp-host",
+            "localhost",
+            "--smtp-port",
+            &port,
+            "--ca-file",
+            &ca,
         ];
         crate::run({
             let mut cmd = command(&args);
@@ -290,7 +296,10 @@ fn fleet_bench(cli: &Path, rig: &Lookalike, latency: Duration, runs: usize, ca: 
     }
     let single = || command(&["check", "--auth-only", "--json", "--profile", "customer-01"]);
     let all = || command(&["check", "--all", "--auth-only", "--json"]);
-    say(&format!("check --all --auth-only over {FLEET} profiles against a single check, {} ms each way", latency.as_millis()));
+    say(&format!(
+        "check --all --auth-only over {FLEET} profiles against a single check, {} ms each way",
+        latency.as_millis()
+    ));
     measure(single())?;
     measure(all())?;
     let fleet_runs = runs.div_ceil(3).max(3);

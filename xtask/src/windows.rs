@@ -54,7 +54,9 @@ pub fn prepare() -> Result<Windows> {
             return Err(format!("the Windows build left no {}", built.join(exe).display()).into());
         }
     }
-    say("NSIS installer: not built here (the Tauri bundler downloads nsis_tauri_utils.dll from GitHub); the release workflow builds it");
+    say(
+        "NSIS installer: not built here (the Tauri bundler downloads nsis_tauri_utils.dll from GitHub); the release workflow builds it",
+    );
     let helpers = project_root().join("target/xtask/windows");
     std::fs::create_dir_all(&helpers)?;
     let sources = project_root().join("tests/windows");

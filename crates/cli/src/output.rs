@@ -1,13 +1,13 @@
 //! Human-readable output: progress lines on stderr, results on stdout.
 
 use serde::Serialize;
-use smtp_oauth_core::{api, fleet};
 use smtp_oauth_core::checks::{Check, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::keychain::{self, KeychainError, SecretStatus};
 use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::smtp_probe::{SmtpReport, Stage};
+use smtp_oauth_core::{api, fleet};
 use std::fmt::Write;
 use std::io::{IsTerminal, Write as _};
 
@@ -384,7 +384,10 @@ fn fleet_detail(report: &Report) -> String {
     }
     let mut detail = match &report.smtp {
         Some(smtp) if smtp.auth_only => {
-            format!("authenticated ({}); SendAs not exercised", smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default())
+            format!(
+                "authenticated ({}); SendAs not exercised",
+                smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default()
+            )
         }
         Some(smtp) => format!("delivered ({})", smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default()),
         None => "token checked".into(),

@@ -3,11 +3,11 @@
 //! and never more connections for one mailbox than Exchange Online allows.
 //! Each profile's report is kept as its last result, as a single check does.
 
+use crate::Timeouts;
 use crate::api::{self, ApiError, Network, Run, SecretSource};
 use crate::checks::Status;
 use crate::profile::ProfileStore;
 use crate::report::Report;
-use crate::Timeouts;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -109,7 +109,9 @@ pub async fn check_all(fleet: Fleet<'_>, on_done: &(dyn Fn(&Entry, usize) + Send
                 };
                 Entry::new(name, outcome, None, Some(report), seconds)
             }
-            Err(e @ ApiError::NoSecret { .. }) => Entry::new(name, Outcome::Skipped, Some(e.to_string()), None, seconds),
+            Err(e @ ApiError::NoSecret { .. }) => {
+                Entry::new(name, Outcome::Skipped, Some(e.to_string()), None, seconds)
+            }
             Err(e) => Entry::new(name, Outcome::Fail, Some(e.to_string()), None, seconds),
         };
         on_done(&entry, entries.len() + 1);

@@ -114,8 +114,7 @@ pub async fn run_revealing(
             probe.open(&on_stage).await;
         }
     };
-    let (fetched, ()) =
-        tokio::join!(token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust), opening);
+    let (fetched, ()) = tokio::join!(token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust), opening);
     let access_token = match fetched {
         Ok(t) => t,
         Err(e) => {

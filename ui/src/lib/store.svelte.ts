@@ -720,38 +720,34 @@ export class Wizard {
   }
 
   /** Token, claims and SMTP up to 235 2.7.0, then QUIT: sends nothing. Kept as the token's result. */
-  async checkSignIn() {
-    const operation = newOperation();
-    this.busy = { operation, what: 'sign-in', stage: 'token' };
-    this.notice = null;
-    try {
-      await this.#queue;
-      const onProgress = (p: StageProgress) => {
-        if (this.busy) this.busy = { ...this.busy, stage: p.stage === 'token' ? 'token' : p.step };
-      };
-      const report = await ipc.checkSignIn(normalized(this.draft), operation, onProgress);
-      this.setResults({ token: report });
-      await this.refreshSecretStatus();
-      await this.flush();
-      void this.refreshOverview();
-    } catch (e) {
-      this.fail(e);
-    } finally {
-      this.busy = null;
-    }
+  checkSignIn() {
+    return this.#withStages('sign-in', 'token', (operation, onProgress) =>
+      ipc.checkSignIn(normalized(this.draft), operation, onProgress),
+    );
   }
 
-  async sendTest(to: string) {
+  sendTest(to: string) {
+    return this.#withStages('send', 'send', (operation, onProgress) =>
+      ipc.sendTest(normalized(this.draft), to, operation, onProgress),
+    );
+  }
+
+  /** A network check that reports its stages; its report kept as the result `key`. */
+  async #withStages(
+    what: 'send' | 'sign-in',
+    key: 'token' | 'send',
+    call: (operation: number, onProgress: (p: StageProgress) => void) => Promise<Report>,
+  ) {
     const operation = newOperation();
-    this.busy = { operation, what: 'send', stage: 'token' };
+    this.busy = { operation, what, stage: 'token' };
     this.notice = null;
     try {
       await this.#queue;
       const onProgress = (p: StageProgress) => {
         if (this.busy) this.busy = { ...this.busy, stage: p.stage === 'token' ? 'token' : p.step };
       };
-      const report = await ipc.sendTest(normalized(this.draft), to, operation, onProgress);
-      this.setResults({ send: report });
+      const report = await call(operation, onProgress);
+      this.setResults({ [key]: report });
       await this.refreshSecretStatus();
       await this.flush();
       void this.refreshOverview();

@@ -295,8 +295,7 @@ impl<'a> Probe<'a> {
         let target = self.target;
         self.enter(Stage::Authenticate, on_stage);
         if !self.extensions.offers("XOAUTH2") {
-            let offered: Vec<&str> =
-                ["LOGIN", "PLAIN"].into_iter().filter(|m| self.extensions.offers(m)).collect();
+            let offered: Vec<&str> = ["LOGIN", "PLAIN"].into_iter().filter(|m| self.extensions.offers(m)).collect();
             return Err(SmtpFailure::Xoauth2NotOffered {
                 offered: if offered.is_empty() { "no AUTH at all".into() } else { offered.join(" ") },
             });
