@@ -126,3 +126,28 @@ fn never_more_than_three_connections_per_mailbox() {
     assert!(rig.events().iter().all(|e| e["kind"] != "concurrency-refused"));
     delete_secret(&m, &client_id);
 }
+
+/// On a terminal, a progress line on standard error that each profile's line
+/// replaces; `script` gives the run a terminal.
+#[test]
+fn a_terminal_sees_progress() {
+    lookalike::needs!(Node, Keychain);
+    let client_id = lookalike::client_id_for("fleet-terminal");
+    let rig = Lookalike::start(&Directory::healthy().with_client_id(&client_id));
+    let m = Machine::new();
+    save(&m, &rig, "one", &client_id);
+    save(&m, &rig, "two", &client_id);
+    store_secret(&m, &client_id);
+    let cli = env!("CARGO_BIN_EXE_smtp-oauth");
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &format!("{cli} check --all --auth-only"), "/dev/null"])
+        .env("SMTP_OAUTH_CONFIG_DIR", m.profiles())
+        .env_remove("SMTP_OAUTH_CLIENT_SECRET")
+        .env("NO_PROXY", "localhost,127.0.0.1")
+        .output();
+    delete_secret(&m, &client_id);
+    let out = out.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    crate::assert_contains_all(&text, &["checking 2 profiles…", "checked 1 of 2…", "\r\x1b[K", "2 profiles: 2 passed"]);
+}
