@@ -310,6 +310,8 @@ impl<'a> Probe<'a> {
             target.mailbox,
             request.token.value.expose()
         ));
+        recorder.mask(&payload);
+        recorder.mask(request.token.value.expose());
         let auth = format!("AUTH XOAUTH2 {payload}");
         wire.send(&[(&auth, &format!("AUTH XOAUTH2 <redacted, {} bytes>", payload.len()))], recorder).await?;
         let mut answer = wire.reply(recorder).await?;

@@ -101,6 +101,9 @@ pub(crate) struct Recorder {
     pub lines: Vec<TranscriptLine>,
     pub replies: Vec<Reply>,
     current_reply: Vec<String>,
+    /// What must never be recorded, should the server send it back: the
+    /// XOAUTH2 string and the token in it.
+    masks: Vec<String>,
 }
 
 impl Recorder {
@@ -108,8 +111,26 @@ impl Recorder {
         self.lines.push(TranscriptLine { from, line: line.into() });
     }
 
+    /// Never records `secret`, not even in what the server sends back.
+    pub fn mask(&mut self, secret: &str) {
+        if !secret.is_empty() {
+            self.masks.push(secret.to_string());
+        }
+    }
+
+    /// `line` with every masked secret replaced.
+    pub fn masked(&self, line: &str) -> String {
+        let mut line = line.to_string();
+        for secret in &self.masks {
+            line = line.replace(secret.as_str(), "<redacted>");
+        }
+        line
+    }
+
     /// A line the server sent; the whole reply once its last line is in.
     pub fn server_line(&mut self, line: &str) -> Option<Reply> {
+        let line = self.masked(line);
+        let line = line.as_str();
         self.push(Party::Server, line);
         self.current_reply.push(line.to_string());
         let last_line_of_reply = line.len() <= 3 || line.as_bytes()[3] == b' ';
@@ -237,5 +258,15 @@ mod tests {
         assert!(!shown.concat().contains("body line"));
         assert!(r.replies.last().unwrap().is_negative());
         assert_eq!(r.replies.len(), 3);
+    }
+
+    #[test]
+    fn a_server_that_echoes_the_token_does_not_get_it_recorded() {
+        let mut r = Recorder::default();
+        r.mask("dXNlcj1h");
+        r.mask("eyJ.abc.def");
+        let reply = r.server_line("500 5.5.2 unrecognized: AUTH XOAUTH2 dXNlcj1h (token eyJ.abc.def)").unwrap();
+        assert_eq!(r.lines[0].line, "500 5.5.2 unrecognized: AUTH XOAUTH2 <redacted> (token <redacted>)");
+        assert!(!reply.text.contains("eyJ") && !reply.text.contains("dXNlcj1h"), "{reply:?}");
     }
 }

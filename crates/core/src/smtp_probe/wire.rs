@@ -108,7 +108,9 @@ impl Wire {
             let well_formed = text.len() >= 3 && text.as_bytes()[..3].iter().all(u8::is_ascii_digit);
             if !well_formed || (text.len() > 3 && !matches!(text.as_bytes()[3], b' ' | b'-')) {
                 recorder.server_line(text);
-                return Err(SmtpFailure::Protocol { detail: format!("not an SMTP reply: {text:?}") });
+                return Err(SmtpFailure::Protocol {
+                    detail: format!("not an SMTP reply: {:?}", recorder.masked(text)),
+                });
             }
             if let Some(reply) = recorder.server_line(text) {
                 return Ok(reply);
