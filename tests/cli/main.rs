@@ -78,11 +78,6 @@ impl Machine {
         f
     }
 
-    /// What the keychain is called in the tool's messages.
-    pub fn keychain(&self) -> &'static str {
-        if self.wine.is_some() { "Windows Credential Manager" } else { "Secret Service" }
-    }
-
     /// Runs `smtp-oauth args` with `env` added and `stdin` piped in.
     pub fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
         let mut cmd = self.command(args);

@@ -208,6 +208,7 @@ fn check_all(
     let lines = output::FleetLines::new(json, width, total);
     let fleet = fleet::Fleet {
         store,
+        profiles: names,
         auth_only,
         concurrency,
         timeouts: Timeouts::with_overall(Duration::from_secs(network.timeout)),

@@ -26,6 +26,9 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 
 pub struct Fleet<'a> {
     pub store: &'a ProfileStore,
+    /// The saved profiles to check, in this order: `store.list()` for every
+    /// one (the caller has listed them already, to size its output).
+    pub profiles: Vec<String>,
     /// Sign in only (no message) for every profile.
     pub auth_only: bool,
     /// At most this many profiles at a time (at least 1).
@@ -61,15 +64,14 @@ impl Entry {
     }
 }
 
-/// Runs every saved profile; `on_done` hears of each as it finishes, with
-/// how many have. The entries come back in the profiles' order.
+/// Runs each of `fleet.profiles`; `on_done` hears of each as it finishes,
+/// with how many have. The entries come back in the profiles' order.
 pub async fn check_all(fleet: Fleet<'_>, on_done: &(dyn Fn(&Entry, usize) + Send + Sync)) -> api::Result<Vec<Entry>> {
-    let names = fleet.store.list()?;
     let global = Arc::new(Semaphore::new(fleet.concurrency.max(1)));
     let mut per_mailbox: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let mut running = tokio::task::JoinSet::new();
     let mut entries: Vec<(usize, Entry)> = Vec::new();
-    for (index, name) in names.into_iter().enumerate() {
+    for (index, name) in fleet.profiles.into_iter().enumerate() {
         let profile = match fleet.store.load(&name) {
             Ok(profile) => profile,
             Err(e) => {

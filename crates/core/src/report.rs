@@ -15,7 +15,7 @@ use crate::profile::Profile;
 use crate::ready::Ready;
 use crate::results::{Evidence, Recorded};
 use crate::secret::AccessToken;
-use crate::smtp_probe::{Probe, ProbeRequest, SmtpReport, Stage};
+use crate::smtp_probe::{Delivery, Probe, SmtpReport, Stage};
 use crate::token::{self, EntraIds};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -150,15 +150,9 @@ pub async fn run_revealing(
     let (Some(sending), Some(probe)) = (&ready.sending, probe) else {
         return (report(Some(token_report), checks, None, Vec::new()), Some(access_token));
     };
-    let request = ProbeRequest {
-        target: &sending.target,
-        token: &access_token,
-        to: sending.to.as_ref(),
-        profile_name: &profile.name,
-        now: plan.now,
-        timeouts: plan.timeouts,
-    };
-    let smtp = probe.finish(&request, &on_stage).await;
+    let delivery =
+        Delivery { token: &access_token, to: sending.to.as_ref(), profile_name: &profile.name, now: plan.now };
+    let smtp = probe.finish(&delivery, &on_stage).await;
     let diagnosis =
         smtp.failure.iter().map(|f| diagnosis::for_smtp_failure(f, &Context { profile, checks: &checks })).collect();
     (report(Some(token_report), checks, Some(smtp), diagnosis), Some(access_token))

@@ -110,11 +110,23 @@ pub struct ProbeRequest<'a> {
     pub timeouts: Timeouts,
 }
 
+/// What [`Probe::finish`] needs beyond the opened connection.
+pub struct Delivery<'a> {
+    pub token: &'a AccessToken,
+    /// The recipient of the test message; `None` authenticates only.
+    pub to: Option<&'a Address>,
+    /// Named in the test message's subject and body.
+    pub profile_name: &'a str,
+    /// Used for the Date header and the body.
+    pub now: OffsetDateTime,
+}
+
 /// The whole dialogue at once, the token in hand.
 pub async fn probe(request: ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
-    let mut probe = Probe::new(request.target, request.timeouts);
+    let ProbeRequest { target, token, to, profile_name, now, timeouts } = request;
+    let mut probe = Probe::new(target, timeouts);
     probe.open(on_stage).await;
-    probe.finish(&request, on_stage).await
+    probe.finish(&Delivery { token, to, profile_name, now }, on_stage).await
 }
 
 /// What the server's EHLO reply offers.
@@ -172,8 +184,10 @@ impl<'a> Probe<'a> {
         }
     }
 
-    fn enter(&mut self, stage: Stage, on_stage: &(dyn Fn(Stage) + Send + Sync)) {
-        self.stage = stage;
+    /// Moves `current` on to `stage` and says so. (Over the field alone, so
+    /// that it can be called while the connection is borrowed.)
+    fn enter(current: &mut Stage, stage: Stage, on_stage: &(dyn Fn(Stage) + Send + Sync)) {
+        *current = stage;
         on_stage(stage);
     }
 
@@ -213,7 +227,7 @@ impl<'a> Probe<'a> {
 
     async fn open_inner(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> Result<(), SmtpFailure> {
         let target = self.target;
-        self.enter(Stage::Connect, on_stage);
+        Self::enter(&mut self.stage, Stage::Connect, on_stage);
         let stream = connect(&target.host, target.port, self.timeouts).await?;
         let wire = self.wire.insert(Wire::new(stream));
         let recorder = &mut self.recorder;
@@ -227,8 +241,7 @@ impl<'a> Probe<'a> {
         if ehlo.code != 250 {
             return Err(SmtpFailure::Rejected { stage: Stage::Connect, reply: ehlo });
         }
-        self.stage = Stage::Starttls;
-        on_stage(Stage::Starttls);
+        Self::enter(&mut self.stage, Stage::Starttls, on_stage);
         if !Extensions::of(&ehlo).starttls {
             return Err(SmtpFailure::StarttlsNotOffered);
         }
@@ -250,7 +263,7 @@ impl<'a> Probe<'a> {
 
     /// AUTH XOAUTH2 with the token, then (with a recipient) the test
     /// message; QUIT in the end, without waiting for the answer.
-    pub async fn finish(mut self, request: &ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
+    pub async fn finish(mut self, request: &Delivery<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
         let mut settled = None;
         if self.failure.is_none() {
             let started = tokio::time::Instant::now();
@@ -288,12 +301,12 @@ impl<'a> Probe<'a> {
 
     async fn finish_inner(
         &mut self,
-        request: &ProbeRequest<'_>,
+        request: &Delivery<'_>,
         on_stage: &(dyn Fn(Stage) + Send + Sync),
         settled: &mut Option<Reply>,
     ) -> Result<(), SmtpFailure> {
         let target = self.target;
-        self.enter(Stage::Authenticate, on_stage);
+        Self::enter(&mut self.stage, Stage::Authenticate, on_stage);
         if !self.extensions.offers("XOAUTH2") {
             let offered: Vec<&str> = ["LOGIN", "PLAIN"].into_iter().filter(|m| self.extensions.offers(m)).collect();
             return Err(SmtpFailure::Xoauth2NotOffered {
@@ -328,9 +341,8 @@ impl<'a> Probe<'a> {
             return Ok(());
         };
 
-        self.stage = Stage::Send;
-        on_stage(Stage::Send);
-        let message = message_text(&test_message(request, to)?);
+        Self::enter(&mut self.stage, Stage::Send, on_stage);
+        let message = message_text(&test_message(target, request, to)?);
         let mail = format!("MAIL FROM:<{}>", target.sender);
         let rcpt = format!("RCPT TO:<{to}>");
         let replies = if self.extensions.pipelining {
@@ -440,8 +452,7 @@ fn dot_stuffed(text: &str) -> Vec<u8> {
 
 /// A proper message: Date, Message-ID, From, To, a Subject naming the tool
 /// and profile, and a body saying when and from where it was sent.
-fn test_message(request: &ProbeRequest<'_>, to: &Address) -> Result<Message, SmtpFailure> {
-    let target = request.target;
+fn test_message(target: &SmtpTarget, request: &Delivery<'_>, to: &Address) -> Result<Message, SmtpFailure> {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let sent = request
         .now
