@@ -21,7 +21,7 @@ use smtp_oauth_core::report::{Progress, Report, TokenReport};
 use smtp_oauth_core::results::{
     Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Overall, Recorded, Results, StepState, StepStatus,
 };
-use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpReport, Stage, TranscriptLine};
+use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpOutcome, SmtpReport, SmtpStop, Stage, TranscriptLine};
 use smtp_oauth_core::step::{Link, StepInfo};
 use smtp_oauth_core::token::EntraIds;
 use smtp_oauth_core::trust::TlsProblem;
@@ -57,6 +57,8 @@ fn render() -> String {
         Reply::decl(&cfg),
         TlsProblem::decl(&cfg),
         SmtpFailure::decl(&cfg),
+        SmtpStop::decl(&cfg),
+        SmtpOutcome::decl(&cfg),
         SmtpReport::decl(&cfg),
         Finding::decl(&cfg),
         Diagnosis::decl(&cfg),

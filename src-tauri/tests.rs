@@ -133,10 +133,10 @@ fn a_save_never_undoes_an_edit_made_elsewhere() {
     let w = window();
     let opened = invoke(&w, "profile_create", json!({ "profile": profile("ipc-elsewhere", None) })).unwrap();
     // the CLI saves a new object ID meanwhile
-    let store = smtp_oauth_core::profile::ProfileStore::open_default().unwrap();
+    let store = smtp_oauth_core::store::ProfileStore::open_default().unwrap();
     let mut cli: smtp_oauth_core::Profile = store.load("ipc-elsewhere").unwrap();
     cli.sp_object_id = Some(lookalike::APP_OBJECT_ID.into());
-    store.save(&cli, smtp_oauth_core::profile::Expect::Anything).unwrap();
+    store.save(&cli, smtp_oauth_core::store::Expect::Anything).unwrap();
 
     let mut wizard = opened.clone();
     wizard["mailbox"] = "alerts@contoso.com".into();
@@ -211,6 +211,13 @@ fn an_imported_profiles_own_endpoints_wait_for_confirmation() {
     cleared["endpoints_unconfirmed"] = false.into();
     let saved = invoke(&w, "profile_save", json!({ "profile": cleared, "base": loaded })).unwrap();
     assert_eq!(saved["endpoints_unconfirmed"], true);
+    // nor by sending a copy without it: the stored profile decides
+    let refused = invoke(&w, "fetch_token", json!({ "profile": cleared, "operation": 43 })).unwrap_err();
+    assert_eq!(refused["kind"], "endpoints-unconfirmed", "{refused}");
+    assert!(rig.token_requests().is_empty(), "the secret went nowhere");
+    // and the consent link handed to an admin is never built on that authority
+    let url = invoke(&w, "admin_consent_url", json!({ "profile": cleared })).unwrap();
+    assert!(url.as_str().unwrap().starts_with("https://login.microsoftonline.com/"), "{url}");
 
     let confirmed = invoke(&w, "profile_confirm_endpoints", json!({ "name": "ipc-shared" })).unwrap();
     let report = invoke(&w, "fetch_token", json!({ "profile": confirmed, "operation": 42 })).unwrap();
@@ -278,12 +285,11 @@ fn token_and_test_message_against_the_lookalike() {
         json!({ "profile": p, "to": lookalike::RECIPIENT, "operation": 4, "onProgress": "__CHANNEL__:2" }),
     )
     .unwrap();
-    assert_eq!(sent["smtp"]["delivered"], true, "{sent}");
+    assert_eq!(sent["smtp"]["outcome"]["kind"], "delivered", "{sent}");
     assert_eq!(rig.messages().len(), 1);
     let signed_in =
         invoke(&w, "check_sign_in", json!({ "profile": p, "operation": 5, "onProgress": "__CHANNEL__:3" })).unwrap();
-    assert_eq!(signed_in["smtp"]["authenticated"], true, "{signed_in}");
-    assert_eq!(signed_in["smtp"]["auth_only"], true);
+    assert_eq!(signed_in["smtp"]["outcome"]["kind"], "signed-in", "{signed_in}");
     assert_eq!(signed_in["outcome"], "ok");
     assert_eq!(rig.messages().len(), 1, "signing in sends nothing");
     for token in rig.issued_tokens() {
@@ -330,6 +336,20 @@ fn token_and_test_message_against_the_lookalike() {
     assert!(std::fs::read_to_string(printed.as_str().unwrap()).unwrap().contains("<!doctype html>"));
     let shown = w.app_handle().state::<crate::Dialogs>().shown();
     assert_eq!(shown, vec![PathBuf::from(printed.as_str().unwrap())], "opened for printing");
+    // in the application's private folder, never a shared name in the temporary folder
+    let printed = PathBuf::from(printed.as_str().unwrap());
+    assert!(printed.starts_with(config_dir()), "{}", printed.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&printed), mode(printed.parent().unwrap())), (0o600, 0o700));
+    }
+    // the webview's profile name is checked before it becomes part of a path
+    let mut escape = args.clone();
+    escape["profile"]["name"] = "../../escaped".into();
+    let refused = invoke(&w, "handover_print", escape).unwrap_err();
+    assert_eq!(refused["fields"][0]["field"], "name", "{refused}");
 
     invoke(&w, "reminder_save", json!({ "profile": p, "utcOffset": 60 })).unwrap();
     let ics = std::fs::read_to_string(file("expiry.ics")).unwrap();
@@ -369,7 +389,7 @@ fn a_certificate_made_in_the_wizard_signs_in_once_uploaded() {
     let dir = tempfile::tempdir().unwrap();
     let cer = dir.path().join("app.cer");
     let w = window_answering(vec![Some(cer.clone())]);
-    let mut p = own_app(profile("ipc-certificate", Some(&rig)), "ipc-certificate");
+    let p = own_app(profile("ipc-certificate", Some(&rig)), "ipc-certificate");
     invoke(&w, "profile_create", json!({ "profile": p })).unwrap();
 
     let made = invoke(&w, "certificate_create", json!({ "profile": p, "months": 12 })).unwrap();
@@ -377,10 +397,10 @@ fn a_certificate_made_in_the_wizard_signs_in_once_uploaded() {
     assert_eq!(made["status"]["stored"], true);
     assert_eq!(made["info"]["thumbprint_sha1"].as_str().unwrap().len(), 40);
     assert!(made["info"]["subject"].as_str().unwrap().contains("ipc-certificate"), "{made}");
-    // what the wizard then keeps in the profile
-    p["credential"] = "certificate".into();
-    p["certificate"] = made["certificate"].clone();
-    p["secret_expires"] = made["info"]["expires"].clone();
+    // what the wizard then keeps in the profile: the profile it is given back
+    let p = made["profile"].clone();
+    assert_eq!((p["credential"].as_str(), &p["secret_expires"]), (Some("certificate"), &made["info"]["expires"]));
+    assert!(p["certificate"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"), "{p}");
     assert_eq!(invoke(&w, "certificate_info", json!({ "profile": p })).unwrap(), made["info"]);
     assert_eq!(invoke(&w, "secret_status", json!({ "profile": p })).unwrap(), made["status"]);
 
@@ -399,7 +419,7 @@ fn a_certificate_made_in_the_wizard_signs_in_once_uploaded() {
         json!({ "profile": p, "to": lookalike::RECIPIENT, "operation": 3, "onProgress": "__CHANNEL__:1" }),
     )
     .unwrap();
-    assert_eq!(sent["smtp"]["delivered"], true, "{sent}");
+    assert_eq!(sent["smtp"]["outcome"]["kind"], "delivered", "{sent}");
     for reply in [&refused, &token, &sent] {
         holds_no_key(reply);
     }
@@ -434,9 +454,8 @@ fn a_certificate_is_imported_from_a_pfx_or_pem_and_refusals_say_why() {
     let pem = invoke(&w, "certificate_import", json!({ "profile": p, "password": null })).unwrap();
     assert_eq!(pem["info"]["thumbprint_sha1"], pfx["info"]["thumbprint_sha1"], "the same certificate");
     assert_eq!(invoke(&w, "certificate_import", json!({ "profile": p, "password": null })).unwrap(), Value::Null);
-    let mut p = p;
-    p["credential"] = "certificate".into();
-    p["certificate"] = pem["certificate"].clone();
+    let p = pem["profile"].clone();
+    assert_eq!(p["credential"], "certificate");
     invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
 }
 

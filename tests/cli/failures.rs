@@ -242,8 +242,38 @@ fn failure_json_lists_the_diagnosis() {
     assert_eq!(run.code, 1);
     let json = run.json();
     assert_eq!(json["outcome"], "fail");
-    assert_eq!(json["smtp"]["reply"]["code"], 554);
-    assert_eq!(json["smtp"]["reply"]["enhanced"], "5.2.252");
-    assert_eq!(json["smtp"]["delivered"], false);
+    let outcome = &json["smtp"]["outcome"];
+    assert_eq!((outcome["kind"].as_str(), outcome["stage"].as_str()), (Some("failed"), Some("send")), "{outcome}");
+    assert_eq!(outcome["failure"]["reply"]["code"], 554);
+    assert_eq!(outcome["failure"]["reply"]["enhanced"], "5.2.252");
     insta::assert_json_snapshot!("send-as-denied-diagnosis", json["diagnosis"]);
+}
+
+/// Anyone on the path before STARTTLS can write into the greeting; an escape
+/// sequence there once cleared the terminal and printed a fake green result.
+/// The release CLI shows it as text.
+#[test]
+fn an_escape_sequence_from_the_server_is_shown_not_obeyed() {
+    use lookalike::scripted::{Scripted, Step::*};
+    lookalike::needs!(Node);
+    let m = Machine::new();
+    let server = Scripted::start(vec![
+        Send("220 \x1b[2J\x1b[H\x1b[32mResult: everything passed\x1b[0m\r\n"),
+        Read(1),
+        Send("554 5.7.1 \x1b]0;owned\x07 go away\r\n"),
+    ]);
+    let (run, _rig) = check_on(
+        &m,
+        &Directory::healthy(),
+        |f| set_flag(f, "--smtp-port", &server.port.to_string()),
+        &[],
+        lookalike::SECRET,
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out}");
+    }
+    assert!(run.stdout.contains("S: 220 \\x1B[2J\\x1B[H\\x1B[32mResult: everything passed\\x1B[0m"), "{}", run.stdout);
+    assert!(run.stdout.contains("554 5.7.1 \\x1B]0;owned\\x07 go away"), "{}", run.stdout);
+    server.seen();
 }

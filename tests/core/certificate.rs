@@ -40,7 +40,7 @@ async fn a_certificate_made_here_and_uploaded_gets_a_token_and_sends() {
     rig.upload_certificate(CLIENT_ID, made.certificate.der());
     let report = run_with(&p, &credential, Some(RECIPIENT)).await;
     assert!(report.diagnosis.is_empty(), "{report:#?}");
-    assert!(report.smtp.as_ref().unwrap().delivered);
+    assert!(report.smtp.as_ref().unwrap().delivered());
     assert_eq!(rig.messages().len(), 1);
     assert_eq!(
         report.obtained.input(smtp_oauth_core::profile::Field::Secret),

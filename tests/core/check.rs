@@ -32,7 +32,8 @@ async fn the_report_serialises_with_the_documented_fields() {
         assert!(check["id"].is_string() && check["status"].is_string() && check["message"].is_string());
     }
     assert!(json["smtp"]["transcript"].as_array().unwrap().len() > 10);
-    assert_eq!(json["smtp"]["reply"]["code"], 250);
+    assert_eq!(json["smtp"]["outcome"]["kind"], "delivered");
+    assert_eq!(json["smtp"]["outcome"]["reply"]["code"], 250);
     assert_eq!(json["diagnosis"], serde_json::json!([]));
     assert_eq!(json["outcome"], "ok");
 }

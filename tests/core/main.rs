@@ -7,6 +7,7 @@ mod certificate;
 mod check;
 mod keychain;
 mod no_tauri;
+mod scripted;
 mod smtp_probe;
 mod token;
 

@@ -299,10 +299,12 @@ describe('test message step', () => {
     const sent: Report = {
       ...report('fail', [], [{ finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'The app may not send as the From address.', fix: 'Run Add-RecipientPermission.', step: 'powershell', command: "Add-RecipientPermission -Identity 'noreply@contoso.com'", temporary: false }]),
       smtp: {
-        host: 'smtp.office365.com', port: 587, delivered: false, authenticated: true, auth_only: false, error: 'the server refused at send: 554 5.2.252 SendAsDenied',
+        host: 'smtp.office365.com', port: 587,
         transcript: [{ from: 'server', line: '554 5.2.252 SendAsDenied; noreply@contoso.com not allowed' }],
-        reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied; noreply@contoso.com not allowed' },
-        failure: { kind: 'rejected', stage: 'send', reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied' } },
+        outcome: {
+          kind: 'failed', stage: 'send', sign_in_only: false, message: 'the server refused at send: 554 5.2.252 SendAsDenied',
+          failure: { kind: 'rejected', reply: { code: 554, enhanced: '5.2.252', text: 'SendAsDenied; noreply@contoso.com not allowed' } },
+        },
       },
     };
     const send = vi.fn(() => sent);
@@ -329,9 +331,9 @@ describe('test message step', () => {
     const signedIn: Report = {
       ...report('ok'),
       smtp: {
-        host: 'smtp.office365.com', port: 587, delivered: false, authenticated: true, auth_only: true, error: null, failure: null,
+        host: 'smtp.office365.com', port: 587,
         transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }, { from: 'client', line: 'QUIT' }],
-        reply: { code: 235, enhanced: '2.7.0', text: 'Authentication successful' },
+        outcome: { kind: 'signed-in', reply: { code: 235, enhanced: '2.7.0', text: 'Authentication successful' } },
       },
     };
     const check = vi.fn(() => signedIn);
@@ -349,7 +351,7 @@ describe('test message step', () => {
     // kept as the token's result, not as a test message
     const judges = calls.filter((c) => c.cmd === 'judge');
     const saved = judges[judges.length - 1]?.args.results as { token: Report | null; send: Report | null };
-    expect(saved.token?.smtp?.auth_only).toBe(true);
+    expect(saved.token?.smtp?.outcome.kind).toBe('signed-in');
     expect(saved.send ?? null).toBeNull();
   });
 
@@ -357,9 +359,11 @@ describe('test message step', () => {
     const timedOut: Report = {
       ...report('fail'),
       smtp: {
-        host: 'smtp.office365.com', port: 587, delivered: false, authenticated: true, auth_only: false, reply: null, transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }],
-        failure: { kind: 'timeout', stage: 'send', seconds: 30 },
-        error: 'no answer within the overall timeout of 30 s while waiting to send',
+        host: 'smtp.office365.com', port: 587, transcript: [{ from: 'server', line: '235 2.7.0 Authentication successful' }],
+        outcome: {
+          kind: 'failed', stage: 'send', sign_in_only: false, failure: { kind: 'timeout', seconds: 30 },
+          message: 'no answer within the overall timeout of 30 s while waiting to send',
+        },
       },
     };
     backend(savedAt('test-message', { secret: storedSecret, send: timedOut }));
@@ -611,12 +615,18 @@ describe('a certificate credential', () => {
   };
   const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
   const keyStatus: SecretStatus = { ...storedSecret, account: `${profile.client_id}#certificate-abcdef0123456789`, fingerprint: 'cert:1' };
+  // as the backend answers: the profile it was given, with the certificate as its credential
+  const installed = (args: Record<string, unknown>) => ({
+    profile: { ...(args.profile as Profile), credential: 'certificate' as const, certificate: pem, secret_expires: info.expires },
+    info,
+    status: keyStatus,
+  });
 
   it('is created here: the profile keeps the certificate and its expiry, the thumbprint is shown to copy', async () => {
     const missing = { ...storedSecret, stored: false, fingerprint: null };
     backend(savedAt('secret'), {
       secret_status: () => missing,
-      certificate_create: () => ({ certificate: pem, info, status: keyStatus }),
+      certificate_create: installed,
       certificate_save: () => '/home/me/app.cer',
     });
     app = mount(App, { target });
@@ -650,9 +660,9 @@ describe('a certificate credential', () => {
     let answer: 'refuse' | 'ok' = 'refuse';
     backend(savedAt('secret'), {
       secret_status: () => ({ ...storedSecret, stored: false, fingerprint: null }),
-      certificate_import: () => {
+      certificate_import: (args) => {
         if (answer === 'refuse') throw { kind: 'certificate', message: 'the certificate expired on 2025-01-01: renew it', fields: [] };
-        return { certificate: pem, info, status: keyStatus };
+        return installed(args);
       },
     });
     app = mount(App, { target });

@@ -6,7 +6,7 @@ use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::keychain::{self, KeychainError, SecretStatus};
 use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
-use smtp_oauth_core::smtp_probe::{SmtpReport, Stage};
+use smtp_oauth_core::smtp_probe::{SmtpOutcome, SmtpReport, Stage};
 use smtp_oauth_core::{api, fleet};
 use std::fmt::Write;
 use std::io::{IsTerminal, Write as _};
@@ -24,11 +24,25 @@ impl Out {
         self.bytes(text.as_bytes())
     }
 
+    /// A report for people: whatever outside text reached it (a server's
+    /// reply, an error's words, a claim) is shown, never obeyed by the
+    /// terminal. The core records such text escaped already; this is the
+    /// net under every human output.
+    pub fn human(&mut self, text: &str) -> std::io::Result<()> {
+        self.text(&printable_text(text))
+    }
+
     pub fn bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         let mut lock = self.0.lock();
         lock.write_all(bytes)?;
         lock.flush()
     }
+}
+
+/// `text` with its line breaks kept and every other active character
+/// escaped (ESC, a bare CR, C1 controls, bidi overrides).
+pub fn printable_text(text: &str) -> String {
+    text.split('\n').map(smtp_oauth_core::text::printable).collect::<Vec<_>>().join("\n")
 }
 
 /// `value` as pretty JSON, one document.
@@ -102,7 +116,7 @@ pub fn report(report: &Report) -> String {
         }
         let _ = writeln!(out, "  Revisit: {} (in the wizard)\n", d.step);
     }
-    let auth_only = report.smtp.as_ref().is_some_and(|s| s.auth_only);
+    let auth_only = report.smtp.as_ref().is_some_and(SmtpReport::sign_in_only);
     let _ = writeln!(
         out,
         "{}",
@@ -163,36 +177,19 @@ fn smtp_section(smtp: &SmtpReport) -> String {
         let _ = writeln!(out, "  {line}");
     }
     out.push('\n');
-    if smtp.auth_only {
-        match (&smtp.failure, &smtp.reply) {
-            (None, reply) => {
-                let reply = reply.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "Authentication: accepted{reply}. No message was sent (--auth-only), so SendAs was not exercised.\n"
-                );
-            }
-            (Some(_), Some(reply)) => {
-                let _ = writeln!(out, "Authentication: refused with {reply}\n");
-            }
-            (Some(failure), None) => {
-                let _ = writeln!(out, "Authentication: not reached: {failure}\n");
-            }
+    let said = match (&smtp.outcome, smtp.reply()) {
+        (SmtpOutcome::SignedIn { reply }, _) => format!(
+            "Authentication: accepted ({reply}). No message was sent (--auth-only), so SendAs was not exercised."
+        ),
+        (SmtpOutcome::Delivered { reply }, _) => format!("Test message: accepted for delivery ({reply})"),
+        (SmtpOutcome::Failed(stop), Some(reply)) if stop.sign_in_only => {
+            format!("Authentication: refused with {reply}")
         }
-        return out;
-    }
-    match (&smtp.failure, &smtp.reply) {
-        (None, Some(reply)) => {
-            let _ = writeln!(out, "Test message: accepted for delivery ({reply})\n");
-        }
-        (None, None) => out.push_str("Test message: accepted for delivery\n\n"),
-        (Some(_), Some(reply)) => {
-            let _ = writeln!(out, "Test message: not sent: the server refused with {reply}\n");
-        }
-        (Some(failure), None) => {
-            let _ = writeln!(out, "Test message: not sent: {failure}\n");
-        }
-    }
+        (SmtpOutcome::Failed(stop), None) if stop.sign_in_only => format!("Authentication: not reached: {}", stop.message),
+        (SmtpOutcome::Failed(_), Some(reply)) => format!("Test message: not sent: the server refused with {reply}"),
+        (SmtpOutcome::Failed(stop), None) => format!("Test message: not sent: {}", stop.message),
+    };
+    let _ = writeln!(out, "{said}\n");
     out
 }
 
@@ -383,13 +380,10 @@ fn fleet_detail(report: &Report) -> String {
         return format!("{}: {}", d.code, d.title);
     }
     let mut detail = match &report.smtp {
-        Some(smtp) if smtp.auth_only => {
-            format!(
-                "authenticated ({}); SendAs not exercised",
-                smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default()
-            )
+        Some(smtp) if smtp.sign_in_only() => {
+            format!("authenticated ({}); SendAs not exercised", smtp.reply().map(|r| r.key()).unwrap_or_default())
         }
-        Some(smtp) => format!("delivered ({})", smtp.reply.as_ref().map(|r| r.key()).unwrap_or_default()),
+        Some(smtp) => format!("delivered ({})", smtp.reply().map(|r| r.key()).unwrap_or_default()),
         None => "token checked".into(),
     };
     for check in report.checks.iter().filter(|c| c.status != Status::Ok) {

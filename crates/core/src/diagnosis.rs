@@ -7,12 +7,12 @@
 //! `oid` mismatch it means New-ServicePrincipal got the wrong ID; `5.7.139`
 //! is read by its text.
 
-use crate::WizardStep;
+use crate::step::WizardStep;
 use crate::checks::{Check, CheckId, Status, find};
 use crate::claims::DecodeError;
 use crate::powershell;
 use crate::profile::{AuthPath, Profile};
-use crate::smtp_probe::{Reply, SmtpFailure, Stage};
+use crate::smtp_probe::{Reply, SmtpFailure, SmtpStop, Stage};
 use crate::token::TokenError;
 use crate::trust::TlsProblem;
 use serde::{Deserialize, Serialize};
@@ -438,6 +438,11 @@ catalog! {
         "The TLS certificate is expired or otherwise invalid.",
         "Check the SMTP host under Advanced and the computer's clock.",
     }
+    SmtpTlsHandshake = ("smtp-tls-handshake", Profile) {
+        "The TLS handshake with the SMTP server failed",
+        "The connection could not be secured, for a reason other than the certificate: no TLS version in common (this tool speaks TLS 1.2 and 1.3 only, as RFC 8997 asks of mail submission), or something on the path that does not speak TLS.",
+        "Check the SMTP host and port under Advanced (Exchange Online: smtp.office365.com, port 587), and any proxy or firewall that inspects SMTP.",
+    }
     Xoauth2NotOffered = ("xoauth2-not-offered", Profile) {
         "XOAUTH2 not offered",
         "After STARTTLS the server does not offer AUTH XOAUTH2, which Exchange Online always does: the host is not Exchange Online.",
@@ -564,25 +569,26 @@ pub fn for_decode_error(err: &DecodeError) -> Diagnosis {
     d
 }
 
-pub fn for_smtp_failure(failure: &SmtpFailure, ctx: &Context<'_>) -> Diagnosis {
+pub fn for_smtp_stop(stop: &SmtpStop, ctx: &Context<'_>) -> Diagnosis {
     let with_detail = |finding: Finding| {
         let mut d = finding.diagnosis();
-        d.cause = format!("{} ({failure})", d.cause);
+        d.cause = format!("{} ({})", d.cause, stop.message);
         d
     };
-    match failure {
+    match &stop.failure {
         SmtpFailure::Resolve { .. } => with_detail(Finding::SmtpResolve),
         SmtpFailure::ConnectRefused => Finding::SmtpRefused.diagnosis(),
         SmtpFailure::ConnectTimeout { .. } => with_detail(Finding::SmtpConnectTimeout),
         SmtpFailure::Connect { .. } => with_detail(Finding::SmtpConnect),
-        SmtpFailure::Timeout { stage: Stage::Connect, .. } => with_detail(Finding::SmtpNoGreeting),
+        SmtpFailure::Timeout { .. } if stop.stage == Stage::Connect => with_detail(Finding::SmtpNoGreeting),
         SmtpFailure::Timeout { .. } => with_detail(Finding::SmtpStoppedAnswering),
         SmtpFailure::StarttlsNotOffered => Finding::StarttlsNotOffered.diagnosis(),
         SmtpFailure::Tls { problem: TlsProblem::UntrustedIssuer, .. } => Finding::SmtpTlsUntrusted.diagnosis(),
         SmtpFailure::Tls { problem: TlsProblem::NameMismatch, .. } => Finding::SmtpTlsNameMismatch.diagnosis(),
         SmtpFailure::Tls { .. } => with_detail(Finding::SmtpTls),
+        SmtpFailure::TlsHandshake { .. } => with_detail(Finding::SmtpTlsHandshake),
         SmtpFailure::Xoauth2NotOffered { .. } => Finding::Xoauth2NotOffered.diagnosis(),
-        SmtpFailure::Rejected { reply, .. } => for_reply(reply, ctx),
+        SmtpFailure::Rejected { reply } => for_reply(reply, ctx),
         SmtpFailure::Protocol { .. } => with_detail(Finding::SmtpProtocol),
     }
 }
@@ -692,7 +698,11 @@ mod tests {
     }
 
     fn reply(line: &str) -> SmtpFailure {
-        SmtpFailure::Rejected { stage: Stage::Authenticate, reply: Reply::parse(&[line]).unwrap() }
+        SmtpFailure::Rejected { reply: Reply::parse(&[line]).unwrap() }
+    }
+
+    fn at_auth(f: &SmtpFailure, ctx: &Context<'_>) -> Diagnosis {
+        for_smtp_stop(&SmtpStop::new(Stage::Authenticate, f.clone(), false), ctx)
     }
 
     fn fail(id: CheckId) -> Check {
@@ -701,7 +711,9 @@ mod tests {
 
     enum Input {
         Token(TokenError),
+        /// A failure at AUTH.
         Smtp(SmtpFailure),
+        SmtpAt(Stage, SmtpFailure),
         Decode,
     }
 
@@ -895,14 +907,20 @@ mod tests {
             (Smtp(SmtpFailure::ConnectRefused), vec![], p(), F::SmtpRefused),
             (Smtp(SmtpFailure::Connect { detail: "unreachable".into() }), vec![], p(), F::SmtpConnect),
             (Smtp(SmtpFailure::ConnectTimeout { seconds: 10 }), vec![], p(), F::SmtpConnectTimeout),
-            (Smtp(SmtpFailure::Timeout { stage: Stage::Connect, seconds: 3 }), vec![], p(), F::SmtpNoGreeting),
-            (Smtp(SmtpFailure::Timeout { stage: Stage::Send, seconds: 3 }), vec![], p(), F::SmtpStoppedAnswering),
+            (SmtpAt(Stage::Connect, SmtpFailure::Timeout { seconds: 3 }), vec![], p(), F::SmtpNoGreeting),
+            (SmtpAt(Stage::Send, SmtpFailure::Timeout { seconds: 3 }), vec![], p(), F::SmtpStoppedAnswering),
             (Smtp(SmtpFailure::StarttlsNotOffered), vec![], p(), F::StarttlsNotOffered),
             (Smtp(tls(TlsProblem::UntrustedIssuer)), vec![], p(), F::SmtpTlsUntrusted),
             (Smtp(tls(TlsProblem::NameMismatch)), vec![], p(), F::SmtpTlsNameMismatch),
             (Smtp(tls(TlsProblem::Expired)), vec![], p(), F::SmtpTls),
             (Smtp(SmtpFailure::Xoauth2NotOffered { offered: "LOGIN".into() }), vec![], p(), F::Xoauth2NotOffered),
             (Smtp(SmtpFailure::Protocol { detail: "eof".into() }), vec![], p(), F::SmtpProtocol),
+            (
+                SmtpAt(Stage::Starttls, SmtpFailure::TlsHandshake { detail: "no TLS version in common".into() }),
+                vec![],
+                p(),
+                F::SmtpTlsHandshake,
+            ),
         ]
     }
 
@@ -910,7 +928,8 @@ mod tests {
         let ctx = Context { profile, checks };
         match input {
             Input::Token(e) => for_token_error(e, &ctx),
-            Input::Smtp(f) => for_smtp_failure(f, &ctx),
+            Input::Smtp(f) => at_auth(f, &ctx),
+            Input::SmtpAt(stage, f) => for_smtp_stop(&SmtpStop::new(*stage, f.clone(), false), &ctx),
             Input::Decode => for_decode_error(&DecodeError("x".into())),
         }
     }
@@ -951,7 +970,7 @@ mod tests {
     #[test]
     fn send_as_denied_gives_the_exact_command() {
         let f = reply("554 5.2.252 SendAsDenied; noreply@contoso.com not allowed to send as noreply@contoso.com");
-        let d = for_smtp_failure(&f, &Context { profile: &profile(), checks: &[] });
+        let d = at_auth(&f, &Context { profile: &profile(), checks: &[] });
         assert_eq!(d.code, "554 5.2.252");
         assert_eq!(
             d.command.as_deref(),
@@ -969,7 +988,7 @@ mod tests {
     fn send_as_denied_for_another_sender_grants_it_to_the_mailbox_too() {
         let p = Profile { sender: Some("alerts@contoso.com".into()), ..profile() };
         let f = reply("554 5.2.252 SendAsDenied; noreply@contoso.com not allowed to send as alerts@contoso.com");
-        let d = for_smtp_failure(&f, &Context { profile: &p, checks: &[] });
+        let d = at_auth(&f, &Context { profile: &p, checks: &[] });
         let command = d.command.unwrap();
         assert!(
             command.contains(
@@ -987,7 +1006,7 @@ mod tests {
     #[test]
     fn wrong_object_id_uses_the_tokens_oid() {
         let checks = [fail(CheckId::Oid)];
-        let d = for_smtp_failure(
+        let d = at_auth(
             &reply("535 5.7.3 Authentication unsuccessful"),
             &Context { profile: &profile(), checks: &checks },
         );
@@ -1000,7 +1019,7 @@ mod tests {
     /// and no longer blames a "v1 token endpoint" (the aud check covers that).
     #[test]
     fn the_generic_535_offers_microsofts_full_access_fallback() {
-        let d = for_smtp_failure(
+        let d = at_auth(
             &reply("535 5.7.3 Authentication unsuccessful"),
             &Context { profile: &profile(), checks: &[] },
         );
@@ -1015,7 +1034,7 @@ mod tests {
 
     #[test]
     fn criteria_not_met_names_both_causes() {
-        let d = for_smtp_failure(
+        let d = at_auth(
             &reply(
                 "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully.",
             ),
@@ -1027,7 +1046,7 @@ mod tests {
             d.cause
         );
         assert!(d.command.unwrap().starts_with("New-ServicePrincipal"));
-        let defaults = for_smtp_failure(
+        let defaults = at_auth(
             &reply(
                 "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.",
             ),

@@ -6,7 +6,7 @@
 //! Every report records the profile values and the secret it was obtained
 //! with.
 
-use crate::Timeouts;
+use crate::timeouts::Timeouts;
 use crate::checks::{self, Check, CheckId, Status};
 use crate::claims::{self, Claims};
 use crate::credential::Credential;
@@ -109,12 +109,26 @@ pub async fn run_revealing(
         }
     };
     let mut probe = ready.sending.as_ref().map(|s| Probe::new(&s.target, plan.timeouts));
-    let opening = async {
-        if let Some(probe) = probe.as_mut() {
-            probe.open(&on_stage).await;
+    let fetched = {
+        let opening = async {
+            if let Some(probe) = probe.as_mut() {
+                probe.open(&on_stage).await;
+            }
+        };
+        let fetching = token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust);
+        tokio::pin!(opening, fetching);
+        // A refused token ends the run at once: the opening, dropped, closes
+        // its connection rather than hold the answer until SMTP's timeout.
+        tokio::select! {
+            fetched = &mut fetching => {
+                if fetched.is_ok() {
+                    opening.await;
+                }
+                fetched
+            }
+            () = &mut opening => fetching.await,
         }
     };
-    let (fetched, ()) = tokio::join!(token::fetch(&ready.token, plan.credential, plan.timeouts, &ready.trust), opening);
     let access_token = match fetched {
         Ok(t) => t,
         Err(e) => {
@@ -154,7 +168,7 @@ pub async fn run_revealing(
         Delivery { token: &access_token, to: sending.to.as_ref(), profile_name: &profile.name, now: plan.now };
     let smtp = probe.finish(&delivery, &on_stage).await;
     let diagnosis =
-        smtp.failure.iter().map(|f| diagnosis::for_smtp_failure(f, &Context { profile, checks: &checks })).collect();
+        smtp.stop().iter().map(|stop| diagnosis::for_smtp_stop(stop, &Context { profile, checks: &checks })).collect();
     (report(Some(token_report), checks, Some(smtp), diagnosis), Some(access_token))
 }
 
@@ -177,8 +191,8 @@ impl Report {
             let fetched = OffsetDateTime::from_unix_timestamp(self.obtained.at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
             checks.extend(claims::check(claims, profile, fetched));
         }
-        let diagnosis = match self.smtp.as_ref().and_then(|s| s.failure.as_ref()) {
-            Some(failure) => vec![diagnosis::for_smtp_failure(failure, &Context { profile, checks: &checks })],
+        let diagnosis = match self.smtp.as_ref().and_then(SmtpReport::stop) {
+            Some(stop) => vec![diagnosis::for_smtp_stop(stop, &Context { profile, checks: &checks })],
             None => self.diagnosis.clone(),
         };
         Report { outcome: outcome(&checks, &diagnosis), checks, diagnosis, ..self.clone() }

@@ -29,7 +29,7 @@ pub struct CaFileError {
 /// The PEM text of the file, checked to hold at least one certificate.
 pub fn read_ca_file(path: &Path) -> Result<Vec<u8>, CaFileError> {
     let fail = |reason: String| CaFileError { path: path.to_path_buf(), reason };
-    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let pem = crate::files::read_bounded(path).map_err(|e| fail(e.to_string()))?;
     let mut count = 0;
     for cert in CertificateDer::pem_slice_iter(&pem) {
         cert.map_err(|e| fail(format!("not a PEM certificate file ({e:?})")))?;
@@ -185,21 +185,47 @@ pub enum TlsProblem {
     Other(String),
 }
 
+/// How a TLS handshake failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeFailure {
+    /// The server's certificate was not accepted.
+    Certificate(TlsProblem),
+    /// Anything else, in words: no TLS version or cipher in common, data
+    /// that is not TLS, an alert from the server.
+    Other(String),
+}
+
 /// Walks an error's sources (looking inside `io::Error`, where tokio-rustls
-/// puts the rustls error) for a certificate problem.
-pub fn tls_problem(err: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
-    use rustls::CertificateError as C;
+/// puts the rustls error) for the rustls error, and says what it means.
+pub fn handshake_failure(err: &(dyn std::error::Error + 'static)) -> Option<HandshakeFailure> {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Some(match tls {
-                rustls::Error::InvalidCertificate(C::UnknownIssuer) => TlsProblem::UntrustedIssuer,
-                rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-                    TlsProblem::NameMismatch
+            let certificate = |problem| Some(HandshakeFailure::Certificate(problem));
+            let other = |words: &str| Some(HandshakeFailure::Other(words.to_string()));
+            return match tls {
+                E::InvalidCertificate(C::UnknownIssuer) => certificate(TlsProblem::UntrustedIssuer),
+                E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+                    certificate(TlsProblem::NameMismatch)
                 }
-                rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => TlsProblem::Expired,
-                other => TlsProblem::Other(other.to_string()),
-            });
+                E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => certificate(TlsProblem::Expired),
+                E::InvalidCertificate(c) => certificate(TlsProblem::Other(format!("{c:?}"))),
+                E::PeerIncompatible(_)
+                | E::AlertReceived(A::ProtocolVersion | A::HandshakeFailure | A::InsufficientSecurity) => other(
+                    "the server and this tool have no TLS version or cipher in common (this tool speaks TLS 1.2 and 1.3)",
+                ),
+                E::InvalidMessage(_) | E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
+                    other("the server answered with something that is not TLS (is another service on that port?)")
+                }
+                E::AlertReceived(alert) => {
+                    Some(HandshakeFailure::Other(format!("the server ended the handshake with the alert {alert:?}")))
+                }
+                E::PeerMisbehaved(why) => {
+                    Some(HandshakeFailure::Other(format!("the server broke the TLS protocol ({why:?})")))
+                }
+                other_error => Some(HandshakeFailure::Other(other_error.to_string())),
+            };
         }
         current = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
@@ -207,6 +233,14 @@ pub fn tls_problem(err: &(dyn std::error::Error + 'static)) -> Option<TlsProblem
         };
     }
     None
+}
+
+/// The certificate problem in an error's chain, if that is what it is.
+pub fn tls_problem(err: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
+    match handshake_failure(err)? {
+        HandshakeFailure::Certificate(problem) => Some(problem),
+        HandshakeFailure::Other(_) => None,
+    }
 }
 
 #[cfg(test)]

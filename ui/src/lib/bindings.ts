@@ -165,31 +165,27 @@ export type Reply = { code: number, enhanced: string | null, text: string, };
 
 export type TlsProblem = "untrusted-issuer" | "name-mismatch" | "expired" | { "other": string };
 
-export type SmtpFailure = { "kind": "resolve", detail: string, } | { "kind": "connect-refused" } | { "kind": "connect-timeout", seconds: number, } | { "kind": "connect", detail: string, } | { "kind": "timeout", stage: Stage, seconds: number, } | { "kind": "starttls-not-offered" } | { "kind": "tls", problem: TlsProblem, detail: string, } | { "kind": "xoauth2-not-offered", offered: string, } | { "kind": "rejected", stage: Stage, reply: Reply, } | { "kind": "protocol", detail: string, };
+export type SmtpFailure = { "kind": "resolve", detail: string, } | { "kind": "connect-refused" } | { "kind": "connect-timeout", seconds: number, } | { "kind": "connect", detail: string, } | { "kind": "timeout", seconds: number, } | { "kind": "starttls-not-offered" } | { "kind": "tls", problem: TlsProblem, detail: string, } | { "kind": "tls-handshake", detail: string, } | { "kind": "xoauth2-not-offered", offered: string, } | { "kind": "rejected", reply: Reply, } | { "kind": "protocol", detail: string, };
 
-export type SmtpReport = { host: string, port: number, transcript: Array<TranscriptLine>, 
+export type SmtpStop = { 
 /**
- * The reply that settled the outcome: the one to the end of the message
- * when it went through (to AUTH when only authenticating), the refusal
- * when one came. `None` for any other
- * failure: a positive reply is never shown as the reason for one.
+ * The stage it had reached: `send` means the token was accepted.
  */
-reply: Reply | null, delivered: boolean, 
+stage: Stage, failure: SmtpFailure, 
 /**
- * `235 2.7.0` came back: the token was accepted.
+ * Only authentication was asked for.
  */
-authenticated: boolean, 
+sign_in_only: boolean, 
 /**
- * Only authentication was asked for: no message, so SendAs was not
- * exercised.
+ * The failure in words, with the stage.
  */
-auth_only: boolean, failure: SmtpFailure | null, 
-/**
- * The failure in words, when there is one.
- */
-error: string | null, };
+message: string, };
 
-export type Finding = "invalid-secret" | "secret-id-used" | "certificate-not-registered" | "certificate-expired-at-entra" | "assertion-outside-time-range" | "assertion-wrong-audience" | "assertion-wrong-app" | "assertion-invalid" | "certificate-unusable" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "xoauth2-not-offered" | "smtp-protocol";
+export type SmtpOutcome = { "kind": "delivered", reply: Reply, } | { "kind": "signed-in", reply: Reply, } | { "kind": "failed" } & SmtpStop;
+
+export type SmtpReport = { host: string, port: number, transcript: Array<TranscriptLine>, outcome: SmtpOutcome, };
+
+export type Finding = "invalid-secret" | "secret-id-used" | "certificate-not-registered" | "certificate-expired-at-entra" | "assertion-outside-time-range" | "assertion-wrong-audience" | "assertion-wrong-app" | "assertion-invalid" | "certificate-unusable" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "smtp-tls-handshake" | "xoauth2-not-offered" | "smtp-protocol";
 
 export type Diagnosis = { finding: Finding, 
 /**
@@ -276,9 +272,11 @@ thumbprint_sha256: string, key_bits: number, };
 
 export type Installed = { 
 /**
- * The public certificate, PEM: the profile's `certificate`.
+ * The profile as it must now be saved: credential `certificate`, the
+ * public certificate (PEM), its expiry. The one place this rule is
+ * written; both faces save this profile.
  */
-certificate: string, info: CertificateInfo, 
+profile: Profile, info: CertificateInfo, 
 /**
  * Its key in the keychain.
  */

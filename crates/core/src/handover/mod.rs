@@ -12,12 +12,12 @@ mod markdown;
 pub use html::html;
 pub use markdown::markdown;
 
-use crate::CredentialKind;
+use crate::credential::CredentialKind;
 use crate::diagnosis::{self, Context, Finding};
 use crate::powershell::{self, Command};
 use crate::profile::Profile;
 use crate::results::{Judged, Overall, Results, StepStatus, changed_words, judge};
-use crate::smtp_probe::{Reply, TranscriptLine};
+use crate::smtp_probe::{Reply, SmtpOutcome, TranscriptLine};
 use crate::step::{Link, WizardStep};
 use crate::when;
 use serde::Serialize;
@@ -329,15 +329,11 @@ fn dialogue(judged: &Judged, offset: time::UtcOffset) -> Option<Dialogue> {
     let sent = judged.send.as_ref()?;
     let smtp = sent.report.smtp.as_ref()?;
     let at = when::at_on(sent.report.obtained.at, offset);
-    let outcome = match (&smtp.failure, &smtp.reply) {
-        (None, _) => format!("Accepted for delivery at {at}."),
-        (Some(_), Some(reply)) => format!(
-            "Refused at {at}: {} {}{}",
-            reply.code,
-            reply.enhanced.as_deref().map(|e| format!("{e} ")).unwrap_or_default(),
-            reply.text
-        ),
-        (Some(failure), None) => format!("Not sent at {at}: {failure}"),
+    let outcome = match (&smtp.outcome, smtp.reply()) {
+        (SmtpOutcome::Delivered { .. }, _) => format!("Accepted for delivery at {at}."),
+        (SmtpOutcome::SignedIn { .. }, _) => format!("Signed in at {at}; no message was sent."),
+        (SmtpOutcome::Failed(_), Some(reply)) => format!("Refused at {at}: {reply}"),
+        (SmtpOutcome::Failed(stop), None) => format!("Not sent at {at}: {}", stop.message),
     };
     let out_of_date = (!sent.changed.is_empty())
         .then(|| format!("Out of date: {} changed since this test message.", changed_words(&sent.changed)));

@@ -6,7 +6,7 @@ use crate::profile::tests::sample;
 use crate::report::{Report, TokenReport};
 use crate::results::{Evidence, Recorded};
 use crate::secret::ClientSecret;
-use crate::smtp_probe::{Party, Reply, SmtpReport, TranscriptLine};
+use crate::smtp_probe::{Party, Reply, SmtpOutcome, SmtpReport, TranscriptLine};
 use time::macros::datetime;
 
 const SECRET: &str = "Xy18Q~handover-secret-value-0123456789";
@@ -64,12 +64,7 @@ fn results(p: &Profile) -> Results {
                 TranscriptLine { from: Party::Client, line: "AUTH XOAUTH2 <redacted, 1432 bytes>".into() },
                 TranscriptLine { from: Party::Server, line: "235 2.7.0 Authentication successful".into() },
             ],
-            reply: Some(Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK <id@x> [Hostname=BN8PR]".into() }),
-            delivered: true,
-            authenticated: true,
-            auth_only: false,
-            failure: None,
-            error: None,
+            outcome: SmtpOutcome::Delivered { reply: Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK <id@x> [Hostname=BN8PR]".into() } },
         }),
         diagnosis: vec![],
         outcome: Status::Ok,

@@ -325,7 +325,7 @@ pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judge
                 _ => state(step, StepStatus::Pending, Basis::Nothing, None),
             },
             WizardStep::Powershell => match fresh_send {
-                Some(r) if r.smtp.as_ref().is_some_and(|s| s.delivered) => {
+                Some(r) if r.smtp.as_ref().is_some_and(|s| s.delivered()) => {
                     state(step, StepStatus::Ok, Basis::TestMessage, Some(r.obtained.at))
                 }
                 _ if !valid(&[Field::Mailbox, Field::Sender]) => state(step, StepStatus::Pending, Basis::Nothing, None),
@@ -452,7 +452,7 @@ mod tests {
     use crate::profile::tests::sample;
     use crate::report::TokenReport;
     use crate::secret::ClientSecret;
-    use crate::smtp_probe::SmtpReport;
+    use crate::smtp_probe::{Reply, SmtpOutcome, SmtpReport};
     use serde_json::json;
 
     const TENANT: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
@@ -514,12 +514,7 @@ mod tests {
             host: "smtp.office365.com".into(),
             port: 587,
             transcript: vec![],
-            reply: None,
-            delivered: true,
-            authenticated: true,
-            auth_only: false,
-            failure: None,
-            error: None,
+            outcome: SmtpOutcome::Delivered { reply: Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK".into() } },
         });
         r
     }

@@ -11,7 +11,7 @@ mod wire;
 
 pub use transcript::{Party, Reply, TranscriptLine};
 
-use crate::Timeouts;
+use crate::timeouts::Timeouts;
 use crate::ready::SmtpTarget;
 use crate::secret::AccessToken;
 use crate::trust::TlsProblem;
@@ -49,7 +49,8 @@ impl Stage {
     }
 }
 
-/// Why a dialogue stopped short of a queued message.
+/// Why a dialogue stopped short of a queued message (or, authenticating
+/// only, of `235`). Where in the dialogue is [`SmtpStop::stage`]'s to say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -62,18 +63,60 @@ pub enum SmtpFailure {
     ConnectTimeout { seconds: u64 },
     #[error("could not connect: {detail}")]
     Connect { detail: String },
-    #[error("no answer within the overall timeout of {seconds} s while waiting to {}", stage.title())]
-    Timeout { stage: Stage, seconds: u64 },
+    #[error("no answer within the overall timeout of {seconds} s")]
+    Timeout { seconds: u64 },
     #[error("the server does not offer STARTTLS, so the token was not sent")]
     StarttlsNotOffered,
     #[error("the server's TLS certificate was rejected: {detail}")]
     Tls { problem: TlsProblem, detail: String },
+    /// The handshake failed for a reason that is not the certificate.
+    #[error("the TLS handshake failed: {detail}")]
+    TlsHandshake { detail: String },
     #[error("the server does not offer AUTH XOAUTH2 after STARTTLS (it offers: {offered})")]
     Xoauth2NotOffered { offered: String },
-    #[error("the server refused at {}: {reply}", stage.title())]
-    Rejected { stage: Stage, reply: Reply },
+    #[error("the server refused: {reply}")]
+    Rejected { reply: Reply },
     #[error("the SMTP dialogue broke off: {detail}")]
     Protocol { detail: String },
+}
+
+/// Where and why a dialogue stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SmtpStop {
+    /// The stage it had reached: `send` means the token was accepted.
+    pub stage: Stage,
+    pub failure: SmtpFailure,
+    /// Only authentication was asked for.
+    pub sign_in_only: bool,
+    /// The failure in words, with the stage.
+    pub message: String,
+}
+
+impl SmtpStop {
+    pub fn new(stage: Stage, failure: SmtpFailure, sign_in_only: bool) -> SmtpStop {
+        let message = match &failure {
+            SmtpFailure::Timeout { seconds } => {
+                format!("no answer within the overall timeout of {seconds} s while waiting to {}", stage.title())
+            }
+            SmtpFailure::Rejected { reply } => format!("the server refused at {}: {reply}", stage.title()),
+            other => other.to_string(),
+        };
+        SmtpStop { stage, failure, sign_in_only, message }
+    }
+}
+
+/// How a dialogue ended: each outcome holds only what it can have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SmtpOutcome {
+    /// The message was accepted for delivery: the reply to its end.
+    Delivered { reply: Reply },
+    /// Authentication only was asked for, and the token was accepted: the
+    /// reply to AUTH. No message, so SendAs was not exercised.
+    SignedIn { reply: Reply },
+    Failed(SmtpStop),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,32 +125,48 @@ pub struct SmtpReport {
     pub host: String,
     pub port: u16,
     pub transcript: Vec<TranscriptLine>,
-    /// The reply that settled the outcome: the one to the end of the message
-    /// when it went through (to AUTH when only authenticating), the refusal
-    /// when one came. `None` for any other
-    /// failure: a positive reply is never shown as the reason for one.
-    pub reply: Option<Reply>,
-    pub delivered: bool,
-    /// `235 2.7.0` came back: the token was accepted.
-    pub authenticated: bool,
-    /// Only authentication was asked for: no message, so SendAs was not
-    /// exercised.
-    pub auth_only: bool,
-    pub failure: Option<SmtpFailure>,
-    /// The failure in words, when there is one.
-    pub error: Option<String>,
+    pub outcome: SmtpOutcome,
 }
 
-pub struct ProbeRequest<'a> {
-    pub target: &'a SmtpTarget,
-    pub token: &'a AccessToken,
-    /// The recipient of the test message; `None` authenticates only.
-    pub to: Option<&'a Address>,
-    /// Named in the test message's subject and body.
-    pub profile_name: &'a str,
-    /// Used for the Date header and the body.
-    pub now: OffsetDateTime,
-    pub timeouts: Timeouts,
+impl SmtpReport {
+    pub fn delivered(&self) -> bool {
+        matches!(self.outcome, SmtpOutcome::Delivered { .. })
+    }
+
+    /// The token was accepted (`235` to AUTH).
+    pub fn signed_in(&self) -> bool {
+        match &self.outcome {
+            SmtpOutcome::Delivered { .. } | SmtpOutcome::SignedIn { .. } => true,
+            SmtpOutcome::Failed(stop) => stop.stage == Stage::Send,
+        }
+    }
+
+    /// Only authentication was asked for: SendAs was not exercised.
+    pub fn sign_in_only(&self) -> bool {
+        match &self.outcome {
+            SmtpOutcome::SignedIn { .. } => true,
+            SmtpOutcome::Delivered { .. } => false,
+            SmtpOutcome::Failed(stop) => stop.sign_in_only,
+        }
+    }
+
+    pub fn stop(&self) -> Option<&SmtpStop> {
+        match &self.outcome {
+            SmtpOutcome::Failed(stop) => Some(stop),
+            _ => None,
+        }
+    }
+
+    /// The reply that settled the outcome: the one to the end of the
+    /// message, to AUTH when only authenticating, or the refusal. Never a
+    /// positive reply as the reason for a failure.
+    pub fn reply(&self) -> Option<&Reply> {
+        match &self.outcome {
+            SmtpOutcome::Delivered { reply } | SmtpOutcome::SignedIn { reply } => Some(reply),
+            SmtpOutcome::Failed(SmtpStop { failure: SmtpFailure::Rejected { reply }, .. }) => Some(reply),
+            SmtpOutcome::Failed(_) => None,
+        }
+    }
 }
 
 /// What [`Probe::finish`] needs beyond the opened connection.
@@ -119,14 +178,6 @@ pub struct Delivery<'a> {
     pub profile_name: &'a str,
     /// Used for the Date header and the body.
     pub now: OffsetDateTime,
-}
-
-/// The whole dialogue at once, the token in hand.
-pub async fn probe(request: ProbeRequest<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
-    let ProbeRequest { target, token, to, profile_name, now, timeouts } = request;
-    let mut probe = Probe::new(target, timeouts);
-    probe.open(on_stage).await;
-    probe.finish(&Delivery { token, to, profile_name, now }, on_stage).await
 }
 
 /// What the server's EHLO reply offers.
@@ -157,15 +208,65 @@ impl Extensions {
     }
 }
 
+/// The longest a goodbye (QUIT, TLS close_notify, FIN) may take: nothing
+/// depends on it, so a server that does not read does not hold the run.
+const GOODBYE: Duration = Duration::from_secs(2);
+
+/// How a connection that is done with is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Goodbye {
+    /// The server is in a state to read commands: QUIT, then close.
+    Quit,
+    /// Anything else (a broken dialogue, a timeout, a message in progress
+    /// that must not be queued): close without a word.
+    Hangup,
+}
+
+impl Goodbye {
+    fn after(failure: &SmtpFailure) -> Goodbye {
+        match failure {
+            SmtpFailure::Rejected { .. } | SmtpFailure::StarttlsNotOffered | SmtpFailure::Xoauth2NotOffered { .. } => {
+                Goodbye::Quit
+            }
+            _ => Goodbye::Hangup,
+        }
+    }
+}
+
+/// A failure, and how to leave the connection after it.
+struct Stop {
+    failure: SmtpFailure,
+    goodbye: Goodbye,
+}
+
+impl From<SmtpFailure> for Stop {
+    fn from(failure: SmtpFailure) -> Stop {
+        Stop { goodbye: Goodbye::after(&failure), failure }
+    }
+}
+
+/// Where a probe's connection is.
+enum Connection {
+    /// Not connected yet.
+    New,
+    /// Greeted, upgraded to TLS and greeted again: ready for AUTH.
+    Open { wire: Wire, extensions: Extensions },
+    /// Stopped before AUTH; the connection is closed.
+    Stopped(SmtpFailure),
+}
+
+/// MAIL FROM, RCPT TO and DATA with what accepts each: any 2yz for MAIL and
+/// RCPT (RFC 5321 §4.2.1; 251 "will forward" included), 354 for DATA.
+const ENVELOPE: [fn(&Reply) -> bool; 3] =
+    [Reply::is_positive_completion, Reply::is_positive_completion, |r: &Reply| r.code == 354];
+
 /// One SMTP dialogue, opened before the token is there and finished with it.
 pub struct Probe<'a> {
     target: &'a SmtpTarget,
     timeouts: Timeouts,
     recorder: Recorder,
     stage: Stage,
-    wire: Option<Wire>,
-    extensions: Extensions,
-    failure: Option<SmtpFailure>,
+    connection: Connection,
     /// The dialogue's own time so far, counted against the overall timeout.
     spent: Duration,
 }
@@ -177,9 +278,7 @@ impl<'a> Probe<'a> {
             timeouts,
             recorder: Recorder::default(),
             stage: Stage::Connect,
-            wire: None,
-            extensions: Extensions::default(),
-            failure: None,
+            connection: Connection::New,
             spent: Duration::ZERO,
         }
     }
@@ -196,50 +295,56 @@ impl<'a> Probe<'a> {
         self.timeouts.overall.saturating_sub(self.spent)
     }
 
-    /// Keeps the outcome of a timed part; a failure ends the connection.
-    async fn settle(
-        &mut self,
-        started: tokio::time::Instant,
-        outcome: Result<Result<(), SmtpFailure>, tokio::time::error::Elapsed>,
-    ) {
-        self.spent += started.elapsed();
-        let failure = match outcome {
-            Ok(Ok(())) => return,
-            Ok(Err(failure)) => failure,
-            Err(_elapsed) => SmtpFailure::Timeout { stage: self.stage, seconds: self.timeouts.overall.as_secs() },
-        };
-        // A refusal leaves the connection usable: say goodbye. Anything else
-        // leaves it in an unknown state: just close it.
-        let polite = matches!(
-            failure,
-            SmtpFailure::Rejected { .. } | SmtpFailure::StarttlsNotOffered | SmtpFailure::Xoauth2NotOffered { .. }
-        );
-        self.failure = Some(failure);
-        self.close(polite).await;
+    fn timed_out(&self) -> SmtpFailure {
+        SmtpFailure::Timeout { seconds: self.timeouts.overall.as_secs() }
     }
 
-    /// Connect, greeting, EHLO, STARTTLS, EHLO: everything before AUTH.
+    /// Connect, greeting, EHLO, STARTTLS, EHLO: everything before AUTH. Runs
+    /// once; [`Probe::finish`] runs it when it has not run yet. Dropped
+    /// half-way (no token will come), it closes the connection.
     pub async fn open(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) {
+        if !matches!(self.connection, Connection::New) {
+            return;
+        }
         let started = tokio::time::Instant::now();
         let outcome = tokio::time::timeout(self.left(), self.open_inner(on_stage)).await;
-        self.settle(started, outcome).await;
+        self.spent += started.elapsed();
+        self.connection = match outcome {
+            Ok(Ok((wire, extensions))) => Connection::Open { wire, extensions },
+            Ok(Err(failure)) => Connection::Stopped(failure),
+            Err(_elapsed) => Connection::Stopped(self.timed_out()),
+        };
     }
 
-    async fn open_inner(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> Result<(), SmtpFailure> {
-        let target = self.target;
+    async fn open_inner(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> Result<(Wire, Extensions), SmtpFailure> {
         Self::enter(&mut self.stage, Stage::Connect, on_stage);
-        let stream = connect(&target.host, target.port, self.timeouts).await?;
-        let wire = self.wire.insert(Wire::new(stream));
+        let stream = connect(&self.target.host, self.target.port, self.timeouts).await?;
+        let mut wire = Wire::new(stream);
+        match self.greet(&mut wire, on_stage).await {
+            Ok(extensions) => Ok((wire, extensions)),
+            Err(failure) => {
+                end(wire, Goodbye::after(&failure), &mut self.recorder).await;
+                Err(failure)
+            }
+        }
+    }
+
+    async fn greet(
+        &mut self,
+        wire: &mut Wire,
+        on_stage: &(dyn Fn(Stage) + Send + Sync),
+    ) -> Result<Extensions, SmtpFailure> {
+        let target = self.target;
         let recorder = &mut self.recorder;
         let greeting = wire.reply(recorder).await?;
         if greeting.code != 220 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Connect, reply: greeting });
+            return Err(SmtpFailure::Rejected { reply: greeting });
         }
         let hello = format!("EHLO {}", hello_name());
         wire.send(&[(&hello, &hello)], recorder).await?;
         let ehlo = wire.reply(recorder).await?;
         if ehlo.code != 250 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Connect, reply: ehlo });
+            return Err(SmtpFailure::Rejected { reply: ehlo });
         }
         Self::enter(&mut self.stage, Stage::Starttls, on_stage);
         if !Extensions::of(&ehlo).starttls {
@@ -248,74 +353,79 @@ impl<'a> Probe<'a> {
         wire.send(&[("STARTTLS", "STARTTLS")], recorder).await?;
         let ready = wire.reply(recorder).await?;
         if ready.code != 220 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Starttls, reply: ready });
+            return Err(SmtpFailure::Rejected { reply: ready });
         }
         wire.start_tls(target.tls.clone(), &target.host).await?;
         recorder.note(format!("TLS handshake complete; certificate verified for {}", target.host));
         wire.send(&[(&hello, &hello)], recorder).await?;
         let ehlo = wire.reply(recorder).await?;
         if ehlo.code != 250 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Starttls, reply: ehlo });
+            return Err(SmtpFailure::Rejected { reply: ehlo });
         }
-        self.extensions = Extensions::of(&ehlo);
-        Ok(())
+        Ok(Extensions::of(&ehlo))
     }
 
     /// AUTH XOAUTH2 with the token, then (with a recipient) the test
-    /// message; QUIT in the end, without waiting for the answer.
+    /// message; QUIT in the end, without waiting for the answer. Opens the
+    /// connection first when [`Probe::open`] has not.
     pub async fn finish(mut self, request: &Delivery<'_>, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> SmtpReport {
-        let mut settled = None;
-        if self.failure.is_none() {
-            let started = tokio::time::Instant::now();
-            let outcome = tokio::time::timeout(self.left(), self.finish_inner(request, on_stage, &mut settled)).await;
-            self.settle(started, outcome).await;
-        }
-        if self.failure.is_none() {
-            self.close(true).await;
-        }
-        let reply = match &self.failure {
-            Some(SmtpFailure::Rejected { reply, .. }) => Some(reply.clone()),
-            None => settled,
-            Some(_) => None,
+        self.open(on_stage).await;
+        let sign_in_only = request.to.is_none();
+        let result = match std::mem::replace(&mut self.connection, Connection::New) {
+            Connection::Open { mut wire, extensions } => {
+                let started = tokio::time::Instant::now();
+                let outcome =
+                    tokio::time::timeout(self.left(), self.deliver(&mut wire, &extensions, request, on_stage)).await;
+                self.spent += started.elapsed();
+                let (result, goodbye) = match outcome {
+                    Ok(Ok(reply)) => (Ok(reply), Goodbye::Quit),
+                    Ok(Err(stop)) => (Err(stop.failure), stop.goodbye),
+                    Err(_elapsed) => (Err(self.timed_out()), Goodbye::Hangup),
+                };
+                end(wire, goodbye, &mut self.recorder).await;
+                result
+            }
+            Connection::Stopped(failure) => Err(failure),
+            Connection::New => Err(SmtpFailure::Protocol { detail: "the connection was never opened".into() }),
         };
-        let authenticated = self.recorder.replies.iter().any(|r| r.code == 235);
+        let outcome = match result {
+            Ok(reply) if sign_in_only => SmtpOutcome::SignedIn { reply },
+            Ok(reply) => SmtpOutcome::Delivered { reply },
+            Err(failure) => SmtpOutcome::Failed(SmtpStop::new(self.stage, failure, sign_in_only)),
+        };
         SmtpReport {
             host: self.target.host.clone(),
             port: self.target.port,
             transcript: std::mem::take(&mut self.recorder.lines),
-            reply,
-            delivered: self.failure.is_none() && request.to.is_some(),
-            authenticated,
-            auth_only: request.to.is_none(),
-            error: self.failure.as_ref().map(ToString::to_string),
-            failure: self.failure,
+            outcome,
         }
     }
 
     /// Ends an opened dialogue that will not be finished (no token came).
     pub async fn abandon(mut self) {
-        if self.failure.is_none() {
-            self.close(true).await;
+        if let Connection::Open { wire, .. } = std::mem::replace(&mut self.connection, Connection::New) {
+            end(wire, Goodbye::Quit, &mut self.recorder).await;
         }
     }
 
-    async fn finish_inner(
+    /// AUTH, then (with a recipient) MAIL FROM, RCPT TO, DATA and the
+    /// message: the reply that settles it, or why not.
+    async fn deliver(
         &mut self,
+        wire: &mut Wire,
+        extensions: &Extensions,
         request: &Delivery<'_>,
         on_stage: &(dyn Fn(Stage) + Send + Sync),
-        settled: &mut Option<Reply>,
-    ) -> Result<(), SmtpFailure> {
+    ) -> Result<Reply, Stop> {
         let target = self.target;
         Self::enter(&mut self.stage, Stage::Authenticate, on_stage);
-        if !self.extensions.offers("XOAUTH2") {
-            let offered: Vec<&str> = ["LOGIN", "PLAIN"].into_iter().filter(|m| self.extensions.offers(m)).collect();
+        if !extensions.offers("XOAUTH2") {
+            let offered: Vec<&str> = ["LOGIN", "PLAIN"].into_iter().filter(|m| extensions.offers(m)).collect();
             return Err(SmtpFailure::Xoauth2NotOffered {
                 offered: if offered.is_empty() { "no AUTH at all".into() } else { offered.join(" ") },
-            });
+            }
+            .into());
         }
-        let Some(wire) = self.wire.as_mut() else {
-            return Err(SmtpFailure::Protocol { detail: "the connection is gone".into() });
-        };
         let recorder = &mut self.recorder;
         // RFC 7628-style initial response: user, bearer token, two ^A.
         let payload = base64::engine::general_purpose::STANDARD.encode(format!(
@@ -334,70 +444,97 @@ impl<'a> Probe<'a> {
             answer = wire.reply(recorder).await?;
         }
         if answer.code != 235 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Authenticate, reply: answer });
+            return Err(SmtpFailure::Rejected { reply: answer }.into());
         }
-        let Some(to) = request.to else {
-            *settled = Some(answer);
-            return Ok(());
-        };
+        let Some(to) = request.to else { return Ok(answer) };
 
         Self::enter(&mut self.stage, Stage::Send, on_stage);
         let message = message_text(&test_message(target, request, to)?);
         let mail = format!("MAIL FROM:<{}>", target.sender);
         let rcpt = format!("RCPT TO:<{to}>");
-        let replies = if self.extensions.pipelining {
-            wire.send(&[(&mail, &mail), (&rcpt, &rcpt), ("DATA", "DATA")], recorder).await?;
-            vec![wire.reply(recorder).await?, wire.reply(recorder).await?, wire.reply(recorder).await?]
+        let commands = [mail.as_str(), rcpt.as_str(), "DATA"];
+        // Every reply read is kept: one that came before the connection broke
+        // (a 421, then the server hangs up) still explains the outcome.
+        let mut replies: Vec<Reply> = Vec::new();
+        let broke = if extensions.pipelining {
+            let batch: Vec<(&str, &str)> = commands.iter().map(|c| (*c, *c)).collect();
+            match wire.send(&batch, recorder).await {
+                Ok(()) => read_replies(wire, recorder, commands.len(), &mut replies).await.err(),
+                Err(failure) => Some(failure),
+            }
         } else {
-            let mut replies = Vec::new();
-            for (command, expected) in [(&mail, 250), (&rcpt, 250), (&"DATA".to_string(), 354)] {
-                wire.send(&[(command, command)], recorder).await?;
-                let reply = wire.reply(recorder).await?;
-                let refused = reply.code != expected;
-                replies.push(reply);
-                if refused {
+            let mut broke = None;
+            for (command, accepts) in commands.iter().zip(ENVELOPE) {
+                let exchanged = match wire.send(&[(command, command)], recorder).await {
+                    Ok(()) => read_replies(wire, recorder, 1, &mut replies).await,
+                    Err(failure) => Err(failure),
+                };
+                if let Err(failure) = exchanged {
+                    broke = Some(failure);
+                    break;
+                }
+                if !replies.last().is_some_and(accepts) {
                     break;
                 }
             }
-            replies
+            broke
         };
-        // The first refusal is the diagnosis, as without pipelining.
-        let refused = replies.iter().take(2).position(|r| r.code != 250);
-        let data_accepted = replies.get(2).is_some_and(|r| r.code == 354);
-        if let Some(i) = refused {
-            if data_accepted {
-                // RFC 2920 §3.1: after a 354 the client must end the data;
-                // an empty message with no valid recipient goes nowhere.
-                wire.send(&[(".", ".")], recorder).await?;
-                wire.reply(recorder).await?;
-            }
-            return Err(SmtpFailure::Rejected { stage: Stage::Send, reply: replies[i].clone() });
+        if let Some(i) = replies.iter().zip(ENVELOPE).position(|(reply, accepts)| !accepts(reply)) {
+            let data_open = replies.get(2).is_some_and(|r| r.code == 354);
+            let goodbye = if data_open {
+                // RFC 2920 §3.1 would end the data with a lone ".", but a
+                // server that counted a recipient would then queue an empty
+                // message, and QUIT would be read as the message's text.
+                // Closing mid-data aborts the transaction (RFC 5321 §3.8).
+                recorder.note(
+                    "the server waits for the message, which must not go out now: the connection is closed without ending the data, so nothing is queued",
+                );
+                Goodbye::Hangup
+            } else if broke.is_some() {
+                Goodbye::Hangup
+            } else {
+                Goodbye::Quit
+            };
+            return Err(Stop { failure: SmtpFailure::Rejected { reply: replies[i].clone() }, goodbye });
         }
-        let data = replies.into_iter().nth(2).expect("three replies when none was refused");
-        if data.code != 354 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Send, reply: data });
+        if let Some(failure) = broke {
+            return Err(failure.into());
         }
         let mut bytes = dot_stuffed(&message);
         bytes.extend_from_slice(b".\r\n");
         recorder.message(&message);
         wire.write(&bytes).await?;
         let queued = wire.reply(recorder).await?;
-        if queued.code != 250 {
-            return Err(SmtpFailure::Rejected { stage: Stage::Send, reply: queued });
+        if !queued.is_positive_completion() {
+            return Err(SmtpFailure::Rejected { reply: queued }.into());
         }
-        *settled = Some(queued);
-        Ok(())
+        Ok(queued)
     }
+}
 
-    /// QUIT (when `polite`) without waiting for the answer, and close.
-    async fn close(&mut self, polite: bool) {
-        if let Some(mut wire) = self.wire.take() {
-            if polite {
-                let _ = wire.send(&[("QUIT", "QUIT")], &mut self.recorder).await;
-            }
-            wire.close().await;
-        }
+/// Reads `count` replies into `replies`, keeping each one read before a failure.
+async fn read_replies(
+    wire: &mut Wire,
+    recorder: &mut Recorder,
+    count: usize,
+    replies: &mut Vec<Reply>,
+) -> Result<(), SmtpFailure> {
+    for _ in 0..count {
+        replies.push(wire.reply(recorder).await?);
     }
+    Ok(())
+}
+
+/// Leaves the connection as `goodbye` says, within [`GOODBYE`]; what the
+/// server answers, or whether it reads at all, no longer matters.
+async fn end(mut wire: Wire, goodbye: Goodbye, recorder: &mut Recorder) {
+    let _ = tokio::time::timeout(GOODBYE, async {
+        if goodbye == Goodbye::Quit {
+            let _ = wire.send(&[("QUIT", "QUIT")], recorder).await;
+        }
+        wire.close().await;
+    })
+    .await;
 }
 
 /// The name this machine greets with: its host name where that is a valid

@@ -92,28 +92,34 @@ impl Wire {
         io.flush().await.map_err(broken)
     }
 
-    /// Reads one whole reply, recording each of its lines.
+    /// Reads one whole reply, recording each of its lines; every line goes
+    /// through the one reply-line parser (`transcript::Gather`).
     pub async fn reply(&mut self, recorder: &mut Recorder) -> Result<Reply, SmtpFailure> {
-        for _ in 0..MAX_REPLY_LINES {
+        for lines in 0..MAX_REPLY_LINES {
             let mut line = Vec::new();
             let read = (&mut self.io).take(MAX_LINE).read_until(b'\n', &mut line).await.map_err(broken)?;
             if read == 0 {
-                return Err(SmtpFailure::Protocol { detail: "the server closed the connection".into() });
+                let when = if lines == 0 { "" } else { " in the middle of a reply" };
+                return Err(SmtpFailure::Protocol { detail: format!("the server closed the connection{when}") });
             }
             if !line.ends_with(b"\n") {
-                return Err(SmtpFailure::Protocol { detail: format!("the server sent a line over {MAX_LINE} bytes") });
-            }
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\r', '\n']);
-            let well_formed = text.len() >= 3 && text.as_bytes()[..3].iter().all(u8::is_ascii_digit);
-            if !well_formed || (text.len() > 3 && !matches!(text.as_bytes()[3], b' ' | b'-')) {
-                recorder.server_line(text);
+                if read as u64 >= MAX_LINE {
+                    return Err(SmtpFailure::Protocol {
+                        detail: format!("the server sent a line over {MAX_LINE} bytes"),
+                    });
+                }
+                recorder.partial_server_line(&String::from_utf8_lossy(&line));
                 return Err(SmtpFailure::Protocol {
-                    detail: format!("not an SMTP reply: {:?}", recorder.masked(text)),
+                    detail: "the server closed the connection in the middle of a line".into(),
                 });
             }
-            if let Some(reply) = recorder.server_line(text) {
-                return Ok(reply);
+            let text = String::from_utf8_lossy(&line);
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            match recorder.server_line(text) {
+                Ok(Some(reply)) => return Ok(reply),
+                Ok(None) => {}
+                Err(problem) => return Err(SmtpFailure::Protocol { detail: recorder.masked(&problem) }),
             }
         }
         Err(SmtpFailure::Protocol { detail: format!("a reply of more than {MAX_REPLY_LINES} lines") })
@@ -146,9 +152,9 @@ impl Wire {
 }
 
 fn tls_failure(e: std::io::Error) -> SmtpFailure {
-    use crate::trust::TlsProblem;
-    match crate::trust::tls_problem(&e) {
-        Some(problem) => {
+    use crate::trust::{HandshakeFailure, TlsProblem};
+    match crate::trust::handshake_failure(&e) {
+        Some(HandshakeFailure::Certificate(problem)) => {
             let detail = match &problem {
                 TlsProblem::UntrustedIssuer => {
                     "it is not issued by a trusted authority (a TLS-inspecting proxy?)".to_string()
@@ -159,6 +165,7 @@ fn tls_failure(e: std::io::Error) -> SmtpFailure {
             };
             SmtpFailure::Tls { problem, detail }
         }
-        None => SmtpFailure::Protocol { detail: format!("the TLS handshake failed: {e}") },
+        Some(HandshakeFailure::Other(detail)) => SmtpFailure::TlsHandshake { detail },
+        None => SmtpFailure::TlsHandshake { detail: format!("the connection failed during the handshake: {e}") },
     }
 }
