@@ -16,7 +16,8 @@ use smtp_oauth_core::files::{self, Access};
 use smtp_oauth_core::handover::{self, Format, Handover};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Options, Script};
-use smtp_oauth_core::profile::{Expect, Profile, ProfileStore};
+use smtp_oauth_core::profile::Profile;
+use smtp_oauth_core::store::{Expect, ProfileStore};
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::results::{self, Evidence, Judged, Recorded, Results};
 use smtp_oauth_core::{Cloud, Timeouts, when};
@@ -173,7 +174,9 @@ pub async fn certificate_import<R: Runtime>(
         blocking(move || Ok::<_, api::ApiError>(api::certificate_read(&file, password.as_deref(), None, now()))).await?
     };
     let made = match read {
-        Err(api::ApiError::Certificate(CertError::NoPrivateKey)) if is_pem(&file) => {
+        Err(api::ApiError::Certificate(CertError::NoPrivateKey))
+            if api::CertificateFile::at(&file) == api::CertificateFile::Pem =>
+        {
             let ask = Ask {
                 title: "The certificate's private key (PEM)",
                 file_name: None,
@@ -185,11 +188,6 @@ pub async fn certificate_import<R: Runtime>(
         other => other?,
     };
     blocking(move || api::certificate_install(&profile, &made, now())).await.map(Some)
-}
-
-/// A PEM file (text), not PKCS#12 (DER, a SEQUENCE).
-fn is_pem(file: &std::path::Path) -> bool {
-    std::fs::read(file).is_ok_and(|bytes| bytes.first() != Some(&0x30))
 }
 
 /// The thumbprints, subject and dates of the profile's certificate.
@@ -248,7 +246,7 @@ pub async fn powershell_package<R: Runtime>(
 
 /// Where a tenant administrator grants the app's permissions in one click.
 pub async fn admin_consent_url(profile: Profile) -> Result<Option<String>> {
-    Ok(profile.normalized().admin_consent_url())
+    blocking(move || Ok::<_, api::ApiError>(api::admin_consent_url(&store()?, &profile))).await
 }
 
 /// A token for the profile and its claims checked, with the stored secret.
@@ -262,7 +260,13 @@ pub async fn fetch_token<R: Runtime>(app: &AppHandle<R>, profile: Profile, opera
 /// The stored secret, the default timeouts, and the profile's report kept
 /// as its last result.
 fn network(store: &ProfileStore) -> api::Network<'_> {
-    api::Network { source: SecretSource::Keychain, timeouts: Timeouts::default(), now: now(), keep_in: Some(store) }
+    api::Network {
+        source: SecretSource::Keychain,
+        timeouts: Timeouts::default(),
+        now: now(),
+        keep_in: Some(store),
+        trust_endpoints: false,
+    }
 }
 
 /// Also a test message to `to`, each stage reported on `on_progress`.
@@ -363,11 +367,7 @@ pub async fn handover_print<R: Runtime>(
 ) -> Result<String> {
     let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
     let text = api::handover_document(&profile, &results, now_at(utc_offset), &options, Format::Html);
-    let path = std::env::temp_dir()
-        .join("smtp-oauth-wizard")
-        .join(format!("smtp-oauth-handover-{}.html", profile.normalized().name));
-    let written = path.clone();
-    blocking(move || files::write_atomically(&written, text.as_bytes(), Access::Private)).await?;
+    let path = blocking(move || api::write_for_printing(&profile, &text)).await?;
     app.state::<Dialogs>().show(app, &path).map_err(|e| {
         CommandError::new(ErrorKind::Io, format!("could not open {} in the browser: {e}", path.display()))
     })?;

@@ -4,7 +4,8 @@
 use serde::Serialize;
 use smtp_oauth_core::api::ApiError;
 use smtp_oauth_core::keychain::KeychainError;
-use smtp_oauth_core::profile::{FieldError, ProfileError};
+use smtp_oauth_core::profile::FieldError;
+use smtp_oauth_core::store::ProfileError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

@@ -7,14 +7,14 @@
 
 use crate::error::{CommandError, ErrorKind};
 use smtp_oauth_core::files::{self, Access, Read};
-use smtp_oauth_core::profile;
+use smtp_oauth_core::store;
 use std::path::PathBuf;
 
 /// Far above any real state; a guard against a runaway frontend.
 const MAX_BYTES: usize = 4 * 1024 * 1024;
 
 fn path() -> Result<PathBuf, CommandError> {
-    Ok(profile::config_dir()?.join("wizard.json"))
+    Ok(store::config_dir()?.join("wizard.json"))
 }
 
 /// The saved progress, if any. A file that cannot be read is moved aside

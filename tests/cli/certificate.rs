@@ -86,19 +86,26 @@ fn a_certificate_made_here_signs_in_once_uploaded() {
         status.stdout
     );
 
-    // the key travels to a server only as a .pfx with a password
+    // the key travels to a server only as a .pfx with a password, and not a short one
     let pfx = m.profiles().join("server.pfx");
-    let export = m.run_with(
-        &["cert", "export", "--profile", "contoso", "--out", pfx.to_str().unwrap(), "--pfx"],
-        &[],
-        Some("pfx-pass\n"),
-    );
+    let export = |password: &str| {
+        m.run_with(
+            &["cert", "export", "--profile", "contoso", "--out", pfx.to_str().unwrap(), "--pfx"],
+            &[],
+            Some(&format!("{password}\n")),
+        )
+    };
+    let short = export("x");
+    assert_eq!(short.code, 2, "{}", short.stderr);
+    assert!(short.stderr.contains("at least 12 characters"), "{}", short.stderr);
+    assert!(!pfx.exists(), "nothing written with a short password");
+    let export = export("pfx-pass-long-enough");
     assert_eq!(export.code, 0, "{}", export.stderr);
     let server = Machine::new();
     let f = flags_for(&rig, &client_id);
     let mut a = args(&["check"], &f, &["--to", RECIPIENT, "--certificate", pfx.to_str().unwrap()]);
     a.push("--secret-stdin");
-    let run = server.run_with(&a, &[], Some("pfx-pass\n"));
+    let run = server.run_with(&a, &[], Some("pfx-pass-long-enough\n"));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 
     assert_eq!(m.run_with(&["cert", "delete", "--profile", "contoso"], &[], None).code, 0);

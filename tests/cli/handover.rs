@@ -99,6 +99,39 @@ fn the_reminder_is_a_calendar_file_and_needs_a_date() {
     assert!(undated.stderr.contains("(--secret-expires)"), "{}", undated.stderr);
 }
 
+/// What the tool writes honours the user's umask (a hand-over under
+/// `umask 077` is the user's alone), and the folder of the profiles, whose
+/// names are the customers', is never listable by others.
+#[cfg(unix)]
+#[test]
+fn written_files_honour_the_umask_and_the_config_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let m = Machine::new();
+    let expires = in_days(100);
+    let config = m.profiles().join("fresh-config");
+    let file = m.profiles().join("expiry.ics");
+    let mut cmd = m.command(&[]);
+    cmd.env("SMTP_OAUTH_CONFIG_DIR", &config);
+    let under_077 = |args: &[&str]| {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("umask 077 && exec \"$0\" \"$@\"")
+            .arg(cmd.get_program())
+            .args(args)
+            .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{args:?}");
+    };
+    under_077(&["profile", "save", "contoso", "--client-id", lookalike::CLIENT_ID, "--secret-expires", &expires]);
+    under_077(&["reminder", "--profile", "contoso", "--out", file.to_str().unwrap()]);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600, "a shared file, less the umask");
+    assert_eq!(mode(&config), 0o700, "the config folder");
+    let profiles: Vec<_> = std::fs::read_dir(&config).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(profiles.iter().all(|p| !p.is_dir() || mode(p) == 0o700), "{profiles:?}");
+}
+
 #[test]
 fn the_list_shows_expiry_and_a_scheduled_task_hears_of_it() {
     let m = Machine::new();

@@ -32,7 +32,11 @@ fn a_recipient_is_required_for_a_test_message() {
     );
     let run = Machine::new().run(&args(&["check"], &f, &["--to", "not-an-address"]));
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("is not an email address"), "{}", run.stderr);
+    assert!(run.stderr.contains("test recipient must be an email address"), "{}", run.stderr);
+    // beyond ASCII: refused with the reason, never sent raw in RCPT TO
+    let run = Machine::new().run(&args(&["check"], &f, &["--to", "jürgen@contoso.com"]));
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("needs SMTPUTF8 (RFC 6531)"), "{}", run.stderr);
 }
 
 #[test]

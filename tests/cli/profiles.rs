@@ -117,6 +117,27 @@ fn export_and_import() {
     assert!(other.run(&["profile", "list"]).stdout.starts_with("contoso-copy  "));
     let bad = other.run(&["profile", "import", "/nonexistent.json"]);
     assert_eq!(bad.code, 2);
+    // a device that never ends is not read into memory
+    #[cfg(unix)]
+    {
+        let endless = other.run(&["profile", "import", "/dev/zero"]);
+        assert_eq!(endless.code, 2);
+        assert!(endless.stderr.contains("not a regular file"), "{}", endless.stderr);
+    }
+}
+
+/// A relative `--ca-file` is stored absolute: a later command may run in
+/// another folder.
+#[test]
+fn a_relative_ca_file_is_kept_absolute() {
+    let m = Machine::new();
+    let ca = lookalike::ca_file();
+    let mut cmd = m.command(&["profile", "save", "relative", "--client-id", CLIENT_ID, "--ca-file", "ca.pem"]);
+    let saved = cmd.current_dir(ca.parent().unwrap()).output().unwrap();
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(m.profiles().join("profiles/relative.json")).unwrap()).unwrap();
+    assert_eq!(json["profile"]["ca_file"].as_str(), ca.to_str(), "{json}");
 }
 
 /// The wizard refuses to import over an existing name; so does the CLI,
@@ -171,12 +192,26 @@ fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
     let blocked = m.run_with(&["token", "--profile", "shared"], &[], None);
     assert_eq!(blocked.code, 2, "{}", blocked.stderr);
     assert!(blocked.stderr.contains("confirm-endpoints shared"), "{}", blocked.stderr);
+    // the same secret from the environment or standard input is held back too
+    let from_env = m.run_with(&["token", "--profile", "shared"], &[("SMTP_OAUTH_CLIENT_SECRET", SECRET)], None);
+    let from_stdin = m.run_with(&["token", "--profile", "shared", "--secret-stdin"], &[], Some(SECRET));
+    for blocked in [from_env, from_stdin] {
+        assert_eq!(blocked.code, 2, "{}", blocked.stderr);
+        assert!(blocked.stderr.contains("--trust-endpoints for this run only"), "{}", blocked.stderr);
+    }
     assert!(rig.token_requests().is_empty(), "the secret went nowhere");
+
+    // an explicit flag uses them for one run, and confirms nothing
+    let once =
+        m.run_with(&["token", "--profile", "shared", "--secret-stdin", "--trust-endpoints"], &[], Some(SECRET));
+    assert_eq!(once.code, 0, "{}", once.stderr);
+    assert_eq!(rig.token_requests().len(), 1);
+    assert!(m.run(&["profile", "show", "shared"]).stdout.contains("NOT CONFIRMED"));
 
     assert_eq!(m.run(&["profile", "confirm-endpoints", "shared"]).code, 0);
     let used = m.run_with(&["token", "--profile", "shared"], &[], None);
     assert_eq!(used.code, 0, "{}", used.stderr);
-    assert_eq!(rig.token_requests().len(), 1);
+    assert_eq!(rig.token_requests().len(), 2);
     m.run_with(&["secret", "delete", "--client-id", &client_id], &[], None);
 }
 

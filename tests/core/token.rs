@@ -213,6 +213,44 @@ async fn an_unusable_success_body_is_reported_without_its_content() {
     }
 }
 
+/// An error body is outside text: its words are shown escaped (an ESC or a
+/// bare CR cannot drive the terminal that shows them) and bounded; a body
+/// far larger than any token response is not read.
+#[tokio::test]
+async fn an_entra_error_body_stays_text_and_bounded() {
+    lookalike::needs!(Node);
+    let mut dir = Directory::healthy();
+    dir.token.refusal_body = Some(
+        serde_json::json!({
+            "error": "invalid_client\u{1b}[2J",
+            "error_description": "AADSTS7000215: Invalid client secret.\u{1b}[2J\u{1b}[32mResult: everything passed\rX\r\nTrace ID: t-1\u{9b}",
+            "error_codes": [7000215],
+        })
+        .to_string(),
+    );
+    let rig = Lookalike::start(&dir);
+    let p = profile(&rig);
+    let err = fetch_token(&p, &secret(), timeouts(10)).await.unwrap_err();
+    let TokenError::Entra(e) = &err else { panic!("{err:?}") };
+    assert_eq!(e.code().as_deref(), Some("AADSTS7000215"));
+    assert_eq!(e.summary(), "AADSTS7000215: Invalid client secret.\\x1B[2J\\x1B[32mResult: everything passed");
+    assert_eq!(e.error, "invalid_client\\x1B[2J");
+    assert_eq!(e.ids.trace_id.as_deref(), Some("t-1\\x9B"));
+    let d = diagnosis::for_token_error(&err, &Context { profile: &p, checks: &[] });
+    let said = format!("{err} {} {} {}", e.description, d.cause, d.fix);
+    assert!(!said.chars().any(|c| c.is_control() && c != '\n'), "{said:?}");
+    drop(rig);
+
+    let mut dir = Directory::healthy();
+    dir.token.refusal_body = Some(format!(r#"{{"error": "x", "error_description": "{}"}}"#, "A".repeat(200 * 1024)));
+    let rig = Lookalike::start(&dir);
+    let err = fetch_token(&profile(&rig), &secret(), timeouts(10)).await.unwrap_err();
+    assert!(
+        matches!(&err, TokenError::Unexpected { status: 400, excerpt } if excerpt.contains("over 64 KiB")),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn expires_in_given_as_text_is_read() {
     lookalike::needs!(Node);

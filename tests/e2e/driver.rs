@@ -3,7 +3,7 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use smtp_oauth_core::Profile;
-use smtp_oauth_core::profile::{Expect, ProfileStore};
+use smtp_oauth_core::store::{Expect, ProfileStore};
 use smtp_oauth_core::results::{Evidence, Recorded};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

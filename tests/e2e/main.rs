@@ -11,7 +11,7 @@ mod driver;
 use driver::{Session, Wizard};
 use lookalike::{CLIENT_ID, DOMAIN, Directory, Lookalike, MAILBOX, RECIPIENT, SECRET, SP_OBJECT_ID};
 use smtp_oauth_core::certificate::Certificate;
-use smtp_oauth_core::profile::ProfileStore;
+use smtp_oauth_core::store::ProfileStore;
 use smtp_oauth_core::{ClientSecret, Profile, keychain};
 
 /// The e2e tests share the display and the screenshot folder: one at a time.

@@ -4,7 +4,8 @@
 
 use clap::{Args, Parser, Subcommand};
 use smtp_oauth_core::handover::Format;
-use smtp_oauth_core::profile::{Field, Profile, ProfileError, ProfileStore};
+use smtp_oauth_core::profile::{Field, Profile};
+use smtp_oauth_core::store::{ProfileError, ProfileStore};
 use smtp_oauth_core::{AuthPath, Cloud};
 use std::path::PathBuf;
 
@@ -261,6 +262,10 @@ pub struct NetworkArgs {
     /// --secret-stdin or SMTP_OAUTH_CERT_PASSWORD) or a PEM holding the certificate and its key
     #[arg(long, value_name = "FILE")]
     pub certificate: Option<PathBuf>,
+    /// Use an imported profile's own endpoints (authority, SMTP host, CA file) for this run only,
+    /// although they were not confirmed with `profile confirm-endpoints`
+    #[arg(long)]
+    pub trust_endpoints: bool,
 }
 
 #[derive(Subcommand)]
@@ -370,8 +375,9 @@ impl FieldArgs {
         if self.smtp_port.is_some() {
             profile.smtp_port = self.smtp_port;
         }
-        if self.ca_file.is_some() {
-            profile.ca_file = self.ca_file.clone();
+        if let Some(ca_file) = &self.ca_file {
+            // kept absolute: a later command may run in another folder
+            profile.ca_file = Some(std::path::absolute(ca_file).unwrap_or_else(|_| ca_file.clone()));
         }
     }
 }

@@ -12,11 +12,12 @@ use smtp_oauth_core::api::{self, ApiError, Run, SecretAfterDelete, SecretSource}
 use smtp_oauth_core::checks::Status;
 use smtp_oauth_core::files::{self, Access};
 use smtp_oauth_core::keychain::{self, KeychainError};
-use smtp_oauth_core::profile::{self, Expect, Profile, ProfileStore};
+use smtp_oauth_core::profile::Profile;
+use smtp_oauth_core::store::{self, Expect, ProfileStore};
 use smtp_oauth_core::report::Report;
 use smtp_oauth_core::secret::SECRET_ID_WARNING;
 use smtp_oauth_core::{Timeouts, fleet, handover, powershell};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -44,7 +45,9 @@ impl From<ApiError> for Failure {
                 ": store it with `smtp-oauth secret set`, or pass it with --secret-stdin or the {SECRET_ENV} environment variable"
             ),
             ApiError::EndpointsUnconfirmed { name, .. } => {
-                format!(": confirm them with `smtp-oauth profile confirm-endpoints {name}`")
+                format!(
+                    ": confirm them with `smtp-oauth profile confirm-endpoints {name}`, or pass --trust-endpoints for this run only"
+                )
             }
             ApiError::Keychain(KeychainError::Unavailable { .. }) => {
                 format!("; pass the client secret with --secret-stdin or the {SECRET_ENV} environment variable instead")
@@ -55,8 +58,8 @@ impl From<ApiError> for Failure {
     }
 }
 
-impl From<profile::ProfileError> for Failure {
-    fn from(e: profile::ProfileError) -> Failure {
+impl From<store::ProfileError> for Failure {
+    fn from(e: store::ProfileError) -> Failure {
         ApiError::from(e).into()
     }
 }
@@ -76,7 +79,7 @@ fn main() -> ExitCode {
         Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Check) => ExitCode::from(1),
         Err(Failure::Input(message)) => {
-            for line in message.lines() {
+            for line in output::printable_text(&message).lines() {
                 eprintln!("error: {line}");
             }
             ExitCode::from(2)
@@ -220,7 +223,7 @@ fn check_all(
     if json {
         print_json(out, &serde_json::json!({ "profiles": entries, "summary": summary }))?;
     } else {
-        out.text(&summary.line(auth_only))?;
+        out.human(&summary.line(auth_only))?;
     }
     if summary.fail > 0 { Err(Failure::Check) } else { Ok(()) }
 }
@@ -275,7 +278,8 @@ fn network_run(
         .build()
         .map_err(|e| Failure::Input(format!("could not start the network runtime: {e}")))?;
     let progress = output::progress(json);
-    let network = api::Network { source, timeouts, now, keep_in: keep };
+    let trust_endpoints = network.trust_endpoints;
+    let network = api::Network { source, timeouts, now, keep_in: keep, trust_endpoints };
     Ok(runtime.block_on(api::run_revealing(profile, what, network, &progress))?)
 }
 
@@ -296,7 +300,7 @@ fn finish(report: &Report, json: bool, out: &mut Out) -> Result<(), Failure> {
     if json {
         print_json(out, report)?;
     } else {
-        out.text(&output::report(report))?;
+        out.human(&output::report(report))?;
     }
     outcome(report)
 }
@@ -312,10 +316,20 @@ fn read_stdin(prompt: &str) -> Result<String, Failure> {
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password(prompt).map_err(io);
     }
+    // One line, bounded: a secret Value is about 40 characters, a .pfx
+    // password rarely more than a hundred.
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(io)?;
+    std::io::stdin().lock().take(MAX_STDIN_LINE + 1).read_line(&mut line).map_err(io)?;
+    if line.len() as u64 > MAX_STDIN_LINE {
+        return Err(Failure::Input(format!(
+            "the line on standard input is longer than {MAX_STDIN_LINE} bytes: give the secret Value (or the password) alone, on one line"
+        )));
+    }
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
+
+/// The longest line `--secret-stdin` reads.
+const MAX_STDIN_LINE: u64 = 4096;
 
 /// A yes/no question on the terminal, `default` for a plain Enter; `false`
 /// without a terminal to ask on.
@@ -354,7 +368,7 @@ fn profile_command(
                     store.dir().display()
                 );
             } else {
-                out.text(&output::summaries(&summaries))?;
+                out.human(&output::summaries(&summaries))?;
             }
             let Some(within) = expiring_within else { return Ok(()) };
             let due: Vec<_> =
@@ -377,7 +391,7 @@ fn profile_command(
             if let Some(mailbox) = mailbox {
                 let base = copy.clone();
                 copy.mailbox = mailbox;
-                copy = store.save(&copy, profile::Expect::Unchanged(&base))?.profile;
+                copy = store.save(&copy, Expect::Unchanged(&base))?.profile;
             }
             eprintln!(
                 "saved {} as a copy of {name} for the same app{}",
@@ -393,15 +407,15 @@ fn profile_command(
         ProfileCommand::Show { name } => {
             let profile = store.load(&name)?;
             if json {
-                return Ok(out.text(&profile::export_json(&profile)?)?);
+                return Ok(out.text(&store::export_json(&profile)?)?);
             }
             let status = keychain::status(&profile, time::OffsetDateTime::now_utc());
-            Ok(out.text(&output::profile(&profile, status))?)
+            Ok(out.human(&output::profile(&profile, status))?)
         }
         ProfileCommand::Save { name, fields } => {
             let loaded = match store.load(&name) {
                 Ok(p) => Some(p),
-                Err(profile::ProfileError::NotFound { .. }) => None,
+                Err(store::ProfileError::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             };
             let mut profile = loaded.clone().unwrap_or_else(|| Profile { name: name.clone(), ..Profile::default() });
@@ -501,7 +515,7 @@ fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool, out:
                 };
                 Ok(print_json(out, &body)?)
             } else {
-                Ok(out.text(&output::secret_status(&profile, &status, env))?)
+                Ok(out.human(&output::secret_status(&profile, &status, env))?)
             }
         }
         SecretCommand::Delete { profile } => {
@@ -537,8 +551,7 @@ fn cert_command(
         }
         CertCommand::Import { profile: name, file, key } => {
             let profile = store.load(&name)?;
-            let pfx = std::fs::read(&file).is_ok_and(|b| b.first() == Some(&0x30));
-            let password = if pfx {
+            let password = if api::CertificateFile::at(&file) == api::CertificateFile::Pkcs12 {
                 match std::env::var(CERT_PASSWORD_ENV) {
                     Ok(p) => Some(p),
                     Err(_) => Some(read_stdin("certificate password (input hidden): ")?),
@@ -553,9 +566,6 @@ fn cert_command(
             let profile = store.load(&name)?;
             if pfx {
                 let password = read_stdin("password for the .pfx (input hidden): ")?;
-                if password.is_empty() {
-                    return Err(Failure::Input("a .pfx needs a password: it holds the private key".into()));
-                }
                 let bytes = api::certificate_pfx(&profile, &password, now)?;
                 files::write_atomically(&file, &bytes, Access::Private).map_err(ApiError::from)?;
                 eprintln!(
@@ -588,7 +598,7 @@ fn cert_command(
                     "profile {name} has no certificate: make one with `smtp-oauth cert create --profile {name}`"
                 )));
             };
-            out.text(&output::certificate(&info, &status))?;
+            out.human(&output::certificate(&info, &status))?;
             Ok(())
         }
         CertCommand::Delete { profile: name } => {
@@ -618,17 +628,11 @@ fn install(
     out: &mut Out,
 ) -> Result<(), Failure> {
     let installed = api::certificate_install(profile, certificate, now)?;
-    let updated = Profile {
-        credential: smtp_oauth_core::CredentialKind::Certificate,
-        certificate: Some(installed.certificate.clone()),
-        secret_expires: Some(installed.info.expires.clone()),
-        ..profile.clone()
-    };
-    store.save(&updated, Expect::Unchanged(profile))?;
+    store.save(&installed.profile, Expect::Unchanged(profile))?;
     if json {
         return Ok(print_json(out, &serde_json::json!({ "certificate": installed.info, "status": installed.status }))?);
     }
-    out.text(&output::certificate(&installed.info, &Ok(installed.status)))?;
+    out.human(&output::certificate(&installed.info, &Ok(installed.status)))?;
     eprintln!(
         "profile {} now signs in with this certificate; upload it under App registrations > the app > Certificates & secrets > Certificates (`smtp-oauth cert export --profile {} --out app.cer`)",
         profile.name, profile.name

@@ -11,12 +11,15 @@ use crate::certificate::{CertError, CertificateCredential};
 use crate::credential::{Credential, CredentialKind};
 use crate::handover;
 use crate::keychain::{self, KeychainError, SecretStatus};
-use crate::profile::{CustomEndpoint, Field, FieldError, Profile, ProfileError, ProfileStore};
+use crate::profile::{CustomEndpoint, Field, FieldError, Profile};
+use crate::store::{ProfileError, ProfileStore};
 use crate::ready::Ready;
 use crate::report::{self, Plan, Progress, Report};
 use crate::results::{Evidence, Recorded, Results};
 use crate::secret::{AccessToken, ClientSecret};
-use crate::{Timeouts, files, powershell};
+use crate::files::{self, Access};
+use crate::powershell;
+use crate::timeouts::Timeouts;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -38,7 +41,7 @@ pub enum ApiError {
     #[error(transparent)]
     Certificate(#[from] CertError),
     #[error(
-        "profile {name} was imported with endpoints that are not its cloud's own ({}); the stored secret is not used with them until they are confirmed",
+        "profile {name} was imported with endpoints that are not its cloud's own ({}); no credential (stored, given or from the environment) is sent to them until they are confirmed",
         endpoints.iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
     )]
     EndpointsUnconfirmed { name: String, endpoints: Vec<CustomEndpoint> },
@@ -112,7 +115,7 @@ pub fn import_file(store: &ProfileStore, file: &Path, name: Option<&str>, replac
 /// The profile as an export document: no secret, nothing machine-specific
 /// beyond what the user entered.
 pub fn export(profile: &Profile) -> Result<String> {
-    Ok(crate::profile::export_json(&profile.clone().normalized())?)
+    Ok(crate::store::export_json(&profile.clone().normalized())?)
 }
 
 /// The Exchange Online PowerShell for the profile.
@@ -198,7 +201,7 @@ pub fn duplicate(store: &ProfileStore, name: &str, new_name: &str) -> Result<Pro
         test_recipient: None,
         ..source
     };
-    Ok(store.save(&copy, crate::profile::Expect::Absent)?.profile)
+    Ok(store.save(&copy, crate::store::Expect::Absent)?.profile)
 }
 
 /// One line of the profile switcher and of `smtp-oauth profile list`.
@@ -298,6 +301,34 @@ pub fn handover_document(
     format.render(&handover::build(profile, results, now, options))
 }
 
+/// Writes the HTML hand-over for printing into the application's own
+/// folder (private to the user: never a shared, guessable name in /tmp,
+/// where another user could have put a link first), named after the
+/// profile, whose name is checked before it becomes part of a path.
+pub fn write_for_printing(profile: &Profile, html: &str) -> Result<PathBuf> {
+    let name = profile.name.trim();
+    let named = Profile { name: name.to_string(), ..Profile::default() };
+    if let Some(message) = named.field_problem(Field::Name) {
+        return Err(ApiError::Invalid(vec![FieldError { field: Field::Name, message }]));
+    }
+    let folder = crate::store::config_dir()?.join("print");
+    files::create_folder(&folder, Access::Private)?;
+    let path = folder.join(format!("smtp-oauth-handover-{name}.html"));
+    files::write_atomically(&path, html.as_bytes(), Access::Private)?;
+    Ok(path)
+}
+
+/// Where a tenant administrator grants the app's permissions. Whether the
+/// profile's own endpoints are confirmed is the stored profile's to say,
+/// not the caller's copy.
+pub fn admin_consent_url(store: &ProfileStore, profile: &Profile) -> Option<String> {
+    let mut profile = profile.clone().normalized();
+    if let Ok(stored) = store.load(&profile.name) {
+        profile.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
+    }
+    profile.admin_consent_url()
+}
+
 /// The calendar reminder of the secret's expiry (`.ics`).
 pub fn reminder(profile: &Profile, now: OffsetDateTime) -> Result<String> {
     crate::reminder::ics(profile, now).map_err(|e| ApiError::Invalid(vec![e]))
@@ -342,20 +373,21 @@ pub enum SecretSource {
     Given(ClientSecret),
     /// A certificate given for this run (the CLI's `--certificate FILE.pfx`).
     GivenCertificate(CertificateCredential),
-    /// The OS keychain, by the profile's credential kind: not for an imported
-    /// profile whose own endpoints the user has not confirmed.
+    /// The OS keychain, by the profile's credential kind.
     Keychain,
 }
 
 /// The credential to use with `profile` as of `now`. (Blocking when it is
-/// the keychain's.)
+/// the keychain's.) None, from any source, while an imported profile's own
+/// endpoints wait for the user's confirmation: a secret typed or piped in
+/// for the run is the same secret as the stored one.
 pub fn credential(profile: &Profile, source: SecretSource, now: OffsetDateTime) -> Result<Credential> {
+    if !profile.endpoints_confirmed() {
+        return Err(ApiError::EndpointsUnconfirmed { name: profile.name.clone(), endpoints: profile.custom_endpoints() });
+    }
     match source {
         SecretSource::Given(secret) => Ok(secret.into()),
         SecretSource::GivenCertificate(certificate) => Ok(certificate.into()),
-        SecretSource::Keychain if !profile.endpoints_confirmed() => {
-            Err(ApiError::EndpointsUnconfirmed { name: profile.name.clone(), endpoints: profile.custom_endpoints() })
-        }
         SecretSource::Keychain => match profile.credential {
             CredentialKind::Secret => {
                 Ok(keychain::load(profile)?.ok_or_else(|| not_stored(profile, "client secret"))?.into())
@@ -384,6 +416,29 @@ pub fn certificate_create(profile: &Profile, months: u8, now: OffsetDateTime) ->
     Ok(CertificateCredential::create(&subject, months, now)?)
 }
 
+/// The shortest password a .pfx is written with.
+pub const MIN_PFX_PASSWORD: usize = 12;
+
+/// What a certificate file is, by its first byte: PKCS#12 is DER, which
+/// starts with a SEQUENCE; PEM is text. The one place this is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateFile {
+    Pkcs12,
+    Pem,
+}
+
+impl CertificateFile {
+    fn of(bytes: &[u8]) -> CertificateFile {
+        if bytes.first() == Some(&0x30) { CertificateFile::Pkcs12 } else { CertificateFile::Pem }
+    }
+
+    /// The kind of the file at `path` (unreadable counts as PEM: reading it
+    /// then says why).
+    pub fn at(path: &Path) -> CertificateFile {
+        files::read_bounded(path).map(|bytes| CertificateFile::of(&bytes)).unwrap_or(CertificateFile::Pem)
+    }
+}
+
 /// A certificate read from a file: PKCS#12 (with `password`) or PEM (the
 /// key in the same file or in `key_file`), checked as of `now`.
 pub fn certificate_read(
@@ -392,14 +447,13 @@ pub fn certificate_read(
     key_file: Option<&Path>,
     now: OffsetDateTime,
 ) -> Result<CertificateCredential> {
-    let read = |path: &Path| match std::fs::read(path) {
+    let read = |path: &Path| match files::read_bounded(path) {
         Ok(bytes) => Ok(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::Missing(path.to_path_buf())),
         Err(e) => Err(ApiError::Unreadable { path: path.to_path_buf(), reason: e.to_string() }),
     };
     let bytes = read(file)?;
-    // DER (a PKCS#12 file) starts with a SEQUENCE; PEM is text.
-    if bytes.first() == Some(&0x30) {
+    if CertificateFile::of(&bytes) == CertificateFile::Pkcs12 {
         return Ok(CertificateCredential::from_pkcs12(&bytes, password.unwrap_or(""), now)?);
     }
     let text = String::from_utf8(bytes).map_err(|_| CertError::Unreadable("neither PKCS#12 nor PEM".into()))?;
@@ -412,12 +466,14 @@ pub fn certificate_read(
     Ok(CertificateCredential::from_pem(&text, key.as_deref(), now)?)
 }
 
-/// What a profile holds once a certificate is its credential.
+/// A certificate made the profile's credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Installed {
-    /// The public certificate, PEM: the profile's `certificate`.
-    pub certificate: String,
+    /// The profile as it must now be saved: credential `certificate`, the
+    /// public certificate (PEM), its expiry. The one place this rule is
+    /// written; both faces save this profile.
+    pub profile: Profile,
     pub info: crate::certificate::CertificateInfo,
     /// Its key in the keychain.
     pub status: SecretStatus,
@@ -431,21 +487,25 @@ pub fn certificate_install(
     now: OffsetDateTime,
 ) -> Result<Installed> {
     let mut profile = ready(profile, crate::profile::NEEDED_FOR_SECRET)?;
-    let pem = certificate.certificate.pem();
     profile.credential = CredentialKind::Certificate;
-    profile.certificate = Some(pem.clone());
+    profile.certificate = Some(certificate.certificate.pem());
     profile.secret_expires = Some(certificate.certificate.info().expires.clone());
     keychain::save_key(&profile, certificate)?;
-    Ok(Installed {
-        certificate: pem,
-        info: certificate.certificate.info().clone(),
-        status: keychain::status(&profile, now)?,
-    })
+    let status = keychain::status(&profile, now)?;
+    Ok(Installed { profile, info: certificate.certificate.info().clone(), status })
 }
 
 /// The profile's certificate with its key from the keychain as a `.pfx`, for
 /// a server without a keychain. (Blocking.)
 pub fn certificate_pfx(profile: &Profile, password: &str, now: OffsetDateTime) -> Result<Vec<u8>> {
+    if password.chars().count() < MIN_PFX_PASSWORD {
+        return Err(ApiError::Invalid(vec![FieldError {
+            field: Field::Secret,
+            message: format!(
+                "the .pfx password must have at least {MIN_PFX_PASSWORD} characters: the file holds the private key, and whoever copies it can try short passwords offline, as fast as they like"
+            ),
+        }]));
+    }
     Ok(stored_key(profile, now)?.to_pkcs12(password)?)
 }
 
@@ -493,6 +553,9 @@ pub struct Network<'a> {
     /// The store of a saved profile, to keep the report as its last result
     /// (`smtp-oauth report` reads it); `None` for a profile made from flags.
     pub keep_in: Option<&'a ProfileStore>,
+    /// The user said, for this run only, to use an imported profile's own
+    /// endpoints although they are not confirmed (`--trust-endpoints`).
+    pub trust_endpoints: bool,
 }
 
 /// A token (and a test message) for `profile`: the fields checked and the
@@ -519,7 +582,17 @@ pub async fn run_revealing(
         Run::Send { to } => Ready::for_sending(profile, to)?,
         Run::AuthOnly => Ready::for_auth_only(profile)?,
     };
-    let checked = ready.profile.clone();
+    let mut checked = ready.profile.clone();
+    if network.trust_endpoints {
+        checked.endpoints_unconfirmed = false;
+    } else if let Some(store) = network.keep_in
+        && let Ok(stored) = store.load(&checked.name)
+    {
+        // Whether the endpoints wait for confirmation is the stored
+        // profile's to say, not the caller's copy (the wizard's webview
+        // sends its draft).
+        checked.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
+    }
     let given = !matches!(network.source, SecretSource::Keychain);
     let (source, now) = (network.source, network.now);
     let credential = blocking(move || credential(&checked, source, now)).await?;
@@ -566,9 +639,14 @@ mod tests {
             matches!(&err, ApiError::EndpointsUnconfirmed { endpoints, .. } if endpoints[0].field == Field::Authority)
         );
         assert!(err.to_string().contains("authority URL https://login.attacker.example"), "{err}");
-        // a secret given for this run is the user's explicit choice
+        // a secret piped in or from the environment is the same secret:
+        // the guard holds for it too
         let given = ClientSecret::new("Xy18Q~given").unwrap();
-        let Credential::Secret(used) = credential(&imported, SecretSource::Given(given), now).unwrap() else {
+        let err = credential(&imported, SecretSource::Given(given.clone()), now).unwrap_err();
+        assert!(matches!(err, ApiError::EndpointsUnconfirmed { .. }), "{err}");
+        // once confirmed, every source is used
+        let confirmed = Profile { endpoints_unconfirmed: false, ..imported };
+        let Credential::Secret(used) = credential(&confirmed, SecretSource::Given(given), now).unwrap() else {
             panic!("the given secret")
         };
         assert_eq!(used.expose(), "Xy18Q~given");
@@ -588,8 +666,34 @@ mod tests {
             timeouts: Timeouts::default(),
             now: OffsetDateTime::now_utc(),
             keep_in: None,
+            trust_endpoints: false,
         };
         let err = run(&p, Run::Token, network, &|_| {}).await.unwrap_err();
         assert!(matches!(&err, ApiError::Invalid(e) if e[0].field == Field::Tenant), "{err:?}");
+    }
+
+    /// The wizard sends its draft of the profile; whether its endpoints are
+    /// confirmed is the stored profile's to say, so a draft that claims they
+    /// are sends nothing (the authority here would refuse the connection:
+    /// nothing listens on port 9).
+    #[tokio::test]
+    async fn the_stored_profile_decides_whether_endpoints_are_confirmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(dir.path());
+        let imported = Profile { authority: Some("https://localhost:9".into()), ..sample() };
+        store.import(&crate::store::export_json(&imported).unwrap(), None, false).unwrap();
+        let draft = Profile { endpoints_unconfirmed: false, ..store.load("contoso").unwrap() };
+        let network = |trust_endpoints| Network {
+            source: SecretSource::Given(ClientSecret::new("Xy18Q~given").unwrap()),
+            timeouts: Timeouts::default(),
+            now: OffsetDateTime::now_utc(),
+            keep_in: Some(&store),
+            trust_endpoints,
+        };
+        let err = run(&draft, Run::Token, network(false), &|_| {}).await.unwrap_err();
+        assert!(matches!(err, ApiError::EndpointsUnconfirmed { .. }), "{err:?}");
+        // with the explicit flag the run goes ahead (and fails to connect)
+        let report = run(&draft, Run::Token, network(true), &|_| {}).await.unwrap();
+        assert_eq!(report.diagnosis[0].code, "token-connect", "{report:?}");
     }
 }

@@ -1,7 +1,7 @@
 //! A check: one thing verified about the setup, `ok`, `warn` or `fail`, with a
 //! sentence for the user and the wizard step that fixes it.
 
-use crate::WizardStep;
+use crate::step::WizardStep;
 use crate::profile::Profile;
 use crate::secret::{ClientSecret, SECRET_ID_WARNING};
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@
 //! fail). The proof that a token is good is `235 2.7.0` at SMTP AUTH; these
 //! checks explain why a token would be refused.
 
-use crate::WizardStep;
+use crate::step::WizardStep;
 use crate::checks::{Check, CheckId};
 use crate::profile::{AuthPath, Profile};
 use crate::validation::is_guid;
@@ -90,7 +90,32 @@ pub fn decode(token: &str) -> Result<Claims, DecodeError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|e| DecodeError(format!("the payload is not base64url: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| DecodeError(format!("the payload is not JSON claims: {e}")))
+    let claims: Claims =
+        serde_json::from_slice(&bytes).map_err(|e| DecodeError(format!("the payload is not JSON claims: {e}")))?;
+    Ok(claims.printable())
+}
+
+impl Claims {
+    /// Every text claim escaped and bounded: a token pasted in, or issued by
+    /// an endpoint that is not Entra, is outside text like any other, and
+    /// its claims are shown in the terminal and the window.
+    fn printable(self) -> Claims {
+        let clean = |v: String| crate::text::bounded(&crate::text::printable(&v), 256).into_owned();
+        let one = |v: Option<String>| v.map(clean);
+        Claims {
+            aud: one(self.aud),
+            iss: one(self.iss),
+            tid: one(self.tid),
+            oid: one(self.oid),
+            appid: one(self.appid),
+            azp: one(self.azp),
+            app_displayname: one(self.app_displayname),
+            roles: self.roles.map(|roles| roles.into_iter().take(100).map(clean).collect()),
+            ver: one(self.ver),
+            idtyp: one(self.idtyp),
+            ..self
+        }
+    }
 }
 
 /// Every claims check, in the order the wizard shows them.
@@ -362,6 +387,23 @@ mod tests {
         assert_eq!(c.status, status, "{id:?}: {}", c.message);
         assert!(c.message.contains(words), "{id:?}: {:?} should contain {words:?}", c.message);
         c
+    }
+
+    /// A claim is outside text: shown escaped, bounded, and checked as the
+    /// escaped text (so it can never pass for the expected value).
+    #[test]
+    fn claims_are_decoded_as_printable_bounded_text() {
+        let mut claims = good();
+        claims["app_displayname"] = json!("\u{1b}[2J\u{1b}[32mResult: everything passed\r");
+        claims["roles"] = json!(["SMTP.SendAsApp\u{1b}[0m", "x".repeat(1000)]);
+        let decoded = decode(&jwt(claims)).unwrap();
+        assert_eq!(decoded.app_displayname.as_deref(), Some("\\x1B[2J\\x1B[32mResult: everything passed\\r"));
+        let roles = decoded.roles.clone().unwrap();
+        assert_eq!(roles[0], "SMTP.SendAsApp\\x1B[0m");
+        assert!(roles[1].len() < 300, "{}", roles[1].len());
+        let checks = check(&decoded, &profile(), OffsetDateTime::from_unix_timestamp(NOW).unwrap());
+        assert_eq!(find(&checks, CheckId::Roles).unwrap().status, Status::Fail);
+        assert!(checks.iter().all(|c| !c.message.chars().any(char::is_control)), "{checks:#?}");
     }
 
     #[test]

@@ -64,36 +64,46 @@ pub(crate) fn write_unlocked(path: &Path, bytes: &[u8], access: Access) -> Resul
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(|e| FileError::new("create the folder", dir, e))?;
+    create_folder(dir, access)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| FileError::new("create a temporary file in", dir, e))?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        // Created with this mode, less the umask: a shared file is never
+        // more open than the user's umask allows (0600 under `umask 077`).
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match access {
+            Access::Private => 0o600,
+            Access::Shared => 0o666,
+        };
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| FileError::new("create a temporary file in", dir, e))?;
     tmp.write_all(bytes).map_err(|e| FileError::new("write", tmp.path(), e))?;
-    set_access(tmp.as_file(), access).map_err(|e| FileError::new("set the permissions of", tmp.path(), e))?;
     tmp.as_file().sync_all().map_err(|e| FileError::new("flush", tmp.path(), e))?;
     tmp.persist(path).map_err(|e| FileError::new("replace", path, e.error))?;
     sync_dir(dir);
     Ok(())
 }
 
-#[cfg(unix)]
-fn set_access(file: &std::fs::File, access: Access) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = match access {
-        Access::Private => 0o600,
-        Access::Shared => 0o644,
-    };
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_access(_file: &std::fs::File, _access: Access) -> std::io::Result<()> {
-    // On Windows a new file inherits the folder's ACL: the user's profile
-    // folders are private, a folder the user chose is theirs to share.
-    Ok(())
+/// Creates `dir` and its missing parents: the folders of private files
+/// (profiles, results, progress) for the user alone (0700: a listing of
+/// them names the customers), others as the umask says. On Windows a new
+/// file or folder inherits its parent's ACL: the user's profile folders are
+/// private, a folder the user chose is theirs to share.
+pub fn create_folder(dir: &Path, access: Access) -> Result<(), FileError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    if access == Access::Private {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    #[cfg(not(unix))]
+    let _ = access;
+    builder.create(dir).map_err(|e| FileError::new("create the folder", dir, e))
 }
 
 /// Makes the rename itself durable where the OS allows it (best effort).
@@ -116,8 +126,31 @@ pub enum Read {
     Unreadable(String),
 }
 
+/// The most any file the tool reads may hold (a profile, an import, a CA
+/// file, a certificate): each is a few KiB.
+pub const MAX_FILE: u64 = 1024 * 1024;
+
+/// The bytes of `path`, a regular file of at most [`MAX_FILE`] bytes: a
+/// device, a pipe or a huge file is refused with a sentence, not read into
+/// memory without end.
+pub fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let refuse = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    if !meta.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(refuse(format!("it is larger than {} KiB, which no file of this tool is", MAX_FILE / 1024)));
+    }
+    Ok(bytes)
+}
+
 pub fn read_text(path: &Path) -> Read {
-    match std::fs::read(path) {
+    match read_bounded(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Read::Text(text),
             Err(e) => {
@@ -186,11 +219,20 @@ mod tests {
     fn private_files_are_the_users_alone() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        for (access, mode) in [(Access::Private, 0o600), (Access::Shared, 0o644)] {
-            let path = dir.path().join(format!("{access:?}"));
+        // the umask the files are made under (Linux reports it here)
+        let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let umask = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Umask:"))
+            .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+            .unwrap_or(0o022);
+        for (access, mode) in [(Access::Private, 0o600), (Access::Shared, 0o666 & !umask)] {
+            let path = dir.path().join(format!("{access:?}")).join("file");
             write_atomically(&path, b"x", access).unwrap();
             assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, mode, "{access:?}");
         }
+        let private = fs::metadata(dir.path().join("Private")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(private, 0o700, "a private file's folder");
     }
 
     #[test]
@@ -227,6 +269,22 @@ mod tests {
         let folder = dir.path().join("folder.json");
         fs::create_dir(&folder).unwrap();
         assert!(matches!(read_text(&folder), Read::Unreadable(_)));
+    }
+
+    /// An imported file, a CA file or a certificate is a few KiB: one just
+    /// over the bound, or a device that never ends, is refused in a sentence.
+    #[test]
+    fn files_are_read_up_to_a_bound_and_only_regular_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        fs::write(&big, vec![b' '; MAX_FILE as usize + 1]).unwrap();
+        assert!(matches!(read_text(&big), Read::Unreadable(r) if r.contains("larger than 1024 KiB")));
+        fs::write(&big, vec![b' '; MAX_FILE as usize]).unwrap();
+        assert!(matches!(read_text(&big), Read::Text(_)));
+        #[cfg(unix)]
+        assert!(
+            matches!(read_text(Path::new("/dev/zero")), Read::Unreadable(r) if r.contains("not a regular file"))
+        );
     }
 
     #[test]

@@ -426,18 +426,14 @@ mod tests {
 
     #[test]
     fn the_ps1_file_is_utf8_with_a_bom_and_crlf() {
-        let p = Profile {
-            mailbox: "đorđe@contoso.com".into(),
-            sender: None,
-            ..profile(AuthPath::EntraPermission, Cloud::Global)
-        };
+        // Windows PowerShell 5.1 reads a BOM-less file as ANSI. (Every value in
+        // the script is ASCII today: an address beyond ASCII is refused,
+        // since SMTPUTF8 is not used; the BOM keeps it right if that changes.)
+        let p = profile(AuthPath::EntraPermission, Cloud::Global);
         let bytes = script(&p, Options::default()).unwrap().file_bytes();
         assert_eq!(&bytes[..3], [0xEF, 0xBB, 0xBF]);
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
-        assert!(text.contains("'\u{111}or\u{111}e@contoso.com'"));
         assert!(text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'), "every line ends in CRLF");
-        // đ is C4 91 in UTF-8: two bytes a BOM-less read would take as two ANSI characters
-        assert!(bytes.windows(2).any(|w| w == [0xC4, 0x91]));
     }
 
     #[test]

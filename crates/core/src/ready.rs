@@ -168,8 +168,10 @@ pub fn recipient(profile: &Profile, to: Option<&str>) -> Result<Address, FieldEr
     let Some(to) = to else {
         return Err(invalid("a test message needs a recipient: enter the test recipient".into()));
     };
-    if !crate::validation::is_email(to) {
-        return Err(invalid(format!("recipient {to:?} is not an email address such as you@contoso.com")));
+    // the test recipient's one rule, wherever the address came from
+    let as_field = Profile { test_recipient: Some(to.to_string()), ..Profile::default() };
+    if let Some(problem) = as_field.field_problem(Field::TestRecipient) {
+        return Err(invalid(problem));
     }
     to.parse().map_err(|e| invalid(format!("recipient {to:?} is not an email address: {e}")))
 }
@@ -226,7 +228,8 @@ mod tests {
     fn a_recipient_is_needed_and_must_be_an_address() {
         let p = sample();
         assert!(recipient(&p, None).unwrap_err().message.contains("needs a recipient"));
-        assert!(recipient(&p, Some("nobody")).unwrap_err().message.contains("is not an email address"));
+        assert!(recipient(&p, Some("nobody")).unwrap_err().message.contains("must be an email address"));
+        assert!(recipient(&p, Some("jürgen@contoso.com")).unwrap_err().message.contains("needs SMTPUTF8"));
         assert_eq!(recipient(&p, Some("admin@contoso.com")).unwrap().to_string(), "admin@contoso.com");
     }
 }

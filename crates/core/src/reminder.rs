@@ -18,6 +18,17 @@ pub const DAYS_BEFORE: [i64; 2] = [30, 7];
 /// at 75 octets, as RFC 5545 §3.1 requires.
 pub fn ics(profile: &Profile, now: OffsetDateTime) -> Result<String, FieldError> {
     let profile = profile.clone().normalized();
+    // Every value that goes into the file passes its field's rule first,
+    // wherever it came from (a flag, a profile written by hand, an import):
+    // a client ID with a line break would add its own lines to the calendar.
+    let present: Vec<Field> = IN_THE_FILE
+        .iter()
+        .copied()
+        .filter(|f| *f != Field::Mailbox || !profile.mailbox.is_empty())
+        .collect();
+    if let Some(problem) = profile.problems(&present).into_iter().next() {
+        return Err(problem);
+    }
     let Some(expires) = profile.secret_expiry_date() else {
         return Err(FieldError {
             field: Field::SecretExpires,
@@ -103,8 +114,12 @@ fn compact(date: Date) -> String {
     format!("{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
+/// The fields whose values the reminder holds.
+const IN_THE_FILE: &[Field] = &[Field::Name, Field::DisplayName, Field::ClientId, Field::Mailbox, Field::Sender];
+
 /// A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line
-/// breaks escaped.
+/// breaks escaped; other control characters, which TEXT does not allow,
+/// left out.
 fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -113,7 +128,8 @@ fn text(value: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            '\t' => out.push(c),
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -144,6 +160,22 @@ mod tests {
     use super::*;
     use crate::profile::tests::sample;
     use time::macros::{date, datetime};
+
+    /// A client ID with CRLF once wrote a VALARM of its own into `UID:`.
+    #[test]
+    fn a_value_that_breaks_its_field_rule_never_reaches_the_file() {
+        let now = datetime!(2026-12-01 10:00 UTC);
+        let bad = Profile {
+            client_id: "0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a\r\nBEGIN:VALARM\r\nACTION:AUDIO".into(),
+            ..profile("2027-01-29")
+        };
+        let err = ics(&bad, now).unwrap_err();
+        assert_eq!(err.field, Field::ClientId);
+        let bad = Profile { display_name: Some("Contoso\r\nBEGIN:VALARM".into()), ..profile("2027-01-29") };
+        assert_eq!(ics(&bad, now).unwrap_err().field, Field::DisplayName);
+        // notes may span lines, but never add a line of their own
+        assert_eq!(text("a\u{1b}[2J\u{7}b\nc\r"), "a[2Jb\\nc");
+    }
 
     fn profile(expires: &str) -> Profile {
         Profile {

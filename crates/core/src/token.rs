@@ -8,10 +8,11 @@
 //! quoted back unless it is an error body (with the secret blanked out should
 //! a proxy have echoed it). A success body is never quoted: it holds a token.
 
-use crate::Timeouts;
+use crate::timeouts::Timeouts;
 use crate::credential::Credential;
 use crate::ready::TokenRequest;
 use crate::secret::{AccessToken, Sensitive};
+use crate::text;
 use crate::trust::{self, TlsProblem, Trust};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -38,6 +39,17 @@ pub struct EntraIds {
 }
 
 impl EntraIds {
+    /// Each ID as text that can be shown: escaped and bounded (they come
+    /// from the endpoint's body).
+    fn printable(self) -> EntraIds {
+        let clean = |v: Option<String>| v.map(|v| text::bounded(&text::printable(&v), 100).into_owned());
+        EntraIds {
+            trace_id: clean(self.trace_id),
+            correlation_id: clean(self.correlation_id),
+            timestamp: clean(self.timestamp),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.trace_id.is_none() && self.correlation_id.is_none() && self.timestamp.is_none()
     }
@@ -156,13 +168,32 @@ impl ErrorBody {
 /// redirect (a 307 would re-send the form, secret included, to wherever it
 /// points).
 fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<reqwest::Client, TokenError> {
-    let builder = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.overall)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
+    if is_loopback(&request.url) {
+        // This machine is reached directly: a proxy from HTTP_PROXY would
+        // get the form, secret included (in clear, for an http:// test
+        // endpoint), and could answer for this machine.
+        builder = builder.no_proxy();
+    }
     let unusable = |detail: String| TokenError::Connect { endpoint: request.endpoint(), detail };
     trust.configure_http(builder).map_err(unusable)?.build().map_err(|e| unusable(root_cause(&e)))
+}
+
+/// `localhost`, `*.localhost` (RFC 6761), 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Requests an app-only token for Exchange Online, trusting `trust`.
@@ -188,11 +219,20 @@ pub async fn fetch(
     let response = client.post(request.url.clone()).form(&form).send().await.map_err(classify)?;
     let status = response.status().as_u16();
     if response.status().is_redirection() {
-        let location =
-            response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok()).map(str::to_string);
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(|l| text::bounded(&text::printable(l), 300).into_owned());
         return Err(TokenError::Redirect { status, location });
     }
-    let body = response.text().await.map_err(classify)?;
+    let body = read_bounded(response).await.map_err(|e| match e {
+        Bounded::Failed(e) => classify(e),
+        Bounded::TooLarge => TokenError::Unexpected {
+            status,
+            excerpt: format!("a body over {} KiB, which no token response is (not read further)", MAX_BODY / 1024),
+        },
+    })?;
     if (200..300).contains(&status) {
         let unusable = |reason| TokenError::UnusableSuccess { status, reason };
         let value: serde_json::Value = serde_json::from_str(&body).map_err(|_| unusable("its body is not JSON"))?;
@@ -203,10 +243,11 @@ pub async fn fetch(
     match serde_json::from_str::<ErrorBody>(&body) {
         Ok(e) => Err(TokenError::Entra(Box::new(EntraError {
             status,
-            ids: e.ids(),
-            error: e.error,
-            description: blank_out(&e.error_description, &sensitive),
-            codes: e.error_codes,
+            ids: e.ids().printable(),
+            error: text::bounded(&text::printable(&e.error), 200).into_owned(),
+            description: text::bounded(&text::printable_lines(&blank_out(&e.error_description, &sensitive)), 4096)
+                .into_owned(),
+            codes: e.error_codes.into_iter().take(20).collect(),
         }))),
         Err(_) => Err(TokenError::Unexpected { status, excerpt: excerpt(&blank_out(&body, &sensitive)) }),
     }
@@ -222,6 +263,30 @@ fn blank_out(text: &str, sensitive: &[&str]) -> String {
     })
 }
 
+/// The most of a token endpoint's body that is read: a token response is a
+/// few KiB; anything far larger is not one, and is not kept in memory.
+const MAX_BODY: usize = 64 * 1024;
+
+enum Bounded {
+    Failed(reqwest::Error),
+    TooLarge,
+}
+
+/// The body as text, up to [`MAX_BODY`] bytes.
+async fn read_bounded(mut response: reqwest::Response) -> Result<String, Bounded> {
+    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(Bounded::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Bounded::Failed)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Bounded::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 fn excerpt(body: &str) -> String {
     let flat: String = body.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
     if flat.trim().is_empty() { "(empty body)".into() } else { flat.trim().to_string() }
@@ -235,8 +300,14 @@ fn classify(err: reqwest::Error, endpoint: &str, timeouts: Timeouts) -> TokenErr
     if err.is_timeout() {
         return TokenError::Timeout { endpoint, seconds: timeouts.overall.as_secs() };
     }
-    if let Some(problem) = trust::tls_problem(&err) {
-        return TokenError::Tls { endpoint, problem, detail: root_cause(&err) };
+    match trust::handshake_failure(&err) {
+        Some(trust::HandshakeFailure::Certificate(problem)) => {
+            return TokenError::Tls { endpoint, problem, detail: root_cause(&err) };
+        }
+        Some(trust::HandshakeFailure::Other(words)) => {
+            return TokenError::Connect { endpoint, detail: format!("the TLS handshake failed: {words}") };
+        }
+        None => {}
     }
     TokenError::Connect { endpoint, detail: root_cause(&err) }
 }
@@ -299,7 +370,7 @@ mod tests {
 
     #[test]
     fn an_echoed_credential_is_blanked_out() {
-        let secret = crate::ClientSecret::new("Xy1~a+b/c=d").unwrap();
+        let secret = crate::secret::ClientSecret::new("Xy1~a+b/c=d").unwrap();
         let echoed = "client_id=x&client_secret=Xy1%7Ea%2Bb%2Fc%3Dd&scope=y; also Xy1~a+b/c=d";
         let shown = blank_out(echoed, &[secret.expose()]);
         assert!(!shown.contains("Xy1"), "{shown}");

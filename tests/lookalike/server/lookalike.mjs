@@ -236,6 +236,11 @@ const tokenServer = https.createServer(pem('localhost'), (req, res) => {
       res.writeHead(307, { location: config.token.redirect_to });
       return res.end();
     }
+    if (config.token.refusal_body !== null) {
+      log({ kind: 'token-request', outcome: 'refused-as-scripted' });
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      return res.end(config.token.refusal_body);
+    }
     if (req.method !== 'POST' || !match) {
       res.writeHead(404, { 'content-type': 'text/html' });
       return res.end('<html><body>Not found</body></html>');

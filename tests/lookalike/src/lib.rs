@@ -11,6 +11,7 @@
 //! ```
 
 pub mod needs;
+pub mod scripted;
 
 use serde::Serialize;
 use std::io::{BufRead, BufReader};
@@ -159,6 +160,9 @@ pub struct TokenBehaviour {
     pub redirect_to: Option<String>,
     /// Answer 200 with this body (`{token}` becomes a real token).
     pub success_body: Option<String>,
+    /// Answer 400 with this body instead of judging the request (an error
+    /// body the real endpoint would not send: control characters, a huge one).
+    pub refusal_body: Option<String>,
     /// Send `expires_in` as a string, as some endpoints do.
     pub expires_in_as_string: bool,
     /// Refuse with AADSTS90055 (throttled).
@@ -215,6 +219,7 @@ impl Directory {
                 hang: false,
                 redirect_to: None,
                 success_body: None,
+                refusal_body: None,
                 expires_in_as_string: false,
                 throttled: false,
                 clock_ahead_seconds: 0,

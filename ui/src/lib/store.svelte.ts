@@ -647,7 +647,8 @@ export class Wizard {
     try {
       const installed = await work();
       if (!installed) return false;
-      this.draft = { ...this.draft, credential: 'certificate', certificate: installed.certificate, secret_expires: installed.info.expires };
+      // the profile as the backend says it must be saved, the certificate its credential
+      this.draft = installed.profile;
       this.certificate = installed.info;
       this.setResults({ secret: installed.status });
       this.notice = null;

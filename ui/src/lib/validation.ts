@@ -44,6 +44,14 @@ export function isHost(s: string): boolean {
   return isIpv4(s) || isIpv6(s) || (s.length > 0 && s.length <= 253 && s.split('.').every(isDnsLabel));
 }
 
+/** An address beyond ASCII needs SMTPUTF8 (RFC 6531), which the tool does not use (the backend's `address_problem`). */
+function addressProblem(value: string, what: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(value)
+    ? `${what} ${value} has characters beyond ASCII: such an address needs SMTPUTF8 (RFC 6531), which this tool does not use; give the mailbox's ASCII address (its primary SMTP address in the Exchange admin center)`
+    : null;
+}
+
 export function isEmail(s: string): boolean {
   const at = s.lastIndexOf('@');
   if (at < 0) return false;
@@ -172,17 +180,21 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         ? 'that is the Application (client) ID; the service principal object ID is under Enterprise applications > your app > Overview > Object ID'
         : null;
     case 'mailbox':
-      return isEmail(p.mailbox)
+      return addressProblem(p.mailbox, 'mailbox') ?? (isEmail(p.mailbox)
         ? null
-        : 'mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as';
+        : 'mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as');
     case 'sender':
-      return p.sender === null || isEmail(p.sender)
+      return p.sender === null
         ? null
-        : 'sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox';
+        : addressProblem(p.sender, 'sender') ?? (isEmail(p.sender)
+          ? null
+          : 'sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox');
     case 'test_recipient':
-      return p.test_recipient === null || isEmail(p.test_recipient)
+      return p.test_recipient === null
         ? null
-        : 'test recipient must be an email address such as you@contoso.com';
+        : addressProblem(p.test_recipient, 'test recipient') ?? (isEmail(p.test_recipient)
+          ? null
+          : 'test recipient must be an email address such as you@contoso.com');
     case 'smtp_host':
       return p.smtp_host === null || isHost(p.smtp_host)
         ? null

@@ -51,9 +51,13 @@ fn inline(text: &str) -> String {
     text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { code(part) } else { escape(part) }).collect()
 }
 
-/// A fenced block that no line of `body` can close.
+/// A fenced block that nothing in `body` can close: a bare CR is a line end
+/// to CommonMark, so line ends are made LF first, and the fence is longer
+/// than any run of backticks anywhere in the body (a closing fence may be
+/// indented).
 fn block(info: &str, body: &str) -> String {
-    let longest = body.lines().map(|l| l.chars().take_while(|&c| c == '`').count()).max().unwrap_or(0);
+    let body = body.replace("\r\n", "\n").replace('\r', "\n");
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{info}\n{}\n{fence}\n", body.trim_end())
 }
@@ -144,4 +148,26 @@ pub fn markdown(h: &Handover) -> String {
         let _ = writeln!(o, "- [{}](<{}>)", escape(&l.title), l.url.replace(['<', '>', '\n'], ""));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::block;
+
+    /// A bare CR ends a line for CommonMark: a server line holding
+    /// "\r```" once closed the dialogue's fence, and what followed rendered
+    /// as live Markdown.
+    #[test]
+    fn nothing_in_the_body_closes_the_fence() {
+        let body = "220 ok\r```\r![x](https://evil.example/x.png)\r\n   `````\n250 fine";
+        let md = block("text", body);
+        assert!(!md.contains('\r'), "{md:?}");
+        let lines: Vec<&str> = md.lines().collect();
+        let fence = lines[0].trim_end_matches("text");
+        assert!(fence.len() > 5, "longer than any run of backticks in the body: {md}");
+        assert_eq!(*lines.last().unwrap(), fence);
+        let inside = &lines[1..lines.len() - 1];
+        assert!(inside.iter().all(|l| !l.trim_start().starts_with(fence)), "{md}");
+        assert!(inside.contains(&"![x](https://evil.example/x.png)"), "kept, inside the block: {md}");
+    }
 }

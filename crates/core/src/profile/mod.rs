@@ -1,14 +1,12 @@
 //! A profile: one customer's registration details. The type and what it
 //! answers live here; the rules for each field in `rules`; the files in
-//! `store`. A profile never holds a secret.
+//! `crate::store`, above it. A profile never holds a secret.
 
-mod rules;
-mod store;
+pub(crate) mod rules;
 
 pub use rules::{
     DEFAULT_SMTP_PORT, NEEDED_FOR_POWERSHELL, NEEDED_FOR_SECRET, NEEDED_FOR_SEND, NEEDED_FOR_TOKEN, VALIDATED,
 };
-pub use store::{Expect, ProfileError, ProfileStore, SCHEMA_VERSION, Saved, config_dir, export_json, import_json};
 
 use crate::cloud::Cloud;
 use serde::{Deserialize, Serialize};
@@ -285,11 +283,16 @@ impl Profile {
     /// where an administrator of the tenant grants the app's permissions
     /// ("Talking to the customer's admins"); `None` until the tenant and the
     /// client ID are valid.
+    /// An imported profile's own authority, not yet confirmed, is never
+    /// the address: the link goes to the customer's admin, and would be a
+    /// phishing link if the file came from someone else; the cloud's own
+    /// sign-in address is used instead.
     pub fn admin_consent_url(&self) -> Option<String> {
         if !self.problems(&[Field::Tenant, Field::ClientId, Field::Authority]).is_empty() {
             return None;
         }
-        let mut url = Url::parse(self.authority()).ok()?;
+        let authority = if self.endpoints_confirmed() { self.authority() } else { self.cloud.authority() };
+        let mut url = Url::parse(authority).ok()?;
         url.path_segments_mut().ok()?.pop_if_empty().extend([self.tenant.as_str(), "adminconsent"]);
         url.query_pairs_mut().append_pair("client_id", &self.client_id);
         Some(url.into())
@@ -401,6 +404,15 @@ pub(crate) mod tests {
         // nothing to build from values that are not right yet
         assert_eq!(Profile { client_id: "my-app".into(), ..sample() }.admin_consent_url(), None);
         assert_eq!(Profile { tenant: "common".into(), ..sample() }.admin_consent_url(), None);
+        // an imported authority not yet confirmed is never the link handed to an admin
+        let phishing = Profile {
+            authority: Some("https://login.micros0ftonline.example".into()),
+            endpoints_unconfirmed: true,
+            ..sample()
+        };
+        assert!(phishing.admin_consent_url().unwrap().starts_with("https://login.microsoftonline.com/contoso"));
+        let confirmed = Profile { endpoints_unconfirmed: false, ..phishing };
+        assert!(confirmed.admin_consent_url().unwrap().starts_with("https://login.micros0ftonline.example/"));
     }
 
     #[test]

@@ -9,6 +9,17 @@ use url::Url;
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
 
+/// An address with characters beyond ASCII can only be sent with SMTPUTF8
+/// (RFC 6531), which this tool does not use: refused here, with the reason,
+/// rather than sent raw in MAIL FROM, RCPT TO and the headers.
+fn address_problem(value: &str, what: &str) -> Option<String> {
+    (!value.is_ascii()).then(|| {
+        format!(
+            "{what} {value} has characters beyond ASCII: such an address needs SMTPUTF8 (RFC 6531), which this tool does not use; give the mailbox's ASCII address (its primary SMTP address in the Exchange admin center)"
+        )
+    })
+}
+
 /// Fields a command needs before it can run (the rest may still be empty).
 pub const NEEDED_FOR_SECRET: &[Field] = &[Field::ClientId];
 pub const NEEDED_FOR_TOKEN: &[Field] = &[
@@ -97,15 +108,24 @@ impl Profile {
                 ),
                 Some(_) => None,
             },
-            Field::Mailbox => problem(
-                !is_email(&self.mailbox),
-                "mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as",
-            ),
+            Field::Mailbox => address_problem(&self.mailbox, "mailbox").or_else(|| {
+                problem(
+                    !is_email(&self.mailbox),
+                    "mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as",
+                )
+            }),
             Field::Sender => self.sender.as_deref().and_then(|s| {
-                problem(!is_email(s), "sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox")
+                address_problem(s, "sender").or_else(|| {
+                    problem(
+                        !is_email(s),
+                        "sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox",
+                    )
+                })
             }),
             Field::TestRecipient => self.test_recipient.as_deref().and_then(|s| {
-                problem(!is_email(s), "test recipient must be an email address such as you@contoso.com")
+                address_problem(s, "test recipient").or_else(|| {
+                    problem(!is_email(s), "test recipient must be an email address such as you@contoso.com")
+                })
             }),
             Field::SmtpHost => self.smtp_host.as_deref().and_then(|h| {
                 problem(
@@ -124,6 +144,14 @@ impl Profile {
             },
             Field::Authority => self.authority.as_deref().and_then(authority_problem),
             Field::CaFile => self.ca_file.as_deref().and_then(|p| {
+                if !p.is_absolute() {
+                    // stored relative, it would be read from wherever a later
+                    // command runs
+                    return Some(format!(
+                        "the trusted CA file's path {} must be absolute (such as /etc/ssl/contoso-ca.pem)",
+                        p.display()
+                    ));
+                }
                 if p.to_str().is_none() {
                     return Some(format!(
                         "the trusted CA file's path {} has characters that are not valid Unicode: move the file to a plainly named folder",

@@ -3,8 +3,8 @@
 //! refused when someone else (the CLI, another window) changed it since. A
 //! file that cannot be read is moved aside and reported, never overwritten.
 
-use super::rules::is_profile_name;
-use super::{Field, FieldError, Profile};
+use crate::profile::rules::is_profile_name;
+use crate::profile::{Field, FieldError, Profile};
 use crate::files::{self, Access, FileError, Read};
 use crate::keychain::SecretStatus;
 use crate::report::Report;
