@@ -8,6 +8,7 @@ use crate::error::{CommandError, ErrorKind};
 use crate::ipc::{self, Signature};
 use smtp_oauth_core::CredentialKind;
 use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Installed, SecretAfterDelete, Summary};
+use smtp_oauth_core::explain::Explanation;
 use smtp_oauth_core::certificate::CertificateInfo;
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
@@ -72,6 +73,7 @@ fn render() -> String {
         SecretStatus::decl(&cfg),
         CertificateInfo::decl(&cfg),
         Installed::decl(&cfg),
+        Explanation::decl(&cfg),
         Results::decl(&cfg),
         StepStatus::decl(&cfg),
         Basis::decl(&cfg),
@@ -178,6 +180,7 @@ ipc_types!(
     SecretStatus,
     CertificateInfo,
     Installed,
+    Explanation,
     Script,
     Report,
     Progress,

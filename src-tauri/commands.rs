@@ -12,6 +12,7 @@ use serde_json::Value;
 use smtp_oauth_core::api::{self, DeletePreview, Deleted, Imported, Installed, Run, SecretSource, Summary};
 use smtp_oauth_core::certificate::{CertError, CertificateInfo};
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
+use smtp_oauth_core::explain::Explanation;
 use smtp_oauth_core::files::{self, Access};
 use smtp_oauth_core::handover::{self, Format, Handover};
 use smtp_oauth_core::keychain::SecretStatus;
@@ -306,6 +307,12 @@ async fn with_stages<R: Runtime>(
     let store = store()?;
     let work = api::run(&profile, what, network(&store), &progress);
     app.state::<Operations>().run(operation, async { Ok(work.await?) }).await
+}
+
+/// A pasted error line, bounce or token explained as a live run would,
+/// against the profile on screen. Nothing is sent or kept.
+pub async fn explain(profile: Profile, text: String) -> Result<Explanation> {
+    Ok(api::explain(&text, Some(&profile.normalized()), now())?)
 }
 
 /// Stops a running `fetch_token`, `send_test` or `check_sign_in`; false when none was running.

@@ -40,6 +40,8 @@ contract! {
     check_sign_in(&app, profile: Profile, operation: u32, on_progress: Channel<Progress>) -> Report;
     cancel(&app, operation: u32) -> bool;
 
+    explain(profile: Profile, text: String) -> Explanation;
+
     judge(profile: Profile, results: Results, utc_offset: i32) -> Judged;
     record(evidence: Evidence, profile: Profile) -> Recorded;
 

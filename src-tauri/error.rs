@@ -106,7 +106,7 @@ impl From<ApiError> for CommandError {
             }
             ApiError::Missing(_) => ErrorKind::NotFound,
             ApiError::Unreadable { .. } => ErrorKind::Unreadable,
-            ApiError::NotATick(_) => ErrorKind::InvalidInput,
+            ApiError::NotATick(_) | ApiError::Explain(_) => ErrorKind::InvalidInput,
             ApiError::File(_) | ApiError::Task(_) => ErrorKind::Io,
         };
         CommandError::new(kind, e.to_string())

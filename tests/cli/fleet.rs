@@ -151,3 +151,11 @@ fn a_terminal_sees_progress() {
     assert!(out.status.success(), "{text}");
     crate::assert_contains_all(&text, &["checking 2 profiles…", "checked 1 of 2…", "\r\x1b[K", "2 profiles: 2 passed"]);
 }
+
+/// Each check is one connection and a few MB: 16 at a time by default (8
+/// made 18 customers take three turns); the help says so.
+#[test]
+fn sixteen_at_a_time_by_default() {
+    let help = crate::Machine::new().run(&["check", "--help"]);
+    assert!(help.stdout.contains("[default: 16]"), "{}", help.stdout);
+}

@@ -2,6 +2,7 @@
 //! look-alike: what a user on the sending server types, and what they see.
 
 mod certificate;
+mod explain;
 mod failures;
 mod fleet;
 mod handover;

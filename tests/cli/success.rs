@@ -37,6 +37,23 @@ pub fn check_delivers_on(m: &Machine) {
     assert_eq!(rig.messages().len(), 1);
     assert!(!run.stdout.contains("eyJ") && !run.stderr.contains("eyJ"), "no token in the output");
     assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+    assert!(!run.stdout.contains("Note: "), "the recipient is in the mailbox's domain: {}", run.stdout);
+}
+
+/// Accepted is not delivered for a recipient outside the sender's domain:
+/// the tenant's external-recipient limit bounces after acceptance.
+#[test]
+fn an_external_recipient_is_told_that_a_bounce_can_follow() {
+    lookalike::needs!(Node);
+    let rig = Lookalike::start(&Directory::healthy());
+    let m = Machine::new();
+    let run = m.run(&args(&["check"], &m.flags(&rig), &["--to", "partner@fabrikam.example"]));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("Note: partner@fabrikam.example is outside contoso.com: Exchange Online accepted the message, but a bounce can still follow (for example 550 5.7.233"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The JSON document, with the values that change from run to run replaced.

@@ -67,6 +67,9 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.type_into("#field-secret", lookalike::SECRET_ID).await;
     w.sees_text("This looks like the Secret ID").await;
     w.clear_and_type("#field-secret", SECRET).await;
+    // the Value goes on to the sending application before it is saved
+    w.sees_text("Put this Value into the sending application").await;
+    w.click("#secret-handed-on").await;
     w.click_button("Save to Secret Service").await;
     w.sees("[data-testid=secret-stored]").await;
     let profile = Profile { tenant: DOMAIN.into(), client_id: CLIENT_ID.into(), ..Profile::default() };

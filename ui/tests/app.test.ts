@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../src/App.svelte';
-import { COMMANDS, type Commands, type Judged, type CloudInfo, type Handover, type Summary, type Profile, type Report, type Results, type SecretStatus, type StepStatus, type WizardStep } from '../src/lib/bindings';
+import { COMMANDS, type Commands, type Judged, type CloudInfo, type Explanation, type Handover, type Summary, type Profile, type Report, type Results, type SecretStatus, type StepStatus, type WizardStep } from '../src/lib/bindings';
 import { expiryChoices, freshProgress } from '../src/lib/wizard';
 import { AT, completeProfile, judgedWith, report } from './fixtures';
 
@@ -113,6 +113,16 @@ afterEach(() => {
 });
 
 describe('first run', () => {
+  it('says why now: Basic Auth for SMTP AUTH goes off by default at the end of December 2026', async () => {
+    backend(null);
+    app = mount(App, { target });
+    await settle();
+    const why = target.querySelector('#basic-auth-timeline')?.textContent?.replace(/\s+/g, ' ') ?? '';
+    expect(why).toContain('at the end of December 2026 Exchange Online turns Basic Auth for SMTP AUTH off by default');
+    expect(why).toContain('second half of 2027');
+    expect(why).toContain('SMTP AUTH clients');
+  });
+
   it('says so when the saved progress could not be read, and starts afresh', async () => {
     backend(null, {
       wizard_state_load: () => {
@@ -244,6 +254,26 @@ describe('the user\'s ticks', () => {
   });
 });
 
+describe('secret step', () => {
+  it('saves the Value only once the user says it went to the sending application', async () => {
+    const save = vi.fn(() => storedSecret);
+    backend(savedAt('secret'), { secret_status: () => ({ ...storedSecret, stored: false, fingerprint: null }), secret_save: save });
+    app = mount(App, { target });
+    await settle();
+    typeInto('#field-secret', 'Xy18Q~the-value');
+    await settle();
+    expect(text()).toContain('Put this Value into the sending application');
+    const saveButton = button('Save to Secret Service');
+    expect(saveButton.disabled, 'not before the Value was put where the application gets it').toBe(true);
+    (target.querySelector('#secret-handed-on') as HTMLInputElement).click();
+    await settle();
+    expect(saveButton.disabled).toBe(false);
+    saveButton.click();
+    await settle();
+    expect(save).toHaveBeenCalledOnce();
+  });
+});
+
 describe('token step', () => {
   it('shows the decoded claims, the checks and a link to the step that fixes a failure', async () => {
     const tokenReport: Report = {
@@ -295,6 +325,35 @@ describe('token step', () => {
 });
 
 describe('test message step', () => {
+  it('explains a pasted error with the live diagnosis, and sends only the text and the profile', async () => {
+    const explanation: Explanation = {
+      recognised: ['the SMTP reply 535 5.7.139'],
+      claims: null,
+      checks: [],
+      compared_with_profile: true,
+      diagnosis: [{ finding: 'smtp-auth-disabled-for-mailbox', code: '535 5.7.139', title: 'SMTP AUTH is disabled for the mailbox', cause: 'Off for this mailbox.', fix: 'Turn it on.', step: 'powershell', command: "Set-CASMailbox -Identity 'noreply@contoso.com' -SmtpClientAuthenticationDisabled $false", temporary: false }],
+    };
+    const explain = vi.fn(() => explanation);
+    backend(savedAt('test-message', { secret: storedSecret }), { explain });
+    app = mount(App, { target });
+    await settle();
+    const box = target.querySelector<HTMLDetailsElement>('#explain-box')!;
+    box.open = true;
+    const area = target.querySelector<HTMLTextAreaElement>('#explain-text')!;
+    area.value = 'Scan failed: 535 5.7.139 Authentication unsuccessful';
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+    await settle();
+    (target.querySelector('#explain-run') as HTMLButtonElement).click();
+    await settle();
+    const call = calls.find((c) => c.cmd === 'explain')!;
+    expect(call.args.text).toBe('Scan failed: 535 5.7.139 Authentication unsuccessful');
+    expect((call.args.profile as Profile).mailbox).toBe(profile.mailbox);
+    expect(target.querySelector('#explain-recognised')?.textContent).toContain('the SMTP reply 535 5.7.139');
+    expect(box.querySelector('.diagnosis')?.textContent).toContain('SMTP AUTH is disabled for the mailbox');
+    const saved = calls.filter((c) => c.cmd === 'wizard_state_save').map((c) => JSON.stringify(c.args));
+    expect(saved.some((s) => s.includes('5.7.139')), 'the paste is not kept').toBe(false);
+  });
+
   it('shows the diagnosis card, which leads to the step to revisit', async () => {
     const sent: Report = {
       ...report('fail', [], [{ finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'The app may not send as the From address.', fix: 'Run Add-RecipientPermission.', step: 'powershell', command: "Add-RecipientPermission -Identity 'noreply@contoso.com'", temporary: false }]),

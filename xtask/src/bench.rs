@@ -302,29 +302,29 @@ fn fleet_bench(cli: &Path, rig: &Lookalike, latency: Duration, runs: usize, ca: 
         latency.as_millis()
     ));
     measure(single())?;
-    measure(all("8"))?;
+    measure(all("16"))?;
     let fleet_runs = runs.div_ceil(3).max(3);
     let (mut one, mut bounded, mut unbounded) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..fleet_runs {
         one.push(measure(single())?.wall_ms);
-        bounded.push(measure(all("8"))?.wall_ms);
+        bounded.push(measure(all("16"))?.wall_ms);
         unbounded.push(measure(all(&fleet))?.wall_ms);
     }
     let (one, bounded, unbounded) = (median(one), median(bounded), median(unbounded));
-    // With 8 at a time (the CLI's default, fleet::DEFAULT_CONCURRENCY; xtask
-    // does not build the core), 20 profiles take three turns however fast
+    // With 16 at a time (the CLI's default, fleet::DEFAULT_CONCURRENCY; xtask
+    // does not build the core), 20 profiles take two turns however fast
     // each is.
-    let turns = FLEET.div_ceil(8);
+    let turns = FLEET.div_ceil(16);
     println!();
     println!("{FLEET} profiles at once (check --all --auth-only), {fleet_runs} runs each (medians)");
     println!("{:<36}{:>11.1} ms", "one profile", one);
     println!(
         "{:<36}{:>11.1} ms{:>8.2} x one",
-        format!("{FLEET} profiles, 8 at a time (default)"),
+        format!("{FLEET} profiles, 16 at a time (default)"),
         bounded,
         bounded / one
     );
-    println!("{:<36}{:>22.2} x one", format!("  per turn ({turns} turns of 8)"), bounded / one / turns as f64);
+    println!("{:<36}{:>22.2} x one", format!("  per turn ({turns} turns of 16)"), bounded / one / turns as f64);
     println!("{:<36}{:>11.1} ms{:>8.2} x one", format!("{FLEET} profiles, all at once"), unbounded, unbounded / one);
     println!(
         "goal: {FLEET} profiles all at once under 2 x one: {}",

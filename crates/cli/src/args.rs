@@ -14,7 +14,7 @@ use std::path::PathBuf;
     name = "smtp-oauth",
     version,
     about = "Checks and sets up sending mail through Microsoft 365 with OAuth 2.0 (client credentials, SMTP XOAUTH2)",
-    after_help = "The client secret is read from --secret-stdin, else the SMTP_OAUTH_CLIENT_SECRET environment variable, else the OS keychain; never from an argument.\n\nExit status: 0 when everything passed, 1 when a check failed, 2 for bad input.\n\nExample, on the server that will send the mail:\n  SMTP_OAUTH_CLIENT_SECRET=... smtp-oauth check --tenant contoso.onmicrosoft.com \\\n    --client-id <GUID> --mailbox noreply@contoso.com --to you@contoso.com"
+    after_help = "The client secret is read from --secret-stdin, else the SMTP_OAUTH_CLIENT_SECRET environment variable, else the OS keychain; never from an argument.\n\nExit status: 0 when everything passed, 1 when a check failed, 2 for bad input.\n\nExample, on the server that will send the mail (the secret at the hidden prompt):\n  smtp-oauth check --secret-stdin --tenant contoso.onmicrosoft.com \\\n    --client-id <GUID> --mailbox noreply@contoso.com --to you@contoso.com"
 )]
 pub struct Cli {
     /// Print one JSON document instead of text
@@ -94,6 +94,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE.ics")]
         out: Option<PathBuf>,
     },
+    /// Explain a pasted error: an SMTP reply, an AADSTS code, a bounce, or a
+    /// token or XOAUTH2 string (its claims are checked); nothing is sent or kept
+    Explain {
+        /// The text, as the device, the log or the bounce shows it (default:
+        /// standard input, which keeps a pasted token out of the shell's history)
+        text: Option<String>,
+        /// Read the error against this saved profile (its tenant, app, mailbox)
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
     /// Token, claims checks and a test message: the whole check, for the sending server
     Check {
         #[command(flatten)]
@@ -113,7 +123,7 @@ pub enum Command {
         all: bool,
         /// With --all: at most this many profiles at a time (never more than 3
         /// connections per mailbox, Exchange Online's limit)
-        #[arg(long, value_name = "N", default_value_t = 8, requires = "all", value_parser = clap::value_parser!(u16).range(1..=64))]
+        #[arg(long, value_name = "N", default_value_t = smtp_oauth_core::fleet::DEFAULT_CONCURRENCY, requires = "all", value_parser = clap::value_parser!(u16).range(1..=64))]
         concurrency: u16,
     },
 }
@@ -221,7 +231,7 @@ pub struct FieldArgs {
     /// Default recipient of test messages
     #[arg(long, value_name = "ADDR")]
     pub test_recipient: Option<String>,
-    /// global, gcc-high, dod or china
+    /// global, gcc, gcc-high, dod or china
     #[arg(long)]
     pub cloud: Option<Cloud>,
     /// Authorisation path: entra-permission (default) or app-rbac

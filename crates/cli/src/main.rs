@@ -168,7 +168,35 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let ics = api::reminder(&profile.resolve(&store)?, now)?;
             write_or_print(file, ics.as_bytes(), " (import it into your calendar)", &mut out)
         }
+        Command::Explain { text, profile } => {
+            let text = match text {
+                Some(text) => text,
+                None => read_paste()?,
+            };
+            let profile = profile.map(|name| store.load(&name)).transpose()?;
+            let explained = api::explain(&text, profile.as_ref(), now)?;
+            if json {
+                return Ok(print_json(&mut out, &explained)?);
+            }
+            Ok(out.human(&output::explanation(&explained))?)
+        }
     }
+}
+
+/// What is pasted on standard input for `explain`, up to its bound (a
+/// prompt on a terminal says how to end it).
+fn read_paste() -> Result<String, Failure> {
+    if std::io::stdin().is_terminal() {
+        eprintln!("paste the error, then press Ctrl-D (Ctrl-Z, Enter on Windows):");
+    }
+    let mut bytes = Vec::new();
+    let limit = smtp_oauth_core::explain::MAX_PASTE as u64 + 1;
+    std::io::stdin()
+        .lock()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Input(format!("could not read standard input: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// `check --all`: each profile with its own keychain entry, so nothing

@@ -104,18 +104,7 @@ pub fn report(report: &Report) -> String {
     if let Some(smtp) = &report.smtp {
         out.push_str(&smtp_section(smtp));
     }
-    for d in &report.diagnosis {
-        let _ = writeln!(out, "{}: {}", d.code, d.title);
-        let _ = writeln!(out, "  Cause:   {}", d.cause);
-        let _ = writeln!(out, "  Fix:     {}", d.fix);
-        for (i, command) in d.command.iter().flat_map(|c| c.lines()).enumerate() {
-            let _ = writeln!(out, "  {:<8} {command}", if i == 0 { "Run:" } else { "" });
-        }
-        if d.temporary {
-            let _ = writeln!(out, "  Note:    temporary: nothing in the setup needs to change; try again later");
-        }
-        let _ = writeln!(out, "  Revisit: {} (in the wizard)\n", d.step);
-    }
+    diagnoses(&mut out, &report.diagnosis);
     let auth_only = report.smtp.as_ref().is_some_and(SmtpReport::sign_in_only);
     let _ = writeln!(
         out,
@@ -128,6 +117,46 @@ pub fn report(report: &Report) -> String {
             (Status::Fail, _) => "Result: FAILED (see above)",
         }
     );
+    out
+}
+
+/// Each diagnosis: cause, fix, the commands, the step to revisit.
+fn diagnoses(out: &mut String, list: &[smtp_oauth_core::Diagnosis]) {
+    for d in list {
+        let _ = writeln!(out, "{}: {}", d.code, d.title);
+        let _ = writeln!(out, "  Cause:   {}", d.cause);
+        let _ = writeln!(out, "  Fix:     {}", d.fix);
+        for (i, command) in d.command.iter().flat_map(|c| c.lines()).enumerate() {
+            let _ = writeln!(out, "  {:<8} {command}", if i == 0 { "Run:" } else { "" });
+        }
+        if d.temporary {
+            let _ = writeln!(out, "  Note:    temporary: nothing in the setup needs to change; try again later");
+        }
+        let _ = writeln!(out, "  Revisit: {} (in the wizard)\n", d.step);
+    }
+}
+
+/// `smtp-oauth explain`: what was recognised, a token's claims and checks,
+/// then each diagnosis as a live run shows it.
+pub fn explanation(e: &smtp_oauth_core::explain::Explanation) -> String {
+    let mut out = format!("Recognised: {}.\n\n", e.recognised.join("; "));
+    if let Some(claims) = &e.claims {
+        let _ = writeln!(out, "Token claims (decoded, not verified):");
+        out.push_str(&claims_table(claims));
+        out.push('\n');
+        let _ = writeln!(out, "Checks:");
+        for check in &e.checks {
+            out.push_str(&check_line(check));
+        }
+        if !e.compared_with_profile {
+            let _ = writeln!(
+                out,
+                "  (without --profile the token's tenant, app and object ID were compared with nothing)"
+            );
+        }
+        out.push('\n');
+    }
+    diagnoses(&mut out, &e.diagnosis);
     out
 }
 
@@ -181,7 +210,10 @@ fn smtp_section(smtp: &SmtpReport) -> String {
         (SmtpOutcome::SignedIn { reply }, _) => format!(
             "Authentication: accepted ({reply}). No message was sent (--auth-only), so SendAs was not exercised."
         ),
-        (SmtpOutcome::Delivered { reply }, _) => format!("Test message: accepted for delivery ({reply})"),
+        (SmtpOutcome::Delivered { reply, note: None }, _) => format!("Test message: accepted for delivery ({reply})"),
+        (SmtpOutcome::Delivered { reply, note: Some(note) }, _) => {
+            format!("Test message: accepted for delivery ({reply})\nNote: {note}")
+        }
         (SmtpOutcome::Failed(stop), Some(reply)) if stop.sign_in_only => {
             format!("Authentication: refused with {reply}")
         }

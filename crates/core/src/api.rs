@@ -53,6 +53,8 @@ pub enum ApiError {
     NotATick(Evidence),
     #[error("the background task failed: {0}")]
     Task(String),
+    #[error(transparent)]
+    Explain(#[from] crate::explain::ExplainError),
 }
 
 impl From<Vec<FieldError>> for ApiError {
@@ -327,6 +329,12 @@ pub fn admin_consent_url(store: &ProfileStore, profile: &Profile) -> Option<Stri
         profile.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
     }
     profile.admin_consent_url()
+}
+
+/// A pasted error, token or bounce explained as a live run would, against
+/// `profile` when it is known. Nothing is sent or kept.
+pub fn explain(text: &str, profile: Option<&Profile>, now: OffsetDateTime) -> Result<crate::explain::Explanation> {
+    Ok(crate::explain::explain(text, profile, now)?)
 }
 
 /// The calendar reminder of the secret's expiry (`.ics`).

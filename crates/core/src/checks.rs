@@ -20,6 +20,7 @@ pub enum Status {
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
     Aud,
+    TokenType,
     Roles,
     BroadRoles,
     Appid,

@@ -49,6 +49,8 @@ pub struct Claims {
     pub nbf: Option<i64>,
     pub ver: Option<String>,
     pub idtyp: Option<String>,
+    /// Delegated scopes: only in tokens issued for a user.
+    pub scp: Option<String>,
 }
 
 fn string_or_first<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -113,6 +115,7 @@ impl Claims {
             roles: self.roles.map(|roles| roles.into_iter().take(100).map(clean).collect()),
             ver: one(self.ver),
             idtyp: one(self.idtyp),
+            scp: one(self.scp),
             ..self
         }
     }
@@ -122,6 +125,7 @@ impl Claims {
 pub fn check(claims: &Claims, profile: &Profile, now: OffsetDateTime) -> Vec<Check> {
     vec![
         check_aud(claims, profile),
+        check_token_type(claims),
         check_roles(claims, profile),
         check_broad_roles(claims),
         check_appid(claims, profile),
@@ -156,6 +160,31 @@ fn check_aud(claims: &Claims, profile: &Profile) -> Check {
             WizardStep::Profile,
             format!("The token has no aud claim; Exchange Online expects {expected}"),
         ),
+    }
+}
+
+/// An application token from the client credentials flow, not a delegated
+/// one: `scp` is "only included for user tokens", and `idtyp` is `app` for
+/// app-only tokens (`user` only where the resource asks for it), per the
+/// access token claims reference ("Token claims").
+fn check_token_type(claims: &Claims) -> Check {
+    let idtyp = claims.idtyp.as_deref().unwrap_or("");
+    let delegated = |why: String| {
+        Check::fail(
+            CheckId::TokenType,
+            WizardStep::Token,
+            format!(
+                "{why}: a delegated token, issued for a user. Sending as the app needs an application token from the client credentials flow (which this tool requests with the app's secret or certificate); a token from a user's sign-in or another tool proves nothing about the app's setup"
+            ),
+        )
+    };
+    match (&claims.scp, idtyp) {
+        (Some(scp), _) => delegated(format!("The token carries scp ({scp}), not roles")),
+        (None, t) if t.eq_ignore_ascii_case("user") => delegated("The token's idtyp is user".into()),
+        (None, t) if t.eq_ignore_ascii_case("app") => {
+            Check::ok(CheckId::TokenType, "An application token (idtyp app), from the client credentials flow")
+        }
+        (None, _) => Check::ok(CheckId::TokenType, "An application token (no scp claim), from the client credentials flow"),
     }
 }
 
@@ -406,11 +435,30 @@ mod tests {
         assert!(checks.iter().all(|c| !c.message.chars().any(char::is_control)), "{checks:#?}");
     }
 
+    /// A delegated token (another tool's, or a user's sign-in) passed every
+    /// check on the App RBAC path, where no roles are expected.
+    #[test]
+    fn a_delegated_token_fails_with_the_reason() {
+        let rbac = Profile { auth_path: AuthPath::AppRbac, ..profile() };
+        for p in [profile(), rbac] {
+            expect(
+                json!({"scp": "SMTP.Send", "roles": null}),
+                &p,
+                CheckId::TokenType,
+                Status::Fail,
+                "carries scp (SMTP.Send), not roles: a delegated token",
+            );
+            expect(json!({"idtyp": "user"}), &p, CheckId::TokenType, Status::Fail, "idtyp is user");
+            expect(json!({"idtyp": "app"}), &p, CheckId::TokenType, Status::Ok, "idtyp app");
+            expect(json!({}), &p, CheckId::TokenType, Status::Ok, "no scp claim");
+        }
+    }
+
     #[test]
     fn a_good_token_passes_everything() {
         let claims = decode(&jwt(good())).unwrap();
         let checks = check(&claims, &profile(), OffsetDateTime::from_unix_timestamp(NOW).unwrap());
-        assert_eq!(checks.len(), 8);
+        assert_eq!(checks.len(), 9);
         assert!(checks.iter().all(|c| c.status == Status::Ok), "{checks:#?}");
     }
 

@@ -10,9 +10,12 @@ use std::str::FromStr;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Cloud {
-    /// Worldwide Microsoft 365, GCC included.
+    /// Worldwide Microsoft 365.
     #[default]
     Global,
+    /// GCC (Government Community Cloud): the worldwide endpoints, but not
+    /// every worldwide release (App RBAC for SMTP is not offered there).
+    Gcc,
     GccHigh,
     Dod,
     /// Microsoft 365 operated by 21Vianet.
@@ -20,11 +23,12 @@ pub enum Cloud {
 }
 
 impl Cloud {
-    pub const ALL: [Cloud; 4] = [Cloud::Global, Cloud::GccHigh, Cloud::Dod, Cloud::China];
+    pub const ALL: [Cloud; 5] = [Cloud::Global, Cloud::Gcc, Cloud::GccHigh, Cloud::Dod, Cloud::China];
 
     pub fn id(self) -> &'static str {
         match self {
             Cloud::Global => "global",
+            Cloud::Gcc => "gcc",
             Cloud::GccHigh => "gcc-high",
             Cloud::Dod => "dod",
             Cloud::China => "china",
@@ -33,7 +37,8 @@ impl Cloud {
 
     pub fn title(self) -> &'static str {
         match self {
-            Cloud::Global => "Global (and GCC)",
+            Cloud::Global => "Global",
+            Cloud::Gcc => "GCC",
             Cloud::GccHigh => "GCC High",
             Cloud::Dod => "DoD",
             Cloud::China => "China (21Vianet)",
@@ -43,7 +48,7 @@ impl Cloud {
     /// Base URL of the Entra token service.
     pub fn authority(self) -> &'static str {
         match self {
-            Cloud::Global => "https://login.microsoftonline.com",
+            Cloud::Global | Cloud::Gcc => "https://login.microsoftonline.com",
             Cloud::GccHigh | Cloud::Dod => "https://login.microsoftonline.us",
             Cloud::China => "https://login.partner.microsoftonline.cn",
         }
@@ -52,7 +57,7 @@ impl Cloud {
     /// Exchange Online's resource: the token's `aud` and the scope's prefix.
     pub fn resource(self) -> &'static str {
         match self {
-            Cloud::Global => "https://outlook.office365.com",
+            Cloud::Global | Cloud::Gcc => "https://outlook.office365.com",
             Cloud::GccHigh => "https://outlook.office365.us",
             Cloud::Dod => "https://outlook-dod.office365.us",
             Cloud::China => "https://partner.outlook.cn",
@@ -66,7 +71,7 @@ impl Cloud {
     pub fn accepted_audiences(self) -> Vec<&'static str> {
         let mut audiences = vec![self.resource(), EXCHANGE_APP_ID];
         match self {
-            Cloud::Global => audiences.push("https://outlook.office.com"),
+            Cloud::Global | Cloud::Gcc => audiences.push("https://outlook.office.com"),
             Cloud::Dod => audiences.push("https://outlook.office365.us"),
             Cloud::GccHigh | Cloud::China => {}
         }
@@ -84,19 +89,21 @@ impl Cloud {
 
     /// Every host Microsoft names for this cloud's client submission, the
     /// default first. GCC High's endpoint list names `outlook.office365.us`
-    /// for port 587; most guides use `smtp.office365.us`. DoD's names
+    /// for ports 25 and 587, so it is the default; `smtp.office365.us`, which
+    /// most guides use, is accepted too (observed). DoD's names
     /// `outlook-dod.office365.us` ("Endpoints per cloud").
     pub fn smtp_hosts(self) -> &'static [&'static str] {
         match self {
-            Cloud::Global => &["smtp.office365.com"],
-            Cloud::GccHigh => &["smtp.office365.us", "outlook.office365.us"],
+            Cloud::Global | Cloud::Gcc => &["smtp.office365.com"],
+            Cloud::GccHigh => &["outlook.office365.us", "smtp.office365.us"],
             Cloud::Dod => &["outlook-dod.office365.us"],
             Cloud::China => &["smtp.partner.outlook.cn"],
         }
     }
 
     /// Whether Microsoft released Exchange App RBAC for SMTP here: worldwide
-    /// only (roadmap 498356, MC1158911; "Setting up the app").
+    /// only (roadmap 498356, MC1158911; "Setting up the app"), so not in GCC,
+    /// whose tenants use the worldwide endpoints.
     pub fn offers_app_rbac(self) -> bool {
         self == Cloud::Global
     }
@@ -104,7 +111,7 @@ impl Cloud {
     /// `Connect-ExchangeOnline -ExchangeEnvironmentName` value, if not global.
     pub fn exchange_environment(self) -> Option<&'static str> {
         match self {
-            Cloud::Global => None,
+            Cloud::Global | Cloud::Gcc => None,
             Cloud::GccHigh => Some("O365USGovGCCHigh"),
             Cloud::Dod => Some("O365USGovDoD"),
             Cloud::China => Some("O365China"),
@@ -114,7 +121,7 @@ impl Cloud {
     /// The admin portal that lists app registrations.
     pub fn portal(self) -> &'static str {
         match self {
-            Cloud::Global => "https://entra.microsoft.com",
+            Cloud::Global | Cloud::Gcc => "https://entra.microsoft.com",
             Cloud::GccHigh | Cloud::Dod => "https://portal.azure.us",
             Cloud::China => "https://portal.azure.cn",
         }
@@ -206,7 +213,7 @@ impl FromStr for Cloud {
         Cloud::ALL
             .into_iter()
             .find(|c| c.id().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("cloud must be one of global, gcc-high, dod, china (got {s:?})"))
+            .ok_or_else(|| format!("cloud must be one of global, gcc, gcc-high, dod, china (got {s:?})"))
     }
 }
 
@@ -257,7 +264,10 @@ mod tests {
         assert_eq!(Cloud::Dod.scope(), "https://outlook-dod.office365.us/.default");
         let dod = Cloud::Dod.accepted_audiences();
         assert!(dod.contains(&"https://outlook-dod.office365.us") && dod.contains(&"https://outlook.office365.us"));
-        assert_eq!(Cloud::GccHigh.smtp_hosts(), ["smtp.office365.us", "outlook.office365.us"]);
+        assert_eq!(Cloud::GccHigh.smtp_hosts(), ["outlook.office365.us", "smtp.office365.us"]);
+        assert_eq!(Cloud::GccHigh.smtp_host(), "outlook.office365.us", "the documented one");
+        assert!(!Cloud::Gcc.offers_app_rbac(), "worldwide only, and GCC is not worldwide's release");
+        assert_eq!(Cloud::Gcc.resource(), Cloud::Global.resource());
         assert!(Cloud::Global.offers_app_rbac());
         assert!(Cloud::ALL.iter().filter(|c| c.offers_app_rbac()).count() == 1);
     }

@@ -9,6 +9,7 @@
 
 use crate::step::WizardStep;
 use crate::checks::{Check, CheckId, Status, find};
+use crate::credential::CredentialKind;
 use crate::claims::DecodeError;
 use crate::powershell;
 use crate::profile::{AuthPath, Profile};
@@ -107,6 +108,11 @@ catalog! {
         "The client assertion is valid for a few minutes from when it was made; Entra ID found it outside that window, which means this computer's clock differs from the real time.",
         "Set this computer's clock right (synchronise it with an Internet time server), then fetch the token again.",
     }
+    ResourcelessScope = ("AADSTS700023", Profile) {
+        "The scope names no resource",
+        "Entra ID found the scope of the token request invalid for an access token (InvalidResourcelessScope). The scope is built from the cloud (for global: https://outlook.office365.com/.default), so the cloud or the authority is probably wrong.",
+        "Choose the cloud your tenant lives in (step 1) and leave the authority URL empty unless your cloud needs it.",
+    }
     AssertionWrongAudience = ("AADSTS700023", Profile) {
         "The client assertion was made for another endpoint",
         "The assertion names the token endpoint it is for, and Entra ID's own address for this tenant is another: the authority URL or the tenant does not match the tenant's cloud.",
@@ -202,10 +208,15 @@ catalog! {
         "The tenant's security defaults blocked the request. SMTP AUTH cannot work while security defaults are on.",
         "Turn off security defaults (Entra admin center > Overview > Properties > Manage security defaults) and protect sign-ins with Conditional Access instead.",
     }
-    Throttled = ("AADSTS90055", Token, temporary) {
+    Throttled = ("AADSTS90024", Token, temporary) {
         "Entra ID is throttling requests",
-        "Entra ID refused for now: too many requests from this tenant, or a transient limit. Nothing in the setup is wrong.",
+        "Entra ID refused for now: a transient limit. Nothing in the setup is wrong.",
         "Wait a few minutes, then fetch the token again.",
+    }
+    TenantThrottled = ("AADSTS90055", Token) {
+        "Too many requests, or the tenant is blocked",
+        "Entra ID refused with TenantThrottlingError: too many requests from this tenant, which passes; Entra also answers this for tenants it has blocked, which does not.",
+        "Wait a few minutes and fetch the token again. If it persists, the tenant may be blocked: open a Microsoft support request with the trace and correlation IDs below.",
     }
     NationalCloud = ("AADSTS90038", Profile) {
         "Tenant is in a national cloud",
@@ -296,6 +307,11 @@ catalog! {
         "SMTP AUTH cannot work while the tenant's security defaults are on, and a per-mailbox setting does not override them.",
         "Turn off security defaults (Entra admin center > Overview > Properties > Manage security defaults) and protect sign-ins with Conditional Access instead; or send through Microsoft Graph.",
     }
+    OrgConfigNotAllowed = ("535 5.7.139", AppRegistration) {
+        "The organisation's configuration does not allow this sign-in",
+        "Exchange refused the authentication by policy, before any permission: security defaults are on in the tenant, or an authentication policy that applies to the mailbox blocks SMTP AUTH.",
+        "Turn off security defaults (Entra admin center > Overview > Properties > Manage security defaults) and protect sign-ins with Conditional Access instead; check the authentication policy that applies to the mailbox (Get-AuthenticationPolicy, and Get-User's AuthenticationPolicy) and let it allow SMTP AUTH.",
+    }
     AuthCriteriaNotMet = ("535 5.7.139", Powershell) {
         "The sign-in did not meet Exchange's criteria",
         "Exchange refused before it looked at any permission. Two causes give this reply: the app's service principal is not registered in Exchange (New-ServicePrincipal was not run in this tenant), or a Conditional Access or location policy for workload identities refused the sign-in.",
@@ -331,6 +347,26 @@ catalog! {
         "The mailbox has sent to more than 10,000 recipients in the last 24 hours, Exchange Online's limit for SMTP client submission.",
         "Wait until the 24 hours pass; for more volume, spread the sending over several mailboxes or use a bulk-mail service.",
     }
+    SendingLimitReached = ("554 5.2.2", TestMessage) {
+        "The mailbox's sending limits are reached",
+        "Exchange Online answered \"submission quota exceeded\": the mailbox has sent to more than 10,000 recipients in the last 24 hours, or more than 30 messages in a minute, Exchange Online's limits for one mailbox.",
+        "Wait (a minute for the message rate, up to 24 hours for recipients); for more volume, spread the sending over several mailboxes or use a bulk-mail service. Retrying at once extends the block.",
+    }
+    DailyRecipientLimit = ("550 5.1.90", TestMessage) {
+        "The mailbox's daily recipient limit is reached",
+        "The mailbox has sent to more recipients in the last 24 hours than Exchange Online allows one mailbox (10,000).",
+        "Wait until the 24 hours pass; for more volume, spread the sending over several mailboxes or use a bulk-mail service.",
+    }
+    TenantExternalLimit = ("550 5.7.233", TestMessage) {
+        "The tenant's daily limit for external recipients is reached",
+        "Exchange Online limits how many external recipients a whole tenant may send to in 24 hours (the tenant external recipient rate limit); the tenant passed it, so every mailbox's external mail is refused, not only this one's. It usually arrives as a bounce after the message was accepted.",
+        "Wait until the 24-hour count drops; see the Tenant Outbound External Recipients report (Exchange admin center > Reports > Mail flow) for who sends most; add licences or move bulk mail to a bulk-mail service.",
+    }
+    TrialTenantExternalLimit = ("550 5.7.232", TestMessage) {
+        "The trial tenant's daily limit for external recipients is reached",
+        "A trial tenant may send to 5,000 external recipients in 24 hours; the tenant passed it, so every mailbox's external mail is refused.",
+        "Wait until the 24-hour count drops, or buy licences: the limit of a trial tenant is fixed.",
+    }
     MailboxFull = ("554 5.2.2", TestMessage) {
         "The sending mailbox is full",
         "Exchange keeps a copy of every message sent over SMTP AUTH in Sent Items, and the mailbox has reached its quota.",
@@ -346,10 +382,15 @@ catalog! {
         "Exchange answered with a temporary error. Nothing in the setup needs to change for this.",
         "Try again in a few minutes.",
     }
-    MailboxUnavailable = ("430 4.2.0", TestMessage, temporary) {
-        "The mailbox is temporarily unavailable",
-        "Exchange could not reach the mailbox just now (a temporary mailbox status).",
-        "Try again in a few minutes.",
+    TemporaryErrorAtAuth = ("451 4.7.0", Token) {
+        "Temporary server error at sign-in",
+        "Exchange answered AUTH with a temporary error. Users report that behind this reply at AUTH there is usually a token or XOAUTH2 problem rather than an outage, and that waiting does not help (observed; Microsoft documents nothing).",
+        "Try once more in a few minutes; if it persists, fetch a new token and check its claims (step 7), and check the mailbox and the service principal's registration (step 6).",
+    }
+    MailboxLogonFailure = ("430 4.2.0", Powershell) {
+        "Exchange could not open the mailbox for the app",
+        "Exchange accepted the token but could not open the mailbox to submit the message (\"mailbox logon failure\"). Users report this right after the mailbox permission or the service principal was added, clearing within about an hour, and lasting when the service principal was registered with the wrong object ID (observed; Microsoft documents nothing).",
+        "If the Exchange commands ran in the last hour, wait and send again. Otherwise check step 6: New-ServicePrincipal with the Enterprise application's Object ID, and the mailbox permission.",
     }
     UnregisteredDomain = ("550 5.7.750", Powershell) {
         "Sending from a domain the tenant does not own",
@@ -524,14 +565,19 @@ pub fn for_token_error(err: &TokenError, ctx: &Context<'_>) -> Diagnosis {
                 "AADSTS53003" => Finding::ConditionalAccess,
                 "AADSTS530032" => Finding::SecurityPolicy,
                 "AADSTS530035" => Finding::SecurityDefaultsToken,
-                "AADSTS90055" | "AADSTS90024" => Finding::Throttled,
+                "AADSTS90055" => Finding::TenantThrottled,
+                "AADSTS90024" => Finding::Throttled,
                 "AADSTS90038" => Finding::NationalCloud,
                 "AADSTS700027" if e.description.to_ascii_lowercase().contains("expired") => {
                     Finding::CertificateExpiredAtEntra
                 }
                 "AADSTS700027" => Finding::CertificateNotRegistered,
                 "AADSTS700024" => Finding::AssertionOutsideTimeRange,
-                "AADSTS700023" => Finding::AssertionWrongAudience,
+                // the same code means another thing with each credential
+                "AADSTS700023" if ctx.profile.credential == CredentialKind::Certificate => {
+                    Finding::AssertionWrongAudience
+                }
+                "AADSTS700023" => Finding::ResourcelessScope,
                 "AADSTS700021" | "AADSTS50048" => Finding::AssertionWrongApp,
                 "AADSTS50027" => Finding::AssertionInvalid,
                 _ => Finding::EntraOther,
@@ -588,6 +634,11 @@ pub fn for_smtp_stop(stop: &SmtpStop, ctx: &Context<'_>) -> Diagnosis {
         SmtpFailure::Tls { .. } => with_detail(Finding::SmtpTls),
         SmtpFailure::TlsHandshake { .. } => with_detail(Finding::SmtpTlsHandshake),
         SmtpFailure::Xoauth2NotOffered { .. } => Finding::Xoauth2NotOffered.diagnosis(),
+        SmtpFailure::Rejected { reply } if stop.stage == Stage::Authenticate && reply.key() == "451 4.7.0" => {
+            let mut d = Finding::TemporaryErrorAtAuth.diagnosis();
+            d.code = reply.key();
+            d
+        }
         SmtpFailure::Rejected { reply } => for_reply(reply, ctx),
         SmtpFailure::Protocol { .. } => with_detail(Finding::SmtpProtocol),
     }
@@ -607,6 +658,7 @@ fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
         (535, "5.7.139") if text.contains("disabled for the tenant") => Finding::SmtpAuthDisabledForTenant,
         (535, "5.7.139") if text.contains("disabled for the mailbox") => Finding::SmtpAuthDisabledForMailbox,
         (535, "5.7.139") if text.contains("security defaults") => Finding::SecurityDefaultsSmtp,
+        (535, "5.7.139") if text.contains("organization configuration") => Finding::OrgConfigNotAllowed,
         (535, "5.7.139") if text.contains("did not meet the criteria") => Finding::AuthCriteriaNotMet,
         (535, "5.7.139") => Finding::AuthRefused,
         (530, "5.7.57") => Finding::NotAuthenticated,
@@ -614,10 +666,15 @@ fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
         (_, "5.7.60") => Finding::NoSendPermission,
         (550, "5.1.8") => Finding::BadOutboundSender,
         (554, "5.2.0") if text.contains("submissionquota") => Finding::SubmissionQuota,
-        (554, "5.2.2") => Finding::MailboxFull,
+        (_, "5.2.2") if text.contains("full") => Finding::MailboxFull,
+        // Exchange Online's meaning of 5.2.2 ("Submission quota exceeded")
+        (_, "5.2.2") => Finding::SendingLimitReached,
+        (_, "5.1.90") => Finding::DailyRecipientLimit,
+        (_, "5.7.233") => Finding::TenantExternalLimit,
+        (_, "5.7.232") => Finding::TrialTenantExternalLimit,
         (432, "4.3.2") => Finding::ConcurrentConnections,
         (451, "4.7.0") => Finding::TemporaryServerError,
-        (430, "4.2.0") => Finding::MailboxUnavailable,
+        (430, "4.2.0") => Finding::MailboxLogonFailure,
         (550, "5.7.750") => Finding::UnregisteredDomain,
         (501, "5.5.124") => Finding::BadXoauth2Data,
         (421, "4.7.66") => Finding::TlsTooOld,
@@ -729,6 +786,8 @@ mod tests {
         let secret_id = Check::warn(CheckId::SecretShape, WizardStep::Secret, "GUID");
         let tls = |problem| SmtpFailure::Tls { problem, detail: "d".into() };
         let auth = "535 5.7.3 Authentication unsuccessful [X]";
+        let cert = || Profile { credential: CredentialKind::Certificate, ..profile() };
+        let sent = |line: &str| SmtpAt(Stage::Send, reply(line));
         vec![
             (Token(entra(7000215)), vec![], p(), F::InvalidSecret),
             (Token(entra(7000215)), vec![secret_id], p(), F::SecretIdUsed),
@@ -747,7 +806,8 @@ mod tests {
                 F::CertificateExpiredAtEntra,
             ),
             (Token(entra(700024)), vec![], p(), F::AssertionOutsideTimeRange),
-            (Token(entra(700023)), vec![], p(), F::AssertionWrongAudience),
+            (Token(entra(700023)), vec![], cert(), F::AssertionWrongAudience),
+            (Token(entra(700023)), vec![], p(), F::ResourcelessScope),
             (Token(entra(700021)), vec![], p(), F::AssertionWrongApp),
             (Token(entra(50027)), vec![], p(), F::AssertionInvalid),
             (Token(TokenError::Credential("no key".into())), vec![], p(), F::CertificateUnusable),
@@ -765,7 +825,7 @@ mod tests {
             (Token(entra(53003)), vec![], p(), F::ConditionalAccess),
             (Token(entra(530032)), vec![], p(), F::SecurityPolicy),
             (Token(entra(530035)), vec![], p(), F::SecurityDefaultsToken),
-            (Token(entra(90055)), vec![], p(), F::Throttled),
+            (Token(entra(90055)), vec![], p(), F::TenantThrottled),
             (Token(entra(90024)), vec![], p(), F::Throttled),
             (Token(entra(90038)), vec![], p(), F::NationalCloud),
             (Token(entra(12345)), vec![], p(), F::EntraOther),
@@ -839,6 +899,14 @@ mod tests {
                 p(),
                 F::SecurityDefaultsSmtp,
             ),
+            (
+                Smtp(reply(
+                    "535 5.7.139 Authentication unsuccessful, the organization configuration doesn't allow this authentication request",
+                )),
+                vec![],
+                p(),
+                F::OrgConfigNotAllowed,
+            ),
             (Smtp(reply("535 5.7.139 Authentication unsuccessful, something new.")), vec![], p(), F::AuthRefused),
             (Smtp(reply("530 5.7.57 Client not authenticated to send mail.")), vec![], p(), F::NotAuthenticated),
             (
@@ -863,23 +931,59 @@ mod tests {
                 F::SubmissionQuota,
             ),
             (
-                Smtp(reply("554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException")),
+                sent("554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException"),
                 vec![],
                 p(),
                 F::MailboxFull,
             ),
+            (
+                sent("554 5.2.2 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Submission quota exceeded"),
+                vec![],
+                p(),
+                F::SendingLimitReached,
+            ),
+            (
+                sent("550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients"),
+                vec![],
+                p(),
+                F::DailyRecipientLimit,
+            ),
+            (
+                sent(
+                    "550 5.7.233 Your message can't be sent because your tenant exceeded its daily limit for sending email to external recipients (tenant external recipient rate limit)",
+                ),
+                vec![],
+                p(),
+                F::TenantExternalLimit,
+            ),
+            (
+                sent(
+                    "550 5.7.232 Your message can't be sent because your trial tenant has exceeded its daily limit for sending email to external recipients (tenant external recipient rate limit)",
+                ),
+                vec![],
+                p(),
+                F::TrialTenantExternalLimit,
+            ),
             (Smtp(reply("432 4.3.2 Concurrent connections limit exceeded.")), vec![], p(), F::ConcurrentConnections),
             (
-                Smtp(reply("451 4.7.0 Temporary server error. Please try again later. PRX4")),
+                sent("451 4.7.0 Temporary server error. Please try again later. PRX4"),
                 vec![],
                 p(),
                 F::TemporaryServerError,
             ),
             (
-                Smtp(reply("430 4.2.0 STOREDRV.ClientSubmit; mailbox database offline")),
+                Smtp(reply("451 4.7.0 Temporary server error. Please try again later. PRX4")),
                 vec![],
                 p(),
-                F::MailboxUnavailable,
+                F::TemporaryErrorAtAuth,
+            ),
+            (
+                sent(
+                    "430 4.2.0 STOREDRV; mailbox logon failure; STOREDRV.Submission.Exception:ConnectionFailedTransientException.MapiExceptionLogonFailed",
+                ),
+                vec![],
+                p(),
+                F::MailboxLogonFailure,
             ),
             (
                 Smtp(reply("550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains")),
@@ -953,8 +1057,16 @@ mod tests {
     fn temporary_refusals_say_so_and_others_do_not() {
         for (input, checks, profile, finding) in cases() {
             let d = diagnose(&input, &checks, &profile);
-            let four_hundreds = matches!(&input, Input::Smtp(SmtpFailure::Rejected { reply, .. }) if reply.code / 100 == 4)
-                && finding != Finding::TlsTooOld;
+            let rejected = match &input {
+                Input::Smtp(f) | Input::SmtpAt(_, f) => Some(f),
+                _ => None,
+            };
+            // where users report that waiting does not help (observed), it is not called temporary
+            let four_hundreds = matches!(rejected, Some(SmtpFailure::Rejected { reply, .. }) if reply.code / 100 == 4)
+                && !matches!(
+                    finding,
+                    Finding::TlsTooOld | Finding::TemporaryErrorAtAuth | Finding::MailboxLogonFailure
+                );
             if four_hundreds {
                 assert!(d.temporary, "{finding:?} is a 4xx reply");
                 assert!(d.fix.to_lowercase().contains("try again"), "{finding:?}: {}", d.fix);
@@ -964,7 +1076,9 @@ mod tests {
             !for_reply(&Reply::parse(&["535 5.7.3 x"]).unwrap(), &Context { profile: &profile(), checks: &[] })
                 .temporary
         );
-        assert!(diagnose(&Input::Token(entra(90055)), &[], &profile()).temporary);
+        assert!(diagnose(&Input::Token(entra(90024)), &[], &profile()).temporary);
+        // a blocked tenant answers 90055 too: waiting alone is not the fix
+        assert!(!diagnose(&Input::Token(entra(90055)), &[], &profile()).temporary);
     }
 
     #[test]

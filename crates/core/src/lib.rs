@@ -16,6 +16,7 @@ pub mod claims;
 pub mod cloud;
 pub mod credential;
 pub mod diagnosis;
+pub mod explain;
 pub mod files;
 pub mod fleet;
 pub mod handover;

@@ -226,13 +226,19 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
             ),
         ),
     }
+    // Set-CASMailbox: an empty ($null) mailbox value means "follows the
+    // tenant's Set-TransportConfig value", which reading the mailbox alone
+    // misses ("SMTP replies" and "Setting up the app").
     add(
-        "Check: SMTP AUTH is on for the mailbox (SmtpClientAuthenticationDisabled should be False)",
-        format!("Get-CASMailbox -Identity {} | Format-List SmtpClientAuthenticationDisabled", quote(v.mailbox)),
+        "Check: SMTP AUTH for the mailbox and the tenant (an empty mailbox value follows the tenant's; disabled should be False)",
+        format!(
+            "$tenant = (Get-TransportConfig).SmtpClientAuthenticationDisabled; $mailbox = (Get-CASMailbox -Identity {}).SmtpClientAuthenticationDisabled; if ($null -eq $mailbox) {{ \"Tenant: SMTP AUTH disabled = $tenant. Mailbox: not set, follows the tenant: disabled = $tenant\" }} else {{ \"Tenant: SMTP AUTH disabled = $tenant. Mailbox: disabled = $mailbox (its own setting wins)\" }}",
+            quote(v.mailbox)
+        ),
     );
     add(
-        "Check: the tenant-wide setting (used when the mailbox's is empty)",
-        "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled".into(),
+        "Before the end of December 2026, when Basic Auth for SMTP AUTH is turned off by default: the customer's other senders that still use it are listed in the Exchange admin center (no cmdlet reads that report)",
+        "Write-Host 'Senders still using Basic Auth: Exchange admin center > Reports > Mail flow > SMTP AUTH clients report'".into(),
     );
     add("Sign out", "Disconnect-ExchangeOnline -Confirm:$false".into());
 

@@ -105,6 +105,8 @@ export const ipc = {
   /** The .ps1 and a note for the customer's Exchange admin; the paths, or null when cancelled. */
   powershellPackage: (profile: Profile, fullAccess: boolean) => call('powershell_package', { profile, fullAccess }),
   adminConsentUrl: (profile: Profile) => call('admin_consent_url', { profile }),
+  /** A pasted error, bounce or token explained against the profile on screen; nothing is sent or kept. */
+  explain: (profile: Profile, text: string) => call('explain', { profile, text }),
 
   fetchToken: (profile: Profile, operation: number) => call('fetch_token', { profile, operation }),
   sendTest: (profile: Profile, to: string, operation: number, onProgress: (p: Progress) => void) => {

@@ -211,7 +211,7 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         ? null
         : 'secret expiry must be a date written as YYYY-MM-DD, as the Certificates & secrets page shows it';
     case 'auth_path':
-      // Microsoft released App RBAC for SMTP worldwide only (docs/microsoft-rules.md).
+      // Microsoft released App RBAC for SMTP worldwide only, not in GCC (docs/microsoft-rules.md).
       return p.auth_path === 'app-rbac' && p.cloud !== 'global'
         ? `Exchange App RBAC for SMTP is released only in the worldwide cloud, not in ${CLOUD_TITLES[p.cloud]}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)`
         : null;

@@ -275,14 +275,17 @@ fn credential_words(p: &Profile) -> String {
     match (p.credential, p.certificate()) {
         (CredentialKind::Certificate, Some(c)) => {
             format!(
-                "Certificate {} (SHA-1 thumbprint {}), valid until {}",
+                "Certificate {} (SHA-1 thumbprint {}), valid until {}: the sending server gets it with its key as a password-protected .pfx (smtp-oauth cert export --profile {} --pfx)",
                 c.info().subject,
                 c.info().thumbprint_sha1,
-                c.info().expires
+                c.info().expires,
+                p.name
             )
         }
         (CredentialKind::Certificate, None) => "Certificate (not created or imported yet)".into(),
-        (CredentialKind::Secret, _) => "Client secret".into(),
+        (CredentialKind::Secret, _) => {
+            "Client secret: the Value you saved at step 4 (this report and the wizard do not show it)".into()
+        }
     }
 }
 

@@ -111,8 +111,9 @@ impl SmtpStop {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SmtpOutcome {
-    /// The message was accepted for delivery: the reply to its end.
-    Delivered { reply: Reply },
+    /// The message was accepted for delivery: the reply to its end, and
+    /// what acceptance does not prove yet (`after_acceptance`).
+    Delivered { reply: Reply, note: Option<String> },
     /// Authentication only was asked for, and the token was accepted: the
     /// reply to AUTH. No message, so SendAs was not exercised.
     SignedIn { reply: Reply },
@@ -162,11 +163,26 @@ impl SmtpReport {
     /// positive reply as the reason for a failure.
     pub fn reply(&self) -> Option<&Reply> {
         match &self.outcome {
-            SmtpOutcome::Delivered { reply } | SmtpOutcome::SignedIn { reply } => Some(reply),
+            SmtpOutcome::Delivered { reply, .. } | SmtpOutcome::SignedIn { reply } => Some(reply),
             SmtpOutcome::Failed(SmtpStop { failure: SmtpFailure::Rejected { reply }, .. }) => Some(reply),
             SmtpOutcome::Failed(_) => None,
         }
     }
+}
+
+/// Accepted is not yet delivered where the recipient is outside the
+/// sender's domain: since 2025 Exchange Online enforces a tenant-wide daily
+/// limit of external recipients by a bounce after acceptance (`550 5.7.233`,
+/// trial tenants `5.7.232`; "SMTP replies"). Whether a domain is one of the
+/// tenant's accepted domains is not known here, so another domain counts as
+/// external.
+pub fn after_acceptance(sender: &Address, to: &Address) -> Option<String> {
+    (!sender.domain().eq_ignore_ascii_case(to.domain())).then(|| {
+        format!(
+            "{to} is outside {}: Exchange Online accepted the message, but a bounce can still follow (for example 550 5.7.233, the tenant's daily limit for external recipients). Watch {sender}'s inbox, or look the message up in the Exchange admin center's message trace.",
+            sender.domain()
+        )
+    })
 }
 
 /// What [`Probe::finish`] needs beyond the opened connection.
@@ -390,7 +406,10 @@ impl<'a> Probe<'a> {
         };
         let outcome = match result {
             Ok(reply) if sign_in_only => SmtpOutcome::SignedIn { reply },
-            Ok(reply) => SmtpOutcome::Delivered { reply },
+            Ok(reply) => SmtpOutcome::Delivered {
+                reply,
+                note: request.to.and_then(|to| after_acceptance(&self.target.sender, to)),
+            },
             Err(failure) => SmtpOutcome::Failed(SmtpStop::new(self.stage, failure, sign_in_only)),
         };
         SmtpReport {
