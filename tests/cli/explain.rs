@@ -16,7 +16,7 @@ fn a_pasted_reply_gets_cause_fix_and_the_exact_command() {
         &[
             "Recognised: the SMTP reply 535 5.7.139.",
             "535 5.7.139: SMTP AUTH is disabled for the mailbox",
-            "  Run:      Set-CASMailbox -Identity 'noreply@contoso.com' -SmtpClientAuthenticationDisabled $false",
+            "  Run:     Set-CASMailbox -Identity 'noreply@contoso.com' -SmtpClientAuthenticationDisabled $false",
             "  Revisit: step 6, Exchange PowerShell (in the wizard)",
         ],
     );

@@ -81,7 +81,7 @@ async fn a_251_to_rcpt_is_success_and_the_message_goes_out_once() {
     ]);
     let server = Scripted::start(script);
     let smtp = probe(&server, Some(RECIPIENT)).await;
-    assert!(matches!(&smtp.outcome, SmtpOutcome::Delivered { reply } if reply.code == 250), "{smtp:#?}");
+    assert!(matches!(&smtp.outcome, SmtpOutcome::Delivered { reply, note: None } if reply.code == 250), "{smtp:#?}");
     let seen = server.seen();
     let after = from_mail(&seen);
     assert_eq!(&after[..3], [format!("MAIL FROM:<{MAILBOX}>").as_str(), &format!("RCPT TO:<{RECIPIENT}>"), "DATA"]);

@@ -184,10 +184,19 @@ async fn each_catalog_reply_is_diagnosed_end_to_end() {
     let cases: Vec<(Directory, &str, &str, bool)> = vec![
         (security_defaults, "535 5.7.139", "Blocked by security defaults", false),
         (
+            // at AUTH users report a token problem behind it, not an outage (observed)
             at_auth("451 4.7.0 Temporary server error. Please try again later. PRX4"),
             "451 4.7.0",
-            "Temporary server error",
-            true,
+            "Temporary server error at sign-in",
+            false,
+        ),
+        (
+            at_data(
+                "430 4.2.0 STOREDRV; mailbox logon failure; STOREDRV.Submission.Exception:ConnectionFailedTransientException.MapiExceptionLogonFailed",
+            ),
+            "430 4.2.0",
+            "Exchange could not open the mailbox for the app",
+            false,
         ),
         (
             at_auth("432 4.3.2 Concurrent connections limit exceeded."),

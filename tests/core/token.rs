@@ -156,7 +156,7 @@ async fn each_entra_refusal_is_typed_and_diagnosed() {
             lookalike::SECRET,
             "AADSTS90055",
             WizardStep::Token,
-            "Entra ID is throttling requests",
+            "Too many requests, or the tenant is blocked",
         ),
     ];
     for (dir, edit, secret, code, step, title) in cases {

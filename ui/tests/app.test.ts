@@ -284,7 +284,7 @@ describe('token step', () => {
         expires_in: 3599,
         error: null,
         entra: null,
-        claims: { aud: 'https://outlook.office365.com', iss: null, tid: 't', oid: 'o', appid: 'a', azp: null, app_displayname: null, roles: null, exp: 1795000000, iat: null, nbf: null, ver: '1.0', idtyp: 'app' },
+        claims: { aud: 'https://outlook.office365.com', iss: null, tid: 't', oid: 'o', appid: 'a', azp: null, app_displayname: null, roles: null, exp: 1795000000, iat: null, nbf: null, ver: '1.0', idtyp: 'app', scp: null },
       },
     };
     backend(savedAt('token', { secret: storedSecret }), {

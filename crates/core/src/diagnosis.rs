@@ -387,6 +387,11 @@ catalog! {
         "Exchange answered AUTH with a temporary error. Users report that behind this reply at AUTH there is usually a token or XOAUTH2 problem rather than an outage, and that waiting does not help (observed; Microsoft documents nothing).",
         "Try once more in a few minutes; if it persists, fetch a new token and check its claims (step 7), and check the mailbox and the service principal's registration (step 6).",
     }
+    MailboxUnavailable = ("430 4.2.0", TestMessage, temporary) {
+        "The mailbox is temporarily unavailable",
+        "Exchange could not reach the mailbox just now (a temporary mailbox status).",
+        "Try again in a few minutes.",
+    }
     MailboxLogonFailure = ("430 4.2.0", Powershell) {
         "Exchange could not open the mailbox for the app",
         "Exchange accepted the token but could not open the mailbox to submit the message (\"mailbox logon failure\"). Users report this right after the mailbox permission or the service principal was added, clearing within about an hour, and lasting when the service principal was registered with the wrong object ID (observed; Microsoft documents nothing).",
@@ -674,7 +679,8 @@ fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
         (_, "5.7.232") => Finding::TrialTenantExternalLimit,
         (432, "4.3.2") => Finding::ConcurrentConnections,
         (451, "4.7.0") => Finding::TemporaryServerError,
-        (430, "4.2.0") => Finding::MailboxLogonFailure,
+        (430, "4.2.0") if text.contains("logon failure") => Finding::MailboxLogonFailure,
+        (430, "4.2.0") => Finding::MailboxUnavailable,
         (550, "5.7.750") => Finding::UnregisteredDomain,
         (501, "5.5.124") => Finding::BadXoauth2Data,
         (421, "4.7.66") => Finding::TlsTooOld,
@@ -984,6 +990,12 @@ mod tests {
                 vec![],
                 p(),
                 F::MailboxLogonFailure,
+            ),
+            (
+                sent("430 4.2.0 STOREDRV.ClientSubmit; mailbox database offline"),
+                vec![],
+                p(),
+                F::MailboxUnavailable,
             ),
             (
                 Smtp(reply("550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains")),

@@ -136,7 +136,7 @@ fn smtp_replies(text: &str) -> Vec<Reply> {
                 && bytes[i + 5] == b'.'
             {
                 let candidate = format!("{} {}", &line[i..i + 3], line[i + 4..].trim_end());
-                if let Ok(reply) = Reply::parse(&[crate::text::printable(&candidate).as_ref()])
+                if let Some(reply) = Reply::parse(&[crate::text::printable(&candidate).as_ref()])
                     && reply.enhanced.is_some()
                 {
                     if !replies.iter().any(|r| r.key() == reply.key()) {

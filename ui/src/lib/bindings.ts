@@ -3,7 +3,7 @@
 
 import type { Channel } from '@tauri-apps/api/core';
 
-export type Cloud = "global" | "gcc-high" | "dod" | "china";
+export type Cloud = "global" | "gcc" | "gcc-high" | "dod" | "china";
 
 export type CloudInfo = { id: Cloud, title: string, authority: string, scope: string, smtp_host: string, portal: string, 
 /**
@@ -113,7 +113,7 @@ role: string | null, docs: Link | null, };
 
 export type Status = "ok" | "warn" | "fail";
 
-export type CheckId = "aud" | "roles" | "broad-roles" | "appid" | "tid" | "oid" | "exp" | "version" | "secret-shape" | "secret-expiry";
+export type CheckId = "aud" | "token-type" | "roles" | "broad-roles" | "appid" | "tid" | "oid" | "exp" | "version" | "secret-shape" | "secret-expiry";
 
 export type Check = { id: CheckId, status: Status, message: string, 
 /**
@@ -133,7 +133,11 @@ appid: string | null,
 /**
  * Client ID, in version 2.0 tokens.
  */
-azp: string | null, app_displayname: string | null, roles: Array<string> | null, exp: number | null, iat: number | null, nbf: number | null, ver: string | null, idtyp: string | null, };
+azp: string | null, app_displayname: string | null, roles: Array<string> | null, exp: number | null, iat: number | null, nbf: number | null, ver: string | null, idtyp: string | null, 
+/**
+ * Delegated scopes: only in tokens issued for a user.
+ */
+scp: string | null, };
 
 export type EntraIds = { trace_id: string | null, correlation_id: string | null, timestamp: string | null, };
 
@@ -181,11 +185,11 @@ sign_in_only: boolean,
  */
 message: string, };
 
-export type SmtpOutcome = { "kind": "delivered", reply: Reply, } | { "kind": "signed-in", reply: Reply, } | { "kind": "failed" } & SmtpStop;
+export type SmtpOutcome = { "kind": "delivered", reply: Reply, note: string | null, } | { "kind": "signed-in", reply: Reply, } | { "kind": "failed" } & SmtpStop;
 
 export type SmtpReport = { host: string, port: number, transcript: Array<TranscriptLine>, outcome: SmtpOutcome, };
 
-export type Finding = "invalid-secret" | "secret-id-used" | "certificate-not-registered" | "certificate-expired-at-entra" | "assertion-outside-time-range" | "assertion-wrong-audience" | "assertion-wrong-app" | "assertion-invalid" | "certificate-unusable" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "mailbox-unavailable" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "smtp-tls-handshake" | "xoauth2-not-offered" | "smtp-protocol";
+export type Finding = "invalid-secret" | "secret-id-used" | "certificate-not-registered" | "certificate-expired-at-entra" | "assertion-outside-time-range" | "resourceless-scope" | "assertion-wrong-audience" | "assertion-wrong-app" | "assertion-invalid" | "certificate-unusable" | "secret-expired" | "no-credential-received" | "app-not-found" | "no-service-principal" | "tenant-not-found" | "tenant-invalid" | "invalid-scope" | "scope-not-default" | "resource-principal-not-found" | "invalid-resource" | "resource-not-in-permissions" | "app-disabled" | "conditional-access" | "security-policy" | "security-defaults-token" | "throttled" | "tenant-throttled" | "national-cloud" | "entra-other" | "token-timeout" | "token-connect" | "token-tls-untrusted" | "token-tls" | "token-redirect" | "token-unexpected" | "token-not-jwt" | "auth-wrong-audience" | "auth-no-consent" | "auth-wrong-object-id" | "auth-unsuccessful" | "auth-unsuccessful-rbac" | "smtp-auth-disabled-for-tenant" | "smtp-auth-disabled-for-mailbox" | "security-defaults-smtp" | "org-config-not-allowed" | "auth-criteria-not-met" | "auth-refused" | "not-authenticated" | "send-as-denied" | "no-send-permission" | "bad-outbound-sender" | "submission-quota" | "sending-limit-reached" | "daily-recipient-limit" | "tenant-external-limit" | "trial-tenant-external-limit" | "mailbox-full" | "concurrent-connections" | "temporary-server-error" | "temporary-error-at-auth" | "mailbox-logon-failure" | "unregistered-domain" | "bad-xoauth2-data" | "tls-too-old" | "tenant-blocked" | "tenant-threshold" | "smtp-temporary" | "smtp-other" | "smtp-resolve" | "smtp-refused" | "smtp-connect" | "smtp-connect-timeout" | "smtp-no-greeting" | "smtp-stopped-answering" | "starttls-not-offered" | "smtp-tls-untrusted" | "smtp-tls-name-mismatch" | "smtp-tls" | "smtp-tls-handshake" | "xoauth2-not-offered" | "smtp-protocol";
 
 export type Diagnosis = { finding: Finding, 
 /**
@@ -281,6 +285,25 @@ profile: Profile, info: CertificateInfo,
  * Its key in the keychain.
  */
 status: SecretStatus, };
+
+export type Explanation = { 
+/**
+ * What was recognised, in words (`the Entra code AADSTS7000215`, ...).
+ */
+recognised: Array<string>, 
+/**
+ * A token's claims, when the paste held one (decoded, not verified).
+ */
+claims: Claims | null, 
+/**
+ * The claims checks of that token.
+ */
+checks: Array<Check>, diagnosis: Array<Diagnosis>, 
+/**
+ * Without a profile, the token's tenant, app and object ID were
+ * compared with nothing: said so beside the checks.
+ */
+compared_with_profile: boolean, };
 
 export type Results = { secret: SecretStatus | null, 
 /**
@@ -460,6 +483,7 @@ export interface Commands {
   send_test: { args: { profile: Profile; to: string; operation: number; onProgress: Channel<Progress> }; result: Report };
   check_sign_in: { args: { profile: Profile; operation: number; onProgress: Channel<Progress> }; result: Report };
   cancel: { args: { operation: number }; result: boolean };
+  explain: { args: { profile: Profile; text: string }; result: Explanation };
   judge: { args: { profile: Profile; results: Results; utcOffset: number }; result: Judged };
   record: { args: { evidence: Evidence; profile: Profile }; result: Recorded };
   handover: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: Handover };
@@ -501,6 +525,7 @@ export const COMMANDS = [
   'send_test',
   'check_sign_in',
   'cancel',
+  'explain',
   'judge',
   'record',
   'handover',
@@ -549,8 +574,9 @@ export const FIELD_LABELS: Record<Field, string> = {
 export const CLOUD_TITLES: Record<Cloud, string> = {
   "china": "China (21Vianet)",
   "dod": "DoD",
+  "gcc": "GCC",
   "gcc-high": "GCC High",
-  "global": "Global (and GCC)"
+  "global": "Global"
 };
 
 /** The words for each step status (StepStatus::words). */

@@ -436,7 +436,7 @@ pub(crate) mod tests {
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
         );
         p.cloud = Cloud::GccHigh;
-        assert_eq!(p.smtp_host(), "smtp.office365.us");
+        assert_eq!(p.smtp_host(), "outlook.office365.us", "the documented host (\"Endpoints per cloud\")");
         p.authority = Some("http://127.0.0.1:8080/base".into());
         assert_eq!(
             p.token_url().unwrap().as_str(),
