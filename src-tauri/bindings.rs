@@ -8,12 +8,12 @@ use crate::error::{CommandError, ErrorKind};
 use crate::ipc::{self, Signature};
 use smtp_oauth_core::CredentialKind;
 use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Installed, SecretAfterDelete, Summary};
-use smtp_oauth_core::explain::Explanation;
 use smtp_oauth_core::certificate::CertificateInfo;
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
 use smtp_oauth_core::diagnosis::{Diagnosis, Finding};
+use smtp_oauth_core::explain::Explanation;
 use smtp_oauth_core::handover::{CheckLine, Dialogue, Expiry, Format, Handover, Setting, Trouble, Verdict};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Command, Script};
@@ -22,7 +22,9 @@ use smtp_oauth_core::report::{Progress, Report, TokenReport};
 use smtp_oauth_core::results::{
     Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Overall, Recorded, Results, StepState, StepStatus,
 };
-use smtp_oauth_core::smtp_probe::{Party, Reply, SmtpFailure, SmtpOutcome, SmtpReport, SmtpStop, Stage, TranscriptLine};
+use smtp_oauth_core::smtp_probe::{
+    Party, Reply, SmtpFailure, SmtpOutcome, SmtpReport, SmtpStop, Stage, TranscriptLine,
+};
 use smtp_oauth_core::step::{Link, StepInfo};
 use smtp_oauth_core::token::EntraIds;
 use smtp_oauth_core::trust::TlsProblem;

@@ -202,8 +202,7 @@ fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
     assert!(rig.token_requests().is_empty(), "the secret went nowhere");
 
     // an explicit flag uses them for one run, and confirms nothing
-    let once =
-        m.run_with(&["token", "--profile", "shared", "--secret-stdin", "--trust-endpoints"], &[], Some(SECRET));
+    let once = m.run_with(&["token", "--profile", "shared", "--secret-stdin", "--trust-endpoints"], &[], Some(SECRET));
     assert_eq!(once.code, 0, "{}", once.stderr);
     assert_eq!(rig.token_requests().len(), 1);
     assert!(m.run(&["profile", "show", "shared"]).stdout.contains("NOT CONFIRMED"));

@@ -42,6 +42,10 @@ fn profile(server: &Scripted) -> Profile {
 
 /// One dialogue with `server`: a test message to `to`, or sign-in only.
 async fn probe(server: &Scripted, to: Option<&str>) -> SmtpReport {
+    probe_within(server, to, 10).await
+}
+
+async fn probe_within(server: &Scripted, to: Option<&str>, seconds: u64) -> SmtpReport {
     let p = profile(server);
     let ready = match to {
         Some(to) => Ready::for_sending(&p, Some(to)).unwrap(),
@@ -49,9 +53,13 @@ async fn probe(server: &Scripted, to: Option<&str>) -> SmtpReport {
     };
     let sending = ready.sending.as_ref().unwrap();
     let token = AccessToken { value: Sensitive::new("eyJ0eXAiOiJKV1QifQ.e30.c2ln".into()), expires_in: None };
-    let delivery =
-        Delivery { token: &token, to: sending.to.as_ref(), profile_name: "contoso", now: time::OffsetDateTime::now_utc() };
-    Probe::new(&sending.target, timeouts(10)).finish(&delivery, &|_| {}).await
+    let delivery = Delivery {
+        token: &token,
+        to: sending.to.as_ref(),
+        profile_name: "contoso",
+        now: time::OffsetDateTime::now_utc(),
+    };
+    Probe::new(&sending.target, timeouts(seconds)).finish(&delivery, &|_| {}).await
 }
 
 /// The client's lines from MAIL FROM on.
@@ -95,10 +103,7 @@ async fn a_251_to_rcpt_is_success_and_the_message_goes_out_once() {
 #[tokio::test]
 async fn a_354_after_a_refused_recipient_gets_no_message() {
     let mut script = signed_in(EHLO_TLS);
-    script.extend([
-        Read(3),
-        Send("250 2.1.0 Sender OK\r\n550 5.1.1 User unknown\r\n354 Start mail input\r\n"),
-    ]);
+    script.extend([Read(3), Send("250 2.1.0 Sender OK\r\n550 5.1.1 User unknown\r\n354 Start mail input\r\n")]);
     let server = Scripted::start(script);
     let smtp = probe(&server, Some(RECIPIENT)).await;
     let (stage, failure) = stopped(&smtp);
@@ -126,6 +131,20 @@ async fn a_421_before_the_server_hangs_up_is_the_reason() {
     let d = for_smtp_stop(smtp.stop().unwrap(), &Context { profile: &p, checks: &[] });
     assert_eq!(d.code, "421 4.3.2");
     assert!(d.temporary, "{d:?}");
+    server.seen();
+}
+
+/// A server that refuses the recipient and then never answers DATA: when the
+/// time runs out, the refusal already read is the reason, not "no answer".
+#[tokio::test]
+async fn a_refusal_read_before_the_time_ran_out_is_the_reason() {
+    let mut script = signed_in(EHLO_TLS);
+    script.extend([Read(3), Send("250 2.1.0 Sender OK\r\n550 5.1.1 User unknown\r\n")]);
+    let server = Scripted::start(script);
+    let smtp = probe_within(&server, Some(RECIPIENT), 1).await;
+    let (stage, failure) = stopped(&smtp);
+    assert_eq!(stage, Stage::Send);
+    assert!(matches!(failure, SmtpFailure::Rejected { reply } if reply.key() == "550 5.1.1"), "{smtp:#?}");
     server.seen();
 }
 
@@ -224,8 +243,13 @@ async fn without_pipelining_a_refused_sender_ends_the_dialogue() {
 async fn a_235_that_is_not_the_answer_to_auth_is_no_sign_in() {
     let server = Scripted::start(vec![GREETING, Read(1), Send("235 2.7.0 Authentication successful\r\n")]);
     let smtp = probe(&server, None).await;
-    assert_eq!(stopped(&smtp).0, Stage::Connect);
+    let (stage, failure) = stopped(&smtp);
+    assert_eq!(stage, Stage::Connect);
     assert!(!smtp.signed_in(), "{smtp:#?}");
+    // and a positive reply is never the reason for a failure
+    let SmtpFailure::Protocol { detail } = failure else { panic!("{smtp:#?}") };
+    assert_eq!(detail, "expected 250 to EHLO, the server answered 235 2.7.0 Authentication successful");
+    assert_eq!(smtp.reply(), None);
     server.seen();
 }
 

@@ -3,8 +3,8 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use smtp_oauth_core::Profile;
-use smtp_oauth_core::store::{Expect, ProfileStore};
 use smtp_oauth_core::results::{Evidence, Recorded};
+use smtp_oauth_core::store::{Expect, ProfileStore};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

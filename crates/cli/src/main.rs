@@ -5,6 +5,15 @@
 mod args;
 mod output;
 
+/// A line for the user on standard error: whatever value it carries (a
+/// profile's endpoint, a file name, an error's words) is shown as text,
+/// never obeyed by the terminal.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", output::printable_text(&format!($($arg)*)))
+    };
+}
+
 use args::{CertCommand, Cli, Command, NetworkArgs, ProfileArgs, ProfileCommand, SecretCommand};
 use clap::Parser;
 use output::{Out, print_json};
@@ -13,9 +22,9 @@ use smtp_oauth_core::checks::Status;
 use smtp_oauth_core::files::{self, Access};
 use smtp_oauth_core::keychain::{self, KeychainError};
 use smtp_oauth_core::profile::Profile;
-use smtp_oauth_core::store::{self, Expect, ProfileStore};
 use smtp_oauth_core::report::Report;
 use smtp_oauth_core::secret::SECRET_ID_WARNING;
+use smtp_oauth_core::store::{self, Expect, ProfileStore};
 use smtp_oauth_core::{Timeouts, fleet, handover, powershell};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -80,7 +89,7 @@ fn main() -> ExitCode {
         Err(Failure::Check) => ExitCode::from(1),
         Err(Failure::Input(message)) => {
             for line in output::printable_text(&message).lines() {
-                eprintln!("error: {line}");
+                say!("error: {line}");
             }
             ExitCode::from(2)
         }
@@ -158,7 +167,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
             let text = api::handover_document(&profile, &results, now, &options, format);
             if results.send.is_none() && results.token.is_none() {
-                eprintln!(
+                say!(
                     "note: no check has been saved for this profile yet: run `smtp-oauth check --profile NAME` (or the wizard's test message) first"
                 );
             }
@@ -187,7 +196,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
 /// prompt on a terminal says how to end it).
 fn read_paste() -> Result<String, Failure> {
     if std::io::stdin().is_terminal() {
-        eprintln!("paste the error, then press Ctrl-D (Ctrl-Z, Enter on Windows):");
+        say!("paste the error, then press Ctrl-D (Ctrl-Z, Enter on Windows):");
     }
     let mut bytes = Vec::new();
     let limit = smtp_oauth_core::explain::MAX_PASTE as u64 + 1;
@@ -298,7 +307,7 @@ fn network_run(
         && secret.looks_like_secret_id()
         && !json
     {
-        eprintln!("warning: the client secret {SECRET_ID_WARNING}");
+        say!("warning: the client secret {SECRET_ID_WARNING}");
     }
     let timeouts = Timeouts::with_overall(Duration::from_secs(network.timeout));
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -317,7 +326,7 @@ fn write_or_print(file: Option<std::path::PathBuf>, bytes: &[u8], note: &str, ou
     match file {
         Some(path) => {
             files::write_atomically(&path, bytes, Access::Shared).map_err(ApiError::from)?;
-            eprintln!("wrote {}{note}", path.display());
+            say!("wrote {}{note}", path.display());
             Ok(())
         }
         None => Ok(out.bytes(bytes)?),
@@ -391,7 +400,7 @@ fn profile_command(
             if json {
                 print_json(out, &serde_json::json!({ "directory": store.dir(), "profiles": summaries }))?;
             } else if summaries.is_empty() {
-                eprintln!(
+                say!(
                     "no profiles yet in {}; save one with `smtp-oauth profile save NAME --tenant ...`",
                     store.dir().display()
                 );
@@ -402,12 +411,12 @@ fn profile_command(
             let due: Vec<_> =
                 summaries.iter().filter(|s| s.days_left.is_some_and(|d| d <= i64::from(within))).collect();
             for s in &due {
-                eprintln!("due: the client secret of {} {}", s.name, output::expiry_words(s));
+                say!("due: the client secret of {} {}", s.name, output::expiry_words(s));
             }
             let unknown: Vec<&str> =
                 summaries.iter().filter(|s| s.secret_expires.is_none()).map(|s| s.name.as_str()).collect();
             if !unknown.is_empty() {
-                eprintln!(
+                say!(
                     "note: no expiry date entered for {}: add one with `smtp-oauth profile save NAME --secret-expires YYYY-MM-DD`",
                     unknown.join(", ")
                 );
@@ -421,7 +430,7 @@ fn profile_command(
                 copy.mailbox = mailbox;
                 copy = store.save(&copy, Expect::Unchanged(&base))?.profile;
             }
-            eprintln!(
+            say!(
                 "saved {} as a copy of {name} for the same app{}",
                 copy.name,
                 if copy.mailbox.is_empty() {
@@ -451,9 +460,9 @@ fn profile_command(
             profile.name = name;
             let saved = store.save(&profile, loaded.as_ref().map_or(Expect::Absent, Expect::Unchanged))?;
             if let Some(aside) = saved.moved_aside {
-                eprintln!("note: the unreadable file that was there is kept as {}", aside.display());
+                say!("note: the unreadable file that was there is kept as {}", aside.display());
             }
-            eprintln!("saved {}", saved.path.display());
+            say!("saved {}", saved.path.display());
             Ok(())
         }
         ProfileCommand::Delete { name, delete_secret, keep_secret } => {
@@ -471,12 +480,12 @@ fn profile_command(
                     )
                 });
             let deleted = api::delete_profile(store, &name, remove)?;
-            eprintln!("deleted profile {name}");
+            say!("deleted profile {name}");
             match deleted.secret {
                 SecretAfterDelete::Deleted => {
-                    eprintln!("deleted its client secret from the {}", keychain::store_name())
+                    say!("deleted its client secret from the {}", keychain::store_name())
                 }
-                SecretAfterDelete::Kept => eprintln!(
+                SecretAfterDelete::Kept => say!(
                     "its client secret stays in the {}; remove it with `smtp-oauth secret delete --client-id {}`",
                     keychain::store_name(),
                     deleted.client_id
@@ -491,13 +500,13 @@ fn profile_command(
         ProfileCommand::Import { file, name, replace } => {
             let imported = api::import_file(store, &file, name.as_deref(), replace)?;
             let verb = if imported.replaced { "replaced" } else { "imported" };
-            eprintln!("{verb} profile {} from {} ({})", imported.profile.name, file.display(), imported.path.display());
+            say!("{verb} profile {} from {} ({})", imported.profile.name, file.display(), imported.path.display());
             if !imported.custom_endpoints.is_empty() {
-                eprintln!(
+                say!(
                     "warning: this profile sends the secret and the token to endpoints that are not its cloud's own: {}",
                     output::custom_endpoints(&imported.profile)
                 );
-                eprintln!(
+                say!(
                     "the stored secret will not be used with it until you confirm them: `smtp-oauth profile confirm-endpoints {}`",
                     imported.profile.name
                 );
@@ -507,8 +516,8 @@ fn profile_command(
         ProfileCommand::ConfirmEndpoints { name } => {
             let profile = store.confirm_endpoints(&name)?;
             match output::custom_endpoints(&profile) {
-                endpoints if endpoints.is_empty() => eprintln!("profile {name} uses its cloud's own endpoints"),
-                endpoints => eprintln!("profile {name} will use {endpoints}"),
+                endpoints if endpoints.is_empty() => say!("profile {name} uses its cloud's own endpoints"),
+                endpoints => say!("profile {name} will use {endpoints}"),
             }
             Ok(())
         }
@@ -523,9 +532,9 @@ fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool, out:
             let status =
                 api::secret_set(&resolve(&profile)?, &read_stdin("client secret Value (input hidden): ")?, now)?;
             if let Some(warning) = &status.warning {
-                eprintln!("warning: {warning}");
+                say!("warning: {warning}");
             }
-            eprintln!("stored the client secret in the {} ({} / {})", status.store, keychain::SERVICE, status.account);
+            say!("stored the client secret in the {} ({} / {})", status.store, keychain::SERVICE, status.account);
             Ok(())
         }
         SecretCommand::Status { profile } => {
@@ -551,8 +560,8 @@ fn secret_command(store: &ProfileStore, command: SecretCommand, json: bool, out:
             let before = api::secret_status(&profile, now)?;
             api::secret_delete(&profile, now)?;
             match before.stored {
-                true => eprintln!("deleted the client secret for the app {} from the {}", before.account, before.store),
-                false => eprintln!("no client secret was stored for the app {}", before.account),
+                true => say!("deleted the client secret for the app {} from the {}", before.account, before.store),
+                false => say!("no client secret was stored for the app {}", before.account),
             }
             Ok(())
         }
@@ -596,10 +605,7 @@ fn cert_command(
                 let password = read_stdin("password for the .pfx (input hidden): ")?;
                 let bytes = api::certificate_pfx(&profile, &password, now)?;
                 files::write_atomically(&file, &bytes, Access::Private).map_err(ApiError::from)?;
-                eprintln!(
-                    "wrote {} (the certificate and its private key: keep it as safe as a password)",
-                    file.display()
-                );
+                say!("wrote {} (the certificate and its private key: keep it as safe as a password)", file.display());
                 return Ok(());
             }
             let pem = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("pem"));
@@ -632,7 +638,7 @@ fn cert_command(
         CertCommand::Delete { profile: name } => {
             let profile = store.load(&name)?;
             let deleted = keychain::delete_key(&profile).map_err(ApiError::from)?;
-            eprintln!(
+            say!(
                 "{}",
                 if deleted {
                     "deleted the certificate's private key from the keychain"
@@ -661,9 +667,10 @@ fn install(
         return Ok(print_json(out, &serde_json::json!({ "certificate": installed.info, "status": installed.status }))?);
     }
     out.human(&output::certificate(&installed.info, &Ok(installed.status)))?;
-    eprintln!(
+    say!(
         "profile {} now signs in with this certificate; upload it under App registrations > the app > Certificates & secrets > Certificates (`smtp-oauth cert export --profile {} --out app.cer`)",
-        profile.name, profile.name
+        profile.name,
+        profile.name
     );
     Ok(())
 }

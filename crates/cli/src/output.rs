@@ -67,7 +67,7 @@ pub fn progress(json: bool) -> impl Fn(Progress) + Send + Sync {
             Progress::Smtp { step: Stage::Authenticate, .. } => "authenticating (AUTH XOAUTH2)".into(),
             Progress::Smtp { step: Stage::Send, .. } => "sending the test message".into(),
         };
-        eprintln!("-> {line}");
+        eprintln!("-> {}", printable_text(&line));
     }
 }
 
@@ -149,10 +149,8 @@ pub fn explanation(e: &smtp_oauth_core::explain::Explanation) -> String {
             out.push_str(&check_line(check));
         }
         if !e.compared_with_profile {
-            let _ = writeln!(
-                out,
-                "  (without --profile the token's tenant, app and object ID were compared with nothing)"
-            );
+            let _ =
+                writeln!(out, "  (without --profile the token's tenant, app and object ID were compared with nothing)");
         }
         out.push('\n');
     }
@@ -217,7 +215,9 @@ fn smtp_section(smtp: &SmtpReport) -> String {
         (SmtpOutcome::Failed(stop), Some(reply)) if stop.sign_in_only => {
             format!("Authentication: refused with {reply}")
         }
-        (SmtpOutcome::Failed(stop), None) if stop.sign_in_only => format!("Authentication: not reached: {}", stop.message),
+        (SmtpOutcome::Failed(stop), None) if stop.sign_in_only => {
+            format!("Authentication: not reached: {}", stop.message)
+        }
         (SmtpOutcome::Failed(_), Some(reply)) => format!("Test message: not sent: the server refused with {reply}"),
         (SmtpOutcome::Failed(stop), None) => format!("Test message: not sent: {}", stop.message),
     };
@@ -378,7 +378,7 @@ impl FleetLines {
             eprint!("\r\x1b[K");
         }
         // a closed pipe ends the output, not the checks
-        let _ = writeln!(std::io::stdout().lock(), "{}", fleet_line(entry, self.width));
+        let _ = writeln!(std::io::stdout().lock(), "{}", printable_text(&fleet_line(entry, self.width)));
         if self.terminal && done < self.total {
             eprint!("checked {done} of {}…", self.total);
         }

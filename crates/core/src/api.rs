@@ -9,16 +9,16 @@
 
 use crate::certificate::{CertError, CertificateCredential};
 use crate::credential::{Credential, CredentialKind};
+use crate::files::{self, Access};
 use crate::handover;
 use crate::keychain::{self, KeychainError, SecretStatus};
+use crate::powershell;
 use crate::profile::{CustomEndpoint, Field, FieldError, Profile};
-use crate::store::{ProfileError, ProfileStore};
 use crate::ready::Ready;
 use crate::report::{self, Plan, Progress, Report};
 use crate::results::{Evidence, Recorded, Results};
 use crate::secret::{AccessToken, ClientSecret};
-use crate::files::{self, Access};
-use crate::powershell;
+use crate::store::{ProfileError, ProfileStore};
 use crate::timeouts::Timeouts;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -391,7 +391,10 @@ pub enum SecretSource {
 /// for the run is the same secret as the stored one.
 pub fn credential(profile: &Profile, source: SecretSource, now: OffsetDateTime) -> Result<Credential> {
     if !profile.endpoints_confirmed() {
-        return Err(ApiError::EndpointsUnconfirmed { name: profile.name.clone(), endpoints: profile.custom_endpoints() });
+        return Err(ApiError::EndpointsUnconfirmed {
+            name: profile.name.clone(),
+            endpoints: profile.custom_endpoints(),
+        });
     }
     match source {
         SecretSource::Given(secret) => Ok(secret.into()),

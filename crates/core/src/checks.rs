@@ -1,9 +1,9 @@
 //! A check: one thing verified about the setup, `ok`, `warn` or `fail`, with a
 //! sentence for the user and the wizard step that fixes it.
 
-use crate::step::WizardStep;
 use crate::profile::Profile;
 use crate::secret::{ClientSecret, SECRET_ID_WARNING};
+use crate::step::WizardStep;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

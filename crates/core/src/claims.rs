@@ -5,9 +5,9 @@
 //! fail). The proof that a token is good is `235 2.7.0` at SMTP AUTH; these
 //! checks explain why a token would be refused.
 
-use crate::step::WizardStep;
 use crate::checks::{Check, CheckId};
 use crate::profile::{AuthPath, Profile};
+use crate::step::WizardStep;
 use crate::validation::is_guid;
 use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -184,7 +184,9 @@ fn check_token_type(claims: &Claims) -> Check {
         (None, t) if t.eq_ignore_ascii_case("app") => {
             Check::ok(CheckId::TokenType, "An application token (idtyp app), from the client credentials flow")
         }
-        (None, _) => Check::ok(CheckId::TokenType, "An application token (no scp claim), from the client credentials flow"),
+        (None, _) => {
+            Check::ok(CheckId::TokenType, "An application token (no scp claim), from the client credentials flow")
+        }
     }
 }
 

@@ -7,13 +7,13 @@
 //! `oid` mismatch it means New-ServicePrincipal got the wrong ID; `5.7.139`
 //! is read by its text.
 
-use crate::step::WizardStep;
 use crate::checks::{Check, CheckId, Status, find};
-use crate::credential::CredentialKind;
 use crate::claims::DecodeError;
+use crate::credential::CredentialKind;
 use crate::powershell;
 use crate::profile::{AuthPath, Profile};
 use crate::smtp_probe::{Reply, SmtpFailure, SmtpStop, Stage};
+use crate::step::WizardStep;
 use crate::token::TokenError;
 use crate::trust::TlsProblem;
 use serde::{Deserialize, Serialize};
@@ -1132,10 +1132,8 @@ mod tests {
     #[test]
     fn wrong_object_id_uses_the_tokens_oid() {
         let checks = [fail(CheckId::Oid)];
-        let d = at_auth(
-            &reply("535 5.7.3 Authentication unsuccessful"),
-            &Context { profile: &profile(), checks: &checks },
-        );
+        let d =
+            at_auth(&reply("535 5.7.3 Authentication unsuccessful"), &Context { profile: &profile(), checks: &checks });
         assert_eq!(d.title, "New-ServicePrincipal was run with the wrong ID");
         let command = d.command.unwrap();
         assert!(command.contains("-ObjectId 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'"), "{command}");
@@ -1145,10 +1143,7 @@ mod tests {
     /// and no longer blames a "v1 token endpoint" (the aud check covers that).
     #[test]
     fn the_generic_535_offers_microsofts_full_access_fallback() {
-        let d = at_auth(
-            &reply("535 5.7.3 Authentication unsuccessful"),
-            &Context { profile: &profile(), checks: &[] },
-        );
+        let d = at_auth(&reply("535 5.7.3 Authentication unsuccessful"), &Context { profile: &profile(), checks: &[] });
         assert_eq!(
             d.command.as_deref(),
             Some(

@@ -178,9 +178,7 @@ fn is_jwt(word: &str) -> bool {
     parts.len() == 3
         && parts[0].starts_with("eyJ")
         && parts[1].starts_with("eyJ")
-        && parts
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='))
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='))
 }
 
 #[cfg(test)]

@@ -103,7 +103,15 @@ pub fn create_folder(dir: &Path, access: Access) -> Result<(), FileError> {
     }
     #[cfg(not(unix))]
     let _ = access;
-    builder.create(dir).map_err(|e| FileError::new("create the folder", dir, e))
+    builder.create(dir).map_err(|e| FileError::new("create the folder", dir, e))?;
+    // a folder made by an earlier version, before folders were private
+    #[cfg(unix)]
+    if access == Access::Private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| FileError::new("set the permissions of", dir, e))?;
+    }
+    Ok(())
 }
 
 /// Makes the rename itself durable where the OS allows it (best effort).
@@ -135,10 +143,15 @@ pub const MAX_FILE: u64 = 1024 * 1024;
 /// memory without end.
 pub fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
     let refuse = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
-    if !meta.is_file() {
+    // Asked before opening: opening a FIFO waits for a writer, a device may
+    // act on being opened. Asked again of what was opened, which may have
+    // been swapped in between.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
         return Err(refuse("it is not a regular file".into()));
     }
     let mut bytes = Vec::new();
@@ -282,9 +295,31 @@ mod tests {
         fs::write(&big, vec![b' '; MAX_FILE as usize]).unwrap();
         assert!(matches!(read_text(&big), Read::Text(_)));
         #[cfg(unix)]
-        assert!(
-            matches!(read_text(Path::new("/dev/zero")), Read::Unreadable(r) if r.contains("not a regular file"))
-        );
+        assert!(matches!(read_text(Path::new("/dev/zero")), Read::Unreadable(r) if r.contains("not a regular file")));
+    }
+
+    /// A FIFO would hold the read until something writes to it.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("import.json");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(matches!(read_text(&fifo), Read::Unreadable(r) if r.contains("not a regular file")));
+    }
+
+    /// A folder an earlier version made 0755 (customer names listable) is
+    /// the user's alone once a private file is written into it.
+    #[cfg(unix)]
+    #[test]
+    fn an_older_open_folder_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("profiles");
+        fs::create_dir(&folder).unwrap();
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+        write_atomically(&folder.join("contoso.json"), b"{}", Access::Private).unwrap();
+        assert_eq!(fs::metadata(&folder).unwrap().permissions().mode() & 0o777, 0o700);
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! and never more connections for one mailbox than Exchange Online allows.
 //! Each profile's report is kept as its last result, as a single check does.
 
-use crate::timeouts::Timeouts;
 use crate::api::{self, ApiError, Network, Run, SecretSource};
 use crate::checks::Status;
-use crate::store::ProfileStore;
 use crate::report::Report;
+use crate::store::ProfileStore;
+use crate::timeouts::Timeouts;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -97,7 +97,13 @@ pub async fn check_all(fleet: Fleet<'_>, on_done: &(dyn Fn(&Entry, usize) + Send
             let _place = global.acquire_owned().await;
             let started = tokio::time::Instant::now();
             let what = if auth_only { Run::AuthOnly } else { Run::Send { to: None } };
-            let network = Network { source: SecretSource::Keychain, timeouts, now, keep_in: Some(&store), trust_endpoints: false };
+            let network = Network {
+                source: SecretSource::Keychain,
+                timeouts,
+                now,
+                keep_in: Some(&store),
+                trust_endpoints: false,
+            };
             let result = api::run(&profile, what, network, &|_| {}).await;
             (index, name, result, started.elapsed().as_secs_f64())
         });

@@ -21,11 +21,8 @@ pub fn ics(profile: &Profile, now: OffsetDateTime) -> Result<String, FieldError>
     // Every value that goes into the file passes its field's rule first,
     // wherever it came from (a flag, a profile written by hand, an import):
     // a client ID with a line break would add its own lines to the calendar.
-    let present: Vec<Field> = IN_THE_FILE
-        .iter()
-        .copied()
-        .filter(|f| *f != Field::Mailbox || !profile.mailbox.is_empty())
-        .collect();
+    let present: Vec<Field> =
+        IN_THE_FILE.iter().copied().filter(|f| *f != Field::Mailbox || !profile.mailbox.is_empty()).collect();
     if let Some(problem) = profile.problems(&present).into_iter().next() {
         return Err(problem);
     }

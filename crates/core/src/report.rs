@@ -6,7 +6,6 @@
 //! Every report records the profile values and the secret it was obtained
 //! with.
 
-use crate::timeouts::Timeouts;
 use crate::checks::{self, Check, CheckId, Status};
 use crate::claims::{self, Claims};
 use crate::credential::Credential;
@@ -16,6 +15,7 @@ use crate::ready::Ready;
 use crate::results::{Evidence, Recorded};
 use crate::secret::AccessToken;
 use crate::smtp_probe::{Delivery, Probe, SmtpReport, Stage};
+use crate::timeouts::Timeouts;
 use crate::token::{self, EntraIds};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

@@ -3,10 +3,10 @@
 //! refused when someone else (the CLI, another window) changed it since. A
 //! file that cannot be read is moved aside and reported, never overwritten.
 
-use crate::profile::rules::is_profile_name;
-use crate::profile::{Field, FieldError, Profile};
 use crate::files::{self, Access, FileError, Read};
 use crate::keychain::SecretStatus;
+use crate::profile::rules::is_profile_name;
+use crate::profile::{Field, FieldError, Profile};
 use crate::report::Report;
 use crate::results::{Evidence, Results};
 use serde::{Deserialize, Serialize};

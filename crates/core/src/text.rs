@@ -7,11 +7,24 @@
 
 use std::borrow::Cow;
 
-/// Acted on rather than printed: C0 and C1 controls, DEL, the
-/// bidirectional embeddings, overrides and isolates, and the Unicode line
-/// and paragraph separators.
-fn is_active(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+/// Acted on rather than printed, or invisible: C0 and C1 controls, DEL,
+/// the bidirectional marks, embeddings, overrides and isolates, the
+/// zero-width and invisible format characters (U+200B-U+200F, U+2060-U+2064,
+/// U+FEFF, U+061C, U+180E) and the Unicode line and paragraph separators.
+pub fn is_active(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FEFF}'
+                | '\u{061C}'
+                | '\u{180E}'
+        )
 }
 
 fn escape_into(out: &mut String, c: char) {
@@ -79,6 +92,9 @@ mod tests {
             ("isolate \u{2066}x\u{2069}", "isolate \\u{2066}x\\u{2069}"),
             ("Müller ✓ 日本", "Müller ✓ 日本"),
             ("nul \0", "nul \\x00"),
+            // invisible format characters: a name that looks like another
+            ("log\u{200B}in.microsoftonline.com", "log\\u{200B}in.microsoftonline.com"),
+            ("rlm \u{200F} bom \u{FEFF} alm \u{061C}", "rlm \\u{200F} bom \\u{FEFF} alm \\u{061C}"),
         ] {
             assert_eq!(printable(input), shown, "{input:?}");
         }

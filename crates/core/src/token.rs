@@ -8,11 +8,11 @@
 //! quoted back unless it is an error body (with the secret blanked out should
 //! a proxy have echoed it). A success body is never quoted: it holds a token.
 
-use crate::timeouts::Timeouts;
 use crate::credential::Credential;
 use crate::ready::TokenRequest;
 use crate::secret::{AccessToken, Sensitive};
 use crate::text;
+use crate::timeouts::Timeouts;
 use crate::trust::{self, TlsProblem, Trust};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -173,7 +173,7 @@ fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<r
         .timeout(timeouts.overall)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
-    if is_loopback(&request.url) {
+    if crate::validation::is_loopback(&request.url) {
         // This machine is reached directly: a proxy from HTTP_PROXY would
         // get the form, secret included (in clear, for an http:// test
         // endpoint), and could answer for this machine.
@@ -181,19 +181,6 @@ fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<r
     }
     let unusable = |detail: String| TokenError::Connect { endpoint: request.endpoint(), detail };
     trust.configure_http(builder).map_err(unusable)?.build().map_err(|e| unusable(root_cause(&e)))
-}
-
-/// `localhost`, `*.localhost` (RFC 6761), 127.0.0.0/8 or `::1`.
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// Requests an app-only token for Exchange Online, trusting `trust`.

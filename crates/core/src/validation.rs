@@ -21,6 +21,17 @@ pub fn is_domain(s: &str) -> bool {
         && labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_alphabetic()))
 }
 
+/// A URL on this machine: `localhost`, 127.0.0.0/8 or `::1`. Plain http:// is
+/// allowed there (a test endpoint), and no proxy is used to reach it.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// A host name for a server: a DNS name (one label allowed, for `localhost`
 /// and intranet names), an IPv4 address or an IPv6 address (without the
 /// brackets a URL would need). No scheme, port or path.

@@ -100,7 +100,15 @@ function tenantProblem(tenant: string): string | null {
     : 'tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com';
 }
 
+/** What a terminal or a renderer acts on instead of showing: controls, bidi and invisible format characters (the backend's `text::is_active`). */
+// eslint-disable-next-line no-control-regex
+const ACTIVE = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\u2028\u2029\uFEFF\u061C\u180E]/u;
+
 function authorityProblem(authority: string): string | null {
+  // The URL parser drops tabs and line breaks: the text shown could differ from the address used (the backend's rule).
+  if (/\s/u.test(authority) || ACTIVE.test(authority)) {
+    return 'authority must be one URL, without spaces or control characters';
+  }
   let url: URL;
   try {
     url = new URL(authority);
@@ -217,11 +225,11 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         : null;
     case 'ca_file': // the backend reads the file when the profile is saved
     case 'display_name':
-      return p.display_name === null || ([...p.display_name].length <= 100 && !/\p{Cc}/u.test(p.display_name))
+      return p.display_name === null || ([...p.display_name].length <= 100 && !ACTIVE.test(p.display_name))
         ? null
         : 'display name must be one line of at most 100 characters';
     case 'notes':
-      return p.notes === null || ([...p.notes].length <= 4000 && !/[^\P{Cc}\n\r\t]/u.test(p.notes))
+      return p.notes === null || ([...p.notes].length <= 4000 && !ACTIVE.test(p.notes.replace(/[\n\r\t]/g, '')))
         ? null
         : 'notes must be text of at most 4000 characters';
     case 'cloud':

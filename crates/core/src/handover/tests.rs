@@ -64,7 +64,10 @@ fn results(p: &Profile) -> Results {
                 TranscriptLine { from: Party::Client, line: "AUTH XOAUTH2 <redacted, 1432 bytes>".into() },
                 TranscriptLine { from: Party::Server, line: "235 2.7.0 Authentication successful".into() },
             ],
-            outcome: SmtpOutcome::Delivered { reply: Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK <id@x> [Hostname=BN8PR]".into() }, note: None },
+            outcome: SmtpOutcome::Delivered {
+                reply: Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK <id@x> [Hostname=BN8PR]".into() },
+                note: None,
+            },
         }),
         diagnosis: vec![],
         outcome: Status::Ok,

@@ -4,7 +4,6 @@
 
 use super::{AuthPath, Field, FieldError, Profile};
 use crate::validation::{is_domain, is_email, is_guid, is_host};
-use std::net::IpAddr;
 use url::Url;
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
@@ -83,13 +82,14 @@ impl Profile {
             ),
             Field::DisplayName => self.display_name.as_deref().and_then(|d| {
                 problem(
-                    d.chars().count() > 100 || d.chars().any(char::is_control),
+                    d.chars().count() > 100 || d.chars().any(crate::text::is_active),
                     "display name must be one line of at most 100 characters",
                 )
             }),
             Field::Notes => self.notes.as_deref().and_then(|n| {
                 problem(
-                    n.chars().count() > 4000 || n.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')),
+                    n.chars().count() > 4000
+                        || n.chars().any(|c| crate::text::is_active(c) && !matches!(c, '\n' | '\r' | '\t')),
                     "notes must be text of at most 4000 characters",
                 )
             }),
@@ -205,15 +205,16 @@ fn tenant_problem(tenant: &str) -> Option<String> {
 }
 
 fn authority_problem(authority: &str) -> Option<String> {
+    // The URL parser drops tabs and line breaks and encodes other controls,
+    // so the text shown (and confirmed) could differ from the address used:
+    // such a value is refused, not cleaned.
+    if authority.chars().any(|c| c.is_whitespace() || c.is_control() || crate::text::is_active(c)) {
+        return Some("authority must be one URL, without spaces or control characters".into());
+    }
     let Ok(url) = Url::parse(authority) else {
         return Some("authority must be a URL such as https://login.microsoftonline.com".into());
     };
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
+    let loopback = crate::validation::is_loopback(&url);
     match url.scheme() {
         _ if url.host().is_none() => {
             Some("authority must name a host, such as https://login.microsoftonline.com".into())

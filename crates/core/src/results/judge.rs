@@ -514,7 +514,10 @@ mod tests {
             host: "smtp.office365.com".into(),
             port: 587,
             transcript: vec![],
-            outcome: SmtpOutcome::Delivered { reply: Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK".into() }, note: None },
+            outcome: SmtpOutcome::Delivered {
+                reply: Reply { code: 250, enhanced: Some("2.0.0".into()), text: "OK".into() },
+                note: None,
+            },
         });
         r
     }

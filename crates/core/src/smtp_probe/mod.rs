@@ -11,9 +11,9 @@ mod wire;
 
 pub use transcript::{Party, Reply, TranscriptLine};
 
-use crate::timeouts::Timeouts;
 use crate::ready::SmtpTarget;
 use crate::secret::AccessToken;
+use crate::timeouts::Timeouts;
 use crate::trust::TlsProblem;
 use base64::Engine;
 use lettre::message::header::ContentType;
@@ -113,10 +113,15 @@ impl SmtpStop {
 pub enum SmtpOutcome {
     /// The message was accepted for delivery: the reply to its end, and
     /// what acceptance does not prove yet (`after_acceptance`).
-    Delivered { reply: Reply, note: Option<String> },
+    Delivered {
+        reply: Reply,
+        note: Option<String>,
+    },
     /// Authentication only was asked for, and the token was accepted: the
     /// reply to AUTH. No message, so SendAs was not exercised.
-    SignedIn { reply: Reply },
+    SignedIn {
+        reply: Reply,
+    },
     Failed(SmtpStop),
 }
 
@@ -273,6 +278,7 @@ enum Connection {
 
 /// MAIL FROM, RCPT TO and DATA with what accepts each: any 2yz for MAIL and
 /// RCPT (RFC 5321 §4.2.1; 251 "will forward" included), 354 for DATA.
+const ENVELOPE_EXPECTED: [&str; 3] = ["2yz to MAIL FROM", "2yz to RCPT TO", "354 to DATA"];
 const ENVELOPE: [fn(&Reply) -> bool; 3] =
     [Reply::is_positive_completion, Reply::is_positive_completion, |r: &Reply| r.code == 354];
 
@@ -285,6 +291,9 @@ pub struct Probe<'a> {
     connection: Connection,
     /// The dialogue's own time so far, counted against the overall timeout.
     spent: Duration,
+    /// The replies to MAIL FROM, RCPT TO and DATA read so far: kept here, so
+    /// that a refusal read before the time ran out still explains it.
+    envelope: Vec<Reply>,
 }
 
 impl<'a> Probe<'a> {
@@ -296,6 +305,7 @@ impl<'a> Probe<'a> {
             stage: Stage::Connect,
             connection: Connection::New,
             spent: Duration::ZERO,
+            envelope: Vec::new(),
         }
     }
 
@@ -309,6 +319,12 @@ impl<'a> Probe<'a> {
     /// What is left of the overall timeout.
     fn left(&self) -> Duration {
         self.timeouts.overall.saturating_sub(self.spent)
+    }
+
+    /// The first refusal among the envelope's replies read so far.
+    fn envelope_refusal(&self) -> Option<SmtpFailure> {
+        let i = first_refused(&self.envelope)?;
+        Some(not_the_answer(self.envelope[i].clone(), ENVELOPE_EXPECTED[i]))
     }
 
     fn timed_out(&self) -> SmtpFailure {
@@ -332,7 +348,10 @@ impl<'a> Probe<'a> {
         };
     }
 
-    async fn open_inner(&mut self, on_stage: &(dyn Fn(Stage) + Send + Sync)) -> Result<(Wire, Extensions), SmtpFailure> {
+    async fn open_inner(
+        &mut self,
+        on_stage: &(dyn Fn(Stage) + Send + Sync),
+    ) -> Result<(Wire, Extensions), SmtpFailure> {
         Self::enter(&mut self.stage, Stage::Connect, on_stage);
         let stream = connect(&self.target.host, self.target.port, self.timeouts).await?;
         let mut wire = Wire::new(stream);
@@ -354,13 +373,13 @@ impl<'a> Probe<'a> {
         let recorder = &mut self.recorder;
         let greeting = wire.reply(recorder).await?;
         if greeting.code != 220 {
-            return Err(SmtpFailure::Rejected { reply: greeting });
+            return Err(not_the_answer(greeting, "220 (the greeting)"));
         }
         let hello = format!("EHLO {}", hello_name());
         wire.send(&[(&hello, &hello)], recorder).await?;
         let ehlo = wire.reply(recorder).await?;
         if ehlo.code != 250 {
-            return Err(SmtpFailure::Rejected { reply: ehlo });
+            return Err(not_the_answer(ehlo, "250 to EHLO"));
         }
         Self::enter(&mut self.stage, Stage::Starttls, on_stage);
         if !Extensions::of(&ehlo).starttls {
@@ -369,14 +388,14 @@ impl<'a> Probe<'a> {
         wire.send(&[("STARTTLS", "STARTTLS")], recorder).await?;
         let ready = wire.reply(recorder).await?;
         if ready.code != 220 {
-            return Err(SmtpFailure::Rejected { reply: ready });
+            return Err(not_the_answer(ready, "220 to STARTTLS"));
         }
         wire.start_tls(target.tls.clone(), &target.host).await?;
         recorder.note(format!("TLS handshake complete; certificate verified for {}", target.host));
         wire.send(&[(&hello, &hello)], recorder).await?;
         let ehlo = wire.reply(recorder).await?;
         if ehlo.code != 250 {
-            return Err(SmtpFailure::Rejected { reply: ehlo });
+            return Err(not_the_answer(ehlo, "250 to EHLO"));
         }
         Ok(Extensions::of(&ehlo))
     }
@@ -396,7 +415,11 @@ impl<'a> Probe<'a> {
                 let (result, goodbye) = match outcome {
                     Ok(Ok(reply)) => (Ok(reply), Goodbye::Quit),
                     Ok(Err(stop)) => (Err(stop.failure), stop.goodbye),
-                    Err(_elapsed) => (Err(self.timed_out()), Goodbye::Hangup),
+                    // a refusal read before the time ran out is the reason
+                    Err(_elapsed) => match self.envelope_refusal() {
+                        Some(refusal) => (Err(refusal), Goodbye::Hangup),
+                        None => (Err(self.timed_out()), Goodbye::Hangup),
+                    },
                 };
                 end(wire, goodbye, &mut self.recorder).await;
                 result
@@ -463,7 +486,7 @@ impl<'a> Probe<'a> {
             answer = wire.reply(recorder).await?;
         }
         if answer.code != 235 {
-            return Err(SmtpFailure::Rejected { reply: answer }.into());
+            return Err(not_the_answer(answer, "235 to AUTH").into());
         }
         let Some(to) = request.to else { return Ok(answer) };
 
@@ -473,19 +496,20 @@ impl<'a> Probe<'a> {
         let rcpt = format!("RCPT TO:<{to}>");
         let commands = [mail.as_str(), rcpt.as_str(), "DATA"];
         // Every reply read is kept: one that came before the connection broke
-        // (a 421, then the server hangs up) still explains the outcome.
-        let mut replies: Vec<Reply> = Vec::new();
+        // (a 421, then the server hangs up) or the time ran out still
+        // explains the outcome.
+        let replies = &mut self.envelope;
         let broke = if extensions.pipelining {
             let batch: Vec<(&str, &str)> = commands.iter().map(|c| (*c, *c)).collect();
             match wire.send(&batch, recorder).await {
-                Ok(()) => read_replies(wire, recorder, commands.len(), &mut replies).await.err(),
+                Ok(()) => read_replies(wire, recorder, commands.len(), replies).await.err(),
                 Err(failure) => Some(failure),
             }
         } else {
             let mut broke = None;
             for (command, accepts) in commands.iter().zip(ENVELOPE) {
                 let exchanged = match wire.send(&[(command, command)], recorder).await {
-                    Ok(()) => read_replies(wire, recorder, 1, &mut replies).await,
+                    Ok(()) => read_replies(wire, recorder, 1, replies).await,
                     Err(failure) => Err(failure),
                 };
                 if let Err(failure) = exchanged {
@@ -498,7 +522,7 @@ impl<'a> Probe<'a> {
             }
             broke
         };
-        if let Some(i) = replies.iter().zip(ENVELOPE).position(|(reply, accepts)| !accepts(reply)) {
+        if let Some(i) = first_refused(replies) {
             let data_open = replies.get(2).is_some_and(|r| r.code == 354);
             let goodbye = if data_open {
                 // RFC 2920 §3.1 would end the data with a lone ".", but a
@@ -514,7 +538,7 @@ impl<'a> Probe<'a> {
             } else {
                 Goodbye::Quit
             };
-            return Err(Stop { failure: SmtpFailure::Rejected { reply: replies[i].clone() }, goodbye });
+            return Err(Stop { failure: not_the_answer(replies[i].clone(), ENVELOPE_EXPECTED[i]), goodbye });
         }
         if let Some(failure) = broke {
             return Err(failure.into());
@@ -525,10 +549,27 @@ impl<'a> Probe<'a> {
         wire.write(&bytes).await?;
         let queued = wire.reply(recorder).await?;
         if !queued.is_positive_completion() {
-            return Err(SmtpFailure::Rejected { reply: queued }.into());
+            return Err(not_the_answer(queued, "2yz to the message").into());
         }
         Ok(queued)
     }
+}
+
+/// A reply other than the one the dialogue needs: a refusal when it is one
+/// (4yz, 5yz), else a broken dialogue. A positive reply is never given as
+/// the reason something failed.
+fn not_the_answer(reply: Reply, expected: &str) -> SmtpFailure {
+    if reply.code >= 400 {
+        SmtpFailure::Rejected { reply }
+    } else {
+        SmtpFailure::Protocol { detail: format!("expected {expected}, the server answered {reply}") }
+    }
+}
+
+/// Which of the envelope's replies (MAIL FROM, RCPT TO, DATA) is the
+/// first that does not accept.
+fn first_refused(replies: &[Reply]) -> Option<usize> {
+    replies.iter().zip(ENVELOPE).position(|(reply, accepts)| !accepts(reply))
 }
 
 /// Reads `count` replies into `replies`, keeping each one read before a failure.

@@ -340,7 +340,8 @@ mod tests {
         let mut r = Recorder::default();
         r.mask("dXNlcj1h");
         r.mask("eyJ.abc.def");
-        let reply = r.server_line("500 5.5.2 unrecognized: AUTH XOAUTH2 dXNlcj1h (token eyJ.abc.def)").unwrap().unwrap();
+        let reply =
+            r.server_line("500 5.5.2 unrecognized: AUTH XOAUTH2 dXNlcj1h (token eyJ.abc.def)").unwrap().unwrap();
         assert_eq!(r.lines[0].line, "500 5.5.2 unrecognized: AUTH XOAUTH2 <redacted> (token <redacted>)");
         assert!(!reply.text.contains("eyJ") && !reply.text.contains("dXNlcj1h"), "{reply:?}");
     }
