@@ -120,6 +120,27 @@ fn send_test_and_token_commands() {
     assert_eq!(rig.messages().len(), 1, "only send-test sent a message");
 }
 
+/// The proxy from the environment (HTTPS_PROXY) carries the token request
+/// to an endpoint that is not on this machine: tunnelled, as HTTPS is.
+#[test]
+fn the_environments_proxy_carries_the_token_request() {
+    use lookalike::proxy::{ConnectProxy, PROXIED_NAME};
+    lookalike::needs!(Node);
+    let rig = Lookalike::start(&Directory::healthy());
+    let proxy = ConnectProxy::start();
+    let m = Machine::new();
+    let mut f = flags(&rig);
+    crate::set_flag(&mut f, "--authority", &format!("https://{PROXIED_NAME}:{}", rig.token_port));
+    let mut cmd = m.command(&args(&["token"], &f, &[]));
+    cmd.env_remove("NO_PROXY")
+        .env("HTTPS_PROXY", format!("http://{}", proxy.address))
+        .env("SMTP_OAUTH_CLIENT_SECRET", SECRET);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(proxy.requests(), [format!("CONNECT {PROXIED_NAME}:{} HTTP/1.1", rig.token_port)]);
+    assert_eq!(rig.token_requests().len(), 1);
+}
+
 /// A token endpoint on this machine is reached directly: a proxy from the
 /// environment would get the form with the secret in it.
 #[test]

@@ -22,12 +22,11 @@
 
 use crate::{Machine, args, failures, success};
 use lookalike::needs::{WINDOWS_CLI, WINE_LOADER, WINE_PREFIX};
+use lookalike::proxy::{ConnectProxy, PROXIED_NAME};
 use lookalike::{CLIENT_ID, Directory, Lookalike, RECIPIENT, SECRET};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 /// Wine tests take turns: they share one prefix (its registry, its
 /// wineserver), and one of them changes the proxy setting.
@@ -280,57 +279,4 @@ fn the_os_verifier_meets_a_wine_limitation() {
     let run = m.run(&args(&["token"], &f, &[]));
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("OS Error -2146762482"), "CERT_E_REVOCATION_FAILURE:\n{}", run.stdout);
-}
-
-/// A name in the test certificate that is not loopback: only the proxy knows
-/// where it is (this machine).
-const PROXIED_NAME: &str = "login.lookalike.test";
-
-/// An HTTP proxy that only tunnels (CONNECT), and remembers each request line.
-struct ConnectProxy {
-    address: String,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl ConnectProxy {
-    fn start() -> ConnectProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap().to_string();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let log = log.clone();
-                std::thread::spawn(move || tunnel(client, &log));
-            }
-        });
-        ConnectProxy { address, seen }
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn tunnel(mut client: TcpStream, log: &Mutex<Vec<String>>) {
-    let mut head = Vec::new();
-    let mut byte = [0u8];
-    while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).is_ok_and(|n| n == 1) {
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let line = head.lines().next().unwrap_or_default().to_string();
-    log.lock().unwrap().push(line.clone());
-    let target = line.split(' ').nth(1).unwrap_or_default();
-    // the proxy resolves the names it is asked for: the test's own one is here
-    let target = target.replace(PROXIED_NAME, "127.0.0.1");
-    let Ok(server) = TcpStream::connect(target) else {
-        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
-        return;
-    };
-    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-    let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    let up = std::thread::spawn(move || std::io::copy(&mut c2, &mut s2));
-    let _ = std::io::copy(&mut { server }, &mut client);
-    let _ = up.join();
 }

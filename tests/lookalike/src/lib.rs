@@ -11,6 +11,7 @@
 //! ```
 
 pub mod needs;
+pub mod proxy;
 pub mod scripted;
 
 use serde::Serialize;
