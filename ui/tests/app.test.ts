@@ -217,6 +217,22 @@ describe('results that no longer hold', () => {
     expect(target.querySelector('[data-out-of-date]')?.textContent).toContain('the tenant changed since this token was fetched (14:02)');
   });
 
+  it('are out of date in the header too, at once, from the same judgement, with the tenant shown', async () => {
+    const overview: Summary[] = [{ name: 'contoso', title: 'contoso', overall: 'ready', secret_expires: null, days_left: null }];
+    backend(savedAt('app-registration', { secret: storedSecret }), {
+      profiles_overview: () => overview,
+      judge: (a) => judgedWith({}, { overall: a.profile.tenant === profile.tenant ? 'ready' : 'out-of-date' }),
+    });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#header-state')?.textContent).toBe('ready');
+    expect(target.querySelector('#header-tenant')?.textContent).toBe(profile.tenant);
+    typeInto('#field-tenant', 'fabrikam.onmicrosoft.com');
+    await afterSave();
+    expect(target.querySelector('#header-state')?.textContent, 'not the list read at start').toBe('out of date');
+    expect(target.querySelector('#header-tenant')?.textContent).toBe('fabrikam.onmicrosoft.com');
+  });
+
   it('asks the backend again after an edit, with the edited value', async () => {
     backend(savedAt('app-registration'));
     app = mount(App, { target });
