@@ -656,3 +656,21 @@ fn the_wizard_and_the_cli_share_one_import_policy() {
     assert!(stderr.starts_with("replaced profile both-faces"), "{stderr}");
     assert_eq!(mailbox(), lookalike::MAILBOX);
 }
+
+/// The wizard's Explain box: a delegated token pasted there fails the
+/// token-type check as in the CLI, and a pasted reply gets its diagnosis.
+#[test]
+fn a_pasted_delegated_token_or_reply_is_explained_in_the_wizard_too() {
+    let w = window();
+    // {"aud":"https://outlook.office365.com","scp":"SMTP.Send","idtyp":"user"}
+    let token = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlMzY1LmNvbSIsInNjcCI6IlNNVFAuU2VuZCIsImlkdHlwIjoidXNlciJ9.c2ln";
+    let p = profile("ipc-explain", None);
+    let explained = invoke(&w, "explain", json!({ "profile": p, "text": token })).unwrap();
+    let checks = explained["checks"].as_array().unwrap();
+    let token_type = checks.iter().find(|c| c["id"] == "token-type").expect("the token-type check");
+    assert_eq!(token_type["status"], "fail", "{explained}");
+    let reply = invoke(&w, "explain", json!({ "profile": p, "text": "Error: 550 5.1.90 daily limit" })).unwrap();
+    assert_eq!(reply["diagnosis"][0]["finding"], "daily-recipient-limit");
+    let nothing = invoke(&w, "explain", json!({ "profile": p, "text": "it broke" })).unwrap_err();
+    assert_eq!(nothing["kind"], "invalid-input", "{nothing}");
+}

@@ -38,3 +38,42 @@ fn what_is_not_an_error_or_too_long_is_refused_in_a_sentence() {
     let run = m.run_with(&["explain"], &[], Some("554 5.7.1 \u{1b}]0;owned\u{7} refused"));
     assert!(!run.stdout.contains('\u{1b}') && run.stdout.contains("\\x1B]0;owned"), "{}", run.stdout);
 }
+
+/// A token another tool produced for a user (delegated: `scp`, no `roles`)
+/// fails the token-type check with the reason, in the CLI as in the wizard.
+#[test]
+fn a_delegated_token_is_refused_with_the_reason() {
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let token = format!(
+        "{}.{}.c2ln",
+        b64(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        b64(
+            serde_json::json!({"aud": "https://outlook.office365.com", "scp": "SMTP.Send", "tid": lookalike::TENANT_ID})
+        )
+    );
+    let run = Machine::new().run_with(&["explain"], &[], Some(&token));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    crate::assert_contains_all(
+        &run.stdout,
+        &[
+            "Recognised: an access token.",
+            "  FAIL  token-type",
+            "The token carries scp (SMTP.Send), not roles: a delegated token",
+            "(without --profile the token's tenant, app and object ID were compared with nothing)",
+        ],
+    );
+}
+
+/// GCC uses the worldwide endpoints, but App RBAC for SMTP is released
+/// worldwide only; GCC High's host is the documented one.
+#[test]
+fn gcc_has_no_app_rbac_and_gcc_high_sends_to_outlook_office365_us() {
+    let m = Machine::new();
+    let refused = m.run(&["profile", "save", "gov", "--client-id", CLIENT_ID, "--cloud", "gcc", "--path", "app-rbac"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("only in the worldwide cloud, not in GCC:"), "{}", refused.stderr);
+    m.run(&["profile", "save", "high", "--client-id", CLIENT_ID, "--cloud", "gcc-high"]);
+    let shown = m.run(&["profile", "show", "high"]);
+    assert!(shown.stdout.contains("outlook.office365.us:587"), "{}", shown.stdout);
+}
