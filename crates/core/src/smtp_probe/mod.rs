@@ -276,11 +276,13 @@ enum Connection {
     Stopped(SmtpFailure),
 }
 
-/// MAIL FROM, RCPT TO and DATA with what accepts each: any 2yz for MAIL and
+/// MAIL FROM, RCPT TO and DATA: what accepts each, and its name in words. Any 2yz for MAIL and
 /// RCPT (RFC 5321 §4.2.1; 251 "will forward" included), 354 for DATA.
-const ENVELOPE_EXPECTED: [&str; 3] = ["2yz to MAIL FROM", "2yz to RCPT TO", "354 to DATA"];
-const ENVELOPE: [fn(&Reply) -> bool; 3] =
-    [Reply::is_positive_completion, Reply::is_positive_completion, |r: &Reply| r.code == 354];
+const ENVELOPE: [(fn(&Reply) -> bool, &str); 3] = [
+    (Reply::is_positive_completion, "2yz to MAIL FROM"),
+    (Reply::is_positive_completion, "2yz to RCPT TO"),
+    (|r: &Reply| r.code == 354, "354 to DATA"),
+];
 
 /// One SMTP dialogue, opened before the token is there and finished with it.
 pub struct Probe<'a> {
@@ -319,12 +321,6 @@ impl<'a> Probe<'a> {
     /// What is left of the overall timeout.
     fn left(&self) -> Duration {
         self.timeouts.overall.saturating_sub(self.spent)
-    }
-
-    /// The first refusal among the envelope's replies read so far.
-    fn envelope_refusal(&self) -> Option<SmtpFailure> {
-        let i = first_refused(&self.envelope)?;
-        Some(not_the_answer(self.envelope[i].clone(), ENVELOPE_EXPECTED[i]))
     }
 
     fn timed_out(&self) -> SmtpFailure {
@@ -416,7 +412,7 @@ impl<'a> Probe<'a> {
                     Ok(Ok(reply)) => (Ok(reply), Goodbye::Quit),
                     Ok(Err(stop)) => (Err(stop.failure), stop.goodbye),
                     // a refusal read before the time ran out is the reason
-                    Err(_elapsed) => match self.envelope_refusal() {
+                    Err(_elapsed) => match envelope_refusal(&self.envelope) {
                         Some(refusal) => (Err(refusal), Goodbye::Hangup),
                         None => (Err(self.timed_out()), Goodbye::Hangup),
                     },
@@ -507,7 +503,7 @@ impl<'a> Probe<'a> {
             }
         } else {
             let mut broke = None;
-            for (command, accepts) in commands.iter().zip(ENVELOPE) {
+            for (command, (accepts, _)) in commands.iter().zip(ENVELOPE) {
                 let exchanged = match wire.send(&[(command, command)], recorder).await {
                     Ok(()) => read_replies(wire, recorder, 1, replies).await,
                     Err(failure) => Err(failure),
@@ -522,7 +518,7 @@ impl<'a> Probe<'a> {
             }
             broke
         };
-        if let Some(i) = first_refused(replies) {
+        if let Some(failure) = envelope_refusal(replies) {
             let data_open = replies.get(2).is_some_and(|r| r.code == 354);
             let goodbye = if data_open {
                 // RFC 2920 §3.1 would end the data with a lone ".", but a
@@ -538,7 +534,7 @@ impl<'a> Probe<'a> {
             } else {
                 Goodbye::Quit
             };
-            return Err(Stop { failure: not_the_answer(replies[i].clone(), ENVELOPE_EXPECTED[i]), goodbye });
+            return Err(Stop { failure, goodbye });
         }
         if let Some(failure) = broke {
             return Err(failure.into());
@@ -566,10 +562,14 @@ fn not_the_answer(reply: Reply, expected: &str) -> SmtpFailure {
     }
 }
 
-/// Which of the envelope's replies (MAIL FROM, RCPT TO, DATA) is the
-/// first that does not accept.
-fn first_refused(replies: &[Reply]) -> Option<usize> {
-    replies.iter().zip(ENVELOPE).position(|(reply, accepts)| !accepts(reply))
+/// The first of the envelope's replies (MAIL FROM, RCPT TO, DATA) that does
+/// not accept, as the failure it is.
+fn envelope_refusal(replies: &[Reply]) -> Option<SmtpFailure> {
+    replies
+        .iter()
+        .zip(ENVELOPE)
+        .find(|(reply, (accepts, _))| !accepts(reply))
+        .map(|(reply, (_, expected))| not_the_answer(reply.clone(), expected))
 }
 
 /// Reads `count` replies into `replies`, keeping each one read before a failure.
