@@ -639,19 +639,15 @@ pub fn for_smtp_stop(stop: &SmtpStop, ctx: &Context<'_>) -> Diagnosis {
         SmtpFailure::Tls { .. } => with_detail(Finding::SmtpTls),
         SmtpFailure::TlsHandshake { .. } => with_detail(Finding::SmtpTlsHandshake),
         SmtpFailure::Xoauth2NotOffered { .. } => Finding::Xoauth2NotOffered.diagnosis(),
-        SmtpFailure::Rejected { reply } if stop.stage == Stage::Authenticate && reply.key() == "451 4.7.0" => {
-            let mut d = Finding::TemporaryErrorAtAuth.diagnosis();
-            d.code = reply.key();
-            d
-        }
-        SmtpFailure::Rejected { reply } => for_reply(reply, ctx),
+        SmtpFailure::Rejected { reply } => reply_diagnosis(reply, Some(stop.stage), ctx),
         SmtpFailure::Protocol { .. } => with_detail(Finding::SmtpProtocol),
     }
 }
 
-/// Which finding a refusal is: by its code and enhanced status, and where
-/// Exchange puts the reason in the text (5.7.139), by the text.
-fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
+/// Which finding a refusal is: by its code and enhanced status, where
+/// Exchange puts the reason in the text (5.7.139), by the text, and where it
+/// matters (451 at AUTH), by the stage it came at, when that is known.
+fn finding_for_reply(reply: &Reply, stage: Option<Stage>, ctx: &Context<'_>) -> Finding {
     let text = reply.text.to_ascii_lowercase();
     let enhanced = reply.enhanced.as_deref().unwrap_or("");
     match (reply.code, enhanced) {
@@ -678,6 +674,7 @@ fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
         (_, "5.7.233") => Finding::TenantExternalLimit,
         (_, "5.7.232") => Finding::TrialTenantExternalLimit,
         (432, "4.3.2") => Finding::ConcurrentConnections,
+        (451, "4.7.0") if stage == Some(Stage::Authenticate) => Finding::TemporaryErrorAtAuth,
         (451, "4.7.0") => Finding::TemporaryServerError,
         (430, "4.2.0") if text.contains("logon failure") => Finding::MailboxLogonFailure,
         (430, "4.2.0") => Finding::MailboxUnavailable,
@@ -692,9 +689,14 @@ fn finding_for_reply(reply: &Reply, ctx: &Context<'_>) -> Finding {
     }
 }
 
-/// A refusal, read with the claims checks and the profile.
+/// A refusal, read with the claims checks and the profile (the stage it
+/// came at not known: a pasted line).
 pub fn for_reply(reply: &Reply, ctx: &Context<'_>) -> Diagnosis {
-    let finding = finding_for_reply(reply, ctx);
+    reply_diagnosis(reply, None, ctx)
+}
+
+fn reply_diagnosis(reply: &Reply, stage: Option<Stage>, ctx: &Context<'_>) -> Diagnosis {
+    let finding = finding_for_reply(reply, stage, ctx);
     let mut d = finding.diagnosis();
     d.code = reply.key();
     let profile = ctx.profile;
