@@ -102,7 +102,7 @@ impl Claims {
     /// an endpoint that is not Entra, is outside text like any other, and
     /// its claims are shown in the terminal and the window.
     fn printable(self) -> Claims {
-        let clean = |v: String| crate::text::bounded(&crate::text::printable(&v), 256).into_owned();
+        let clean = |v: String| crate::text::shown(&v, 256);
         let one = |v: Option<String>| v.map(clean);
         Claims {
             aud: one(self.aud),

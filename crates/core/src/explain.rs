@@ -98,7 +98,7 @@ pub fn explain(text: &str, profile: Option<&Profile>, now: OffsetDateTime) -> Re
 /// The line of `text` that holds `needle`, escaped (Entra's description).
 fn line_of(text: &str, needle: &str) -> String {
     let line = text.lines().find(|l| l.contains(needle)).unwrap_or(needle);
-    crate::text::bounded(&crate::text::printable(line.trim()), 500).into_owned()
+    crate::text::shown(line.trim(), 500)
 }
 
 /// Every `AADSTS<digits>` in the text, once each, in order.

@@ -62,6 +62,12 @@ pub fn printable_lines(s: &str) -> String {
     unified.split('\n').map(printable).collect::<Vec<_>>().join("\n")
 }
 
+/// One value from outside as it may be shown: escaped (`printable`), then
+/// cut to at most `max` bytes (`bounded`).
+pub fn shown(s: &str, max: usize) -> String {
+    bounded(&printable(s), max).into_owned()
+}
+
 /// `s` cut to at most `max` bytes on a character boundary, with an ellipsis
 /// when something was cut.
 pub fn bounded(s: &str, max: usize) -> Cow<'_, str> {

@@ -42,7 +42,7 @@ impl EntraIds {
     /// Each ID as text that can be shown: escaped and bounded (they come
     /// from the endpoint's body).
     fn printable(self) -> EntraIds {
-        let clean = |v: Option<String>| v.map(|v| text::bounded(&text::printable(&v), 100).into_owned());
+        let clean = |v: Option<String>| v.map(|v| text::shown(&v, 100));
         EntraIds {
             trace_id: clean(self.trace_id),
             correlation_id: clean(self.correlation_id),
@@ -210,7 +210,7 @@ pub async fn fetch(
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|l| l.to_str().ok())
-            .map(|l| text::bounded(&text::printable(l), 300).into_owned());
+            .map(|l| text::shown(l, 300));
         return Err(TokenError::Redirect { status, location });
     }
     let body = read_bounded(response).await.map_err(|e| match e {
@@ -231,7 +231,7 @@ pub async fn fetch(
         Ok(e) => Err(TokenError::Entra(Box::new(EntraError {
             status,
             ids: e.ids().printable(),
-            error: text::bounded(&text::printable(&e.error), 200).into_owned(),
+            error: text::shown(&e.error, 200),
             description: text::bounded(&text::printable_lines(&blank_out(&e.error_description, &sensitive)), 4096)
                 .into_owned(),
             codes: e.error_codes.into_iter().take(20).collect(),

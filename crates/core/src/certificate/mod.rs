@@ -117,7 +117,7 @@ impl Certificate {
             OffsetDateTime::from_unix_timestamp(not_after).map(|t| crate::when::iso_day(t.date())).unwrap_or_default();
         Ok(Certificate {
             info: CertificateInfo {
-                subject: crate::text::bounded(&crate::text::printable(&cert.subject().to_string()), 300).into_owned(),
+                subject: crate::text::shown(&cert.subject().to_string(), 300),
                 not_before,
                 not_after,
                 expires,
