@@ -325,10 +325,17 @@ pub fn write_for_printing(profile: &Profile, html: &str) -> Result<PathBuf> {
 /// not the caller's copy.
 pub fn admin_consent_url(store: &ProfileStore, profile: &Profile) -> Option<String> {
     let mut profile = profile.clone().normalized();
+    as_stored_says(store, &mut profile);
+    profile.admin_consent_url()
+}
+
+/// Whether `profile`'s endpoints wait for confirmation is the stored
+/// profile's to say, not the caller's copy (the wizard's webview sends its
+/// draft): a stored flag is kept whatever the copy claims.
+fn as_stored_says(store: &ProfileStore, profile: &mut Profile) {
     if let Ok(stored) = store.load(&profile.name) {
         profile.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
     }
-    profile.admin_consent_url()
 }
 
 /// A pasted error, token or bounce explained as a live run would, against
@@ -596,13 +603,8 @@ pub async fn run_revealing(
     let mut checked = ready.profile.clone();
     if network.trust_endpoints {
         checked.endpoints_unconfirmed = false;
-    } else if let Some(store) = network.keep_in
-        && let Ok(stored) = store.load(&checked.name)
-    {
-        // Whether the endpoints wait for confirmation is the stored
-        // profile's to say, not the caller's copy (the wizard's webview
-        // sends its draft).
-        checked.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
+    } else if let Some(store) = network.keep_in {
+        as_stored_says(store, &mut checked);
     }
     let given = !matches!(network.source, SecretSource::Keychain);
     let (source, now) = (network.source, network.now);
