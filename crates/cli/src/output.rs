@@ -83,9 +83,7 @@ pub fn report(report: &Report) -> String {
     let mut out = String::new();
     if let Some(token) = &report.token {
         if let Some(claims) = &token.claims {
-            let _ = writeln!(out, "Token claims (decoded, not verified):");
-            out.push_str(&claims_table(claims));
-            out.push('\n');
+            claims_section(&mut out, claims);
         } else if let Some(error) = &token.error {
             let _ = writeln!(out, "Token: not issued: {error}");
             if let Some(ids) = token.entra.as_ref().filter(|ids| !ids.is_empty()) {
@@ -95,11 +93,7 @@ pub fn report(report: &Report) -> String {
         }
     }
     if !report.checks.is_empty() {
-        let _ = writeln!(out, "Checks:");
-        for check in &report.checks {
-            out.push_str(&check_line(check));
-        }
-        out.push('\n');
+        checks_section(&mut out, &report.checks, None);
     }
     if let Some(smtp) = &report.smtp {
         out.push_str(&smtp_section(smtp));
@@ -141,21 +135,30 @@ fn diagnoses(out: &mut String, list: &[smtp_oauth_core::Diagnosis]) {
 pub fn explanation(e: &smtp_oauth_core::explain::Explanation) -> String {
     let mut out = format!("Recognised: {}.\n\n", e.recognised.join("; "));
     if let Some(claims) = &e.claims {
-        let _ = writeln!(out, "Token claims (decoded, not verified):");
-        out.push_str(&claims_table(claims));
-        out.push('\n');
-        let _ = writeln!(out, "Checks:");
-        for check in &e.checks {
-            out.push_str(&check_line(check));
-        }
-        if !e.compared_with_profile {
-            let _ =
-                writeln!(out, "  (without --profile the token's tenant, app and object ID were compared with nothing)");
-        }
-        out.push('\n');
+        claims_section(&mut out, claims);
+        let unprofiled = "  (without --profile the token's tenant, app and object ID were compared with nothing)";
+        checks_section(&mut out, &e.checks, (!e.compared_with_profile).then_some(unprofiled));
     }
     diagnoses(&mut out, &e.diagnosis);
     out
+}
+
+fn claims_section(out: &mut String, claims: &Claims) {
+    let _ = writeln!(out, "Token claims (decoded, not verified):");
+    out.push_str(&claims_table(claims));
+    out.push('\n');
+}
+
+/// The checks, one line each, and a closing remark when there is one.
+fn checks_section(out: &mut String, checks: &[Check], remark: Option<&str>) {
+    let _ = writeln!(out, "Checks:");
+    for check in checks {
+        out.push_str(&check_line(check));
+    }
+    if let Some(remark) = remark {
+        let _ = writeln!(out, "{remark}");
+    }
+    out.push('\n');
 }
 
 fn claims_table(c: &Claims) -> String {
