@@ -22,7 +22,6 @@ use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::results::{self, Evidence, Judged, Recorded, Results};
 use smtp_oauth_core::store::{Expect, ProfileStore};
 use smtp_oauth_core::{Cloud, Timeouts, when};
-use std::collections::HashMap;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -122,8 +121,8 @@ pub async fn profile_duplicate(name: String, new_name: String) -> Result<Profile
 
 /// Every saved profile with its state (judged with the wizard's `results`
 /// where it has them) and its secret's expiry: the profile switcher.
-pub async fn profiles_overview(results: HashMap<String, Results>, utc_offset: i32) -> Result<Vec<Summary>> {
-    blocking(move || api::summaries(&store()?, &results, now_at(utc_offset))).await
+pub async fn profiles_overview(utc_offset: i32) -> Result<Vec<Summary>> {
+    blocking(move || api::summaries(&store()?, now_at(utc_offset))).await
 }
 
 pub async fn choose_ca_file<R: Runtime>(app: &AppHandle<R>) -> Result<Option<String>> {
@@ -325,19 +324,38 @@ pub async fn judge(profile: Profile, results: Results, utc_offset: i32) -> Resul
     Ok(results::judge(&profile, &results, now_at(utc_offset)))
 }
 
-/// The user's tick, recorded now with the values it depends on.
-pub async fn record(evidence: Evidence, profile: Profile) -> Result<Recorded> {
-    Ok(api::record_tick(evidence, &profile, now())?)
+/// What is known of the saved profile `name`: the store's results (which
+/// either face's checks wrote), with the secret as the keychain has it now.
+pub async fn results_load(name: String) -> Result<Results> {
+    blocking(move || {
+        let store = store()?;
+        let profile = store.load(&name)?;
+        api::saved_results(&store, &profile, SecretSource::Keychain, now())
+    })
+    .await
+}
+
+/// The user's tick, recorded now with the values it depends on (or taken
+/// back) in the store of results; the ticks as they are now.
+pub async fn record(evidence: Evidence, profile: Profile, on: bool) -> Result<Vec<Recorded>> {
+    blocking(move || api::tick(&store()?, evidence, &profile, on, now())).await
+}
+
+/// The saved results of `profile`, as the hand-over documents show them:
+/// read from the store, never taken from the window.
+async fn handover_results(profile: &Profile) -> Result<Results> {
+    let profile = profile.clone();
+    blocking(move || api::saved_results(&store()?, &profile, SecretSource::Keychain, now())).await
 }
 
 /// The Finish page: the verdict and the settings of the hand-over report.
 pub async fn handover(
     profile: Profile,
-    results: Results,
     utc_offset: i32,
     prepared_by: Option<String>,
     full_access: bool,
 ) -> Result<Handover> {
+    let results = handover_results(&profile).await?;
     let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
     Ok(handover::build(&profile, &results, now_at(utc_offset), &options))
 }
@@ -346,12 +364,12 @@ pub async fn handover(
 pub async fn handover_save<R: Runtime>(
     app: &AppHandle<R>,
     profile: Profile,
-    results: Results,
     utc_offset: i32,
     prepared_by: Option<String>,
     full_access: bool,
     format: Format,
 ) -> Result<Option<String>> {
+    let results = handover_results(&profile).await?;
     let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
     let text = api::handover_document(&profile, &results, now_at(utc_offset), &options, format);
     let (kind, ext): (&str, &[&str]) = match format {
@@ -367,11 +385,11 @@ pub async fn handover_save<R: Runtime>(
 pub async fn handover_print<R: Runtime>(
     app: &AppHandle<R>,
     profile: Profile,
-    results: Results,
     utc_offset: i32,
     prepared_by: Option<String>,
     full_access: bool,
 ) -> Result<String> {
+    let results = handover_results(&profile).await?;
     let options = handover::Options { prepared_by: prepared_by.as_deref(), full_access };
     let text = api::handover_document(&profile, &results, now_at(utc_offset), &options, Format::Html);
     let path = blocking(move || api::write_for_printing(&profile, &text)).await?;

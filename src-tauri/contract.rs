@@ -18,7 +18,7 @@ contract! {
     profile_import(&app, replace: bool) -> Option<Imported>;
     profile_confirm_endpoints(name: String) -> Profile;
     profile_duplicate(name: String, new_name: String) -> Profile;
-    profiles_overview(results: HashMap<String, Results>, utc_offset: i32) -> Vec<Summary>;
+    profiles_overview(utc_offset: i32) -> Vec<Summary>;
     choose_ca_file(&app) -> Option<String>;
 
     secret_status(profile: Profile) -> SecretStatus;
@@ -43,11 +43,12 @@ contract! {
     explain(profile: Profile, text: String) -> Explanation;
 
     judge(profile: Profile, results: Results, utc_offset: i32) -> Judged;
-    record(evidence: Evidence, profile: Profile) -> Recorded;
+    results_load(name: String) -> Results;
+    record(evidence: Evidence, profile: Profile, on: bool) -> Vec<Recorded>;
 
-    handover(profile: Profile, results: Results, utc_offset: i32, prepared_by: Option<String>, full_access: bool) -> Handover;
-    handover_save(&app, profile: Profile, results: Results, utc_offset: i32, prepared_by: Option<String>, full_access: bool, format: Format) -> Option<String>;
-    handover_print(&app, profile: Profile, results: Results, utc_offset: i32, prepared_by: Option<String>, full_access: bool) -> String;
+    handover(profile: Profile, utc_offset: i32, prepared_by: Option<String>, full_access: bool) -> Handover;
+    handover_save(&app, profile: Profile, utc_offset: i32, prepared_by: Option<String>, full_access: bool, format: Format) -> Option<String>;
+    handover_print(&app, profile: Profile, utc_offset: i32, prepared_by: Option<String>, full_access: bool) -> String;
     reminder_save(&app, profile: Profile, utc_offset: i32) -> Option<String>;
 
     wizard_state_load() -> Option<Value>;

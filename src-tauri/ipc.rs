@@ -17,7 +17,6 @@ use smtp_oauth_core::powershell::Script;
 use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::results::{Evidence, Judged, Recorded, Results};
-use std::collections::HashMap;
 use tauri::ipc::Channel;
 
 /// One command of the contract: its name, argument names and types, and

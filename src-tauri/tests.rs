@@ -312,7 +312,12 @@ fn token_and_test_message_against_the_lookalike() {
     assert_eq!(judged["overall"], "out-of-date");
 
     // The finish line: the hand-over in the wizard, saved, printed; the reminder; the admin's package.
-    let args = json!({ "profile": p, "results": results, "utcOffset": 60, "preparedBy": "Sam", "fullAccess": false });
+    // The store of results holds what the checks found: the window reads
+    // it, and the hand-over is written from it, never from the window's copy.
+    let stored = invoke(&w, "results_load", json!({ "name": "ipc-network" })).unwrap();
+    assert_eq!((&stored["send"], &stored["token"]), (&sent, &signed_in), "the last check of each kind");
+    assert_eq!(stored["secret"]["fingerprint"], status["fingerprint"]);
+    let args = json!({ "profile": p, "utcOffset": 60, "preparedBy": "Sam", "fullAccess": false });
     let handover = invoke(&w, "handover", args.clone()).unwrap();
     assert_eq!(handover["verdict"]["overall"], "ready", "{handover}");
     assert!(handover["verdict"]["text"].as_str().unwrap().starts_with("Ready: a test message was accepted at "));
@@ -361,7 +366,7 @@ fn token_and_test_message_against_the_lookalike() {
     assert!(std::fs::read(file("exchange-setup.ps1")).unwrap().starts_with(&[0xEF, 0xBB, 0xBF]));
 
     // Both reports were kept as the profile's last results, for `smtp-oauth report`.
-    let overview = invoke(&w, "profiles_overview", json!({ "results": {}, "utcOffset": 0 })).unwrap();
+    let overview = invoke(&w, "profiles_overview", json!({ "utcOffset": 0 })).unwrap();
     let mine = overview.as_array().unwrap().iter().find(|s| s["name"] == "ipc-network").unwrap().clone();
     assert_eq!(
         (mine["overall"].clone(), mine["title"].clone()),
@@ -528,15 +533,27 @@ fn powershell_needs_the_object_id() {
 }
 
 #[test]
-fn a_tick_is_recorded_with_what_it_depends_on() {
+fn a_tick_is_recorded_with_what_it_depends_on_in_the_store_of_results() {
     let w = window();
     let p = profile("ipc-tick", None);
-    let tick = invoke(&w, "record", json!({ "evidence": "consent-granted", "profile": p })).unwrap();
-    assert_eq!(tick["evidence"], "consent-granted");
-    let fields: Vec<&str> = tick["inputs"].as_array().unwrap().iter().map(|i| i["field"].as_str().unwrap()).collect();
+    let unsaved = invoke(&w, "record", json!({ "evidence": "consent-granted", "profile": p, "on": true })).unwrap_err();
+    assert_eq!(unsaved["kind"], "not-found", "a tick belongs to a saved profile: {unsaved}");
+    invoke(&w, "profile_create", json!({ "profile": p })).unwrap();
+    let ticks = invoke(&w, "record", json!({ "evidence": "consent-granted", "profile": p, "on": true })).unwrap();
+    assert_eq!(ticks[0]["evidence"], "consent-granted");
+    let fields: Vec<&str> =
+        ticks[0]["inputs"].as_array().unwrap().iter().map(|i| i["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["cloud", "tenant", "client_id"]);
-    let refused = invoke(&w, "record", json!({ "evidence": "token", "profile": p })).unwrap_err();
+    invoke(&w, "record", json!({ "evidence": "script-ran", "profile": p, "on": true })).unwrap();
+    let stored = invoke(&w, "results_load", json!({ "name": "ipc-tick" })).unwrap();
+    assert_eq!(stored["ticks"].as_array().unwrap().len(), 2, "{stored}");
+    let ticks = invoke(&w, "record", json!({ "evidence": "consent-granted", "profile": p, "on": false })).unwrap();
+    assert_eq!(ticks.as_array().unwrap().len(), 1, "taken back: {ticks}");
+    assert_eq!(invoke(&w, "results_load", json!({ "name": "ipc-tick" })).unwrap()["ticks"], ticks);
+    let refused = invoke(&w, "record", json!({ "evidence": "token", "profile": p, "on": true })).unwrap_err();
     assert_eq!(refused["kind"], "invalid-input", "a token is recorded by fetching one, not by saying so");
+    let escape = invoke(&w, "results_load", json!({ "name": "../x" })).unwrap_err();
+    assert_eq!(escape["kind"], "not-found", "no such name reaches the file system: {escape}");
 }
 
 #[test]

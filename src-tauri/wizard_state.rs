@@ -1,7 +1,7 @@
-//! The wizard's progress per profile (step, visited steps, the user's ticks
-//! and the results with what they were obtained with), saved after every
-//! change so that reopening resumes where the user was. Never a profile's
-//! values: the profile file is the truth. The frontend owns the shape; this
+//! The wizard's progress per profile (step, visited steps), saved after
+//! every change so that reopening resumes where the user was. Never a
+//! profile's values (the profile file is the truth) nor its results (the
+//! store keeps them beside the profile, for both faces). The frontend owns the shape; this
 //! keeps the file safe: atomic private writes, and a file that cannot be read
 //! is moved aside and reported, never overwritten.
 

@@ -351,22 +351,19 @@ pub const STEPS_BEFORE_FINISH: [&str; 8] = [
     "test-message",
 ];
 
-/// Puts `profile` and the wizard's progress in `config`, as a user who has
-/// reached `step` would have them.
+/// Puts `profile`, its ticks and the wizard's progress in `config`, as a
+/// user who has reached `step` would have them.
 pub fn seed(config: &Path, profile: &Profile, step: &str) {
-    ProfileStore::at(config.join("profiles")).save(profile, Expect::Anything).expect("seed profile");
+    let store = ProfileStore::at(config.join("profiles"));
+    store.save(profile, Expect::Anything).expect("seed profile");
     let now = time::OffsetDateTime::now_utc();
-    let tick = |e| Recorded::new(e, profile, None, now);
+    for evidence in [Evidence::PermissionAdded, Evidence::ConsentGranted, Evidence::ScriptRan] {
+        store.set_tick(&profile.name, evidence, Some(Recorded::new(evidence, profile, None, now))).expect("seed tick");
+    }
     let state = json!({
-        "version": 2,
+        "version": 3,
         "current": profile.name,
-        "progress": { profile.name.clone(): {
-            "step": step, "visited": STEPS_BEFORE_FINISH, "fullAccess": false,
-            "results": {
-                "secret": null, "token": null, "send": null,
-                "ticks": [tick(Evidence::PermissionAdded), tick(Evidence::ConsentGranted), tick(Evidence::ScriptRan)],
-            },
-        }},
+        "progress": { profile.name.clone(): { "step": step, "visited": STEPS_BEFORE_FINISH, "fullAccess": false } },
     });
     std::fs::write(config.join("wizard.json"), state.to_string()).expect("seed wizard.json");
 }

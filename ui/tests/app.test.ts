@@ -6,7 +6,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../src/App.svelte';
 import { COMMANDS, type Commands, type Judged, type CloudInfo, type Explanation, type Handover, type Summary, type Profile, type Report, type Results, type SecretStatus, type StepStatus, type WizardStep } from '../src/lib/bindings';
-import { expiryChoices, freshProgress } from '../src/lib/wizard';
+import { expiryChoices, freshProgress, freshResults } from '../src/lib/wizard';
 import { AT, completeProfile, judgedWith, report } from './fixtures';
 
 const profile: Profile = completeProfile;
@@ -24,6 +24,8 @@ const storedSecret: SecretStatus = {
 type Handler<C extends keyof Commands> = (args: Commands[C]['args']) => Commands[C]['result'] | Promise<Commands[C]['result']>;
 type Handlers = { [C in keyof Commands]?: Handler<C> };
 let calls: { cmd: string; args: Record<string, unknown> }[];
+/** What the backend's store of results holds for contoso (`savedAt` puts it there). */
+let stored: Results;
 let target: HTMLElement;
 let app: ReturnType<typeof mount>;
 
@@ -47,7 +49,12 @@ function backend(state: unknown, extra: Handlers = {}) {
     wizard_state_save: () => null,
     secret_status: () => storedSecret,
     judge: judging(),
-    record: (a) => ({ evidence: a.evidence, at: AT, inputs: [] }),
+    results_load: () => structuredClone(stored),
+    record: (a) => {
+      const ticks = stored.ticks.filter((t) => t.evidence !== a.evidence);
+      stored = { ...stored, ticks: a.on ? [...ticks, { evidence: a.evidence, at: AT, inputs: [] }] : ticks };
+      return stored.ticks;
+    },
     profiles_overview: () => [],
     admin_consent_url: () => `https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=${profile.client_id}`,
     powershell_script: () => ({ auth_path: 'entra-permission', commands: [{ why: 'Sign in', code: 'Connect-ExchangeOnline' }], add_recipient_permission: ["Add-RecipientPermission -Identity 'noreply@contoso.com'"] }),
@@ -58,18 +65,23 @@ function backend(state: unknown, extra: Handlers = {}) {
     if (!(COMMANDS as readonly string[]).includes(cmd)) throw new Error(`${cmd} is not a command of src-tauri/contract.rs`);
     const handler = handlers[cmd as keyof Commands] as ((a: unknown) => unknown) | undefined;
     if (!handler) throw new Error(`unexpected command ${cmd}`);
-    return handler(args ?? {});
+    const result = handler(args ?? {});
+    // like the backend, the checks keep their report in the store of results
+    const kept = ({ fetch_token: 'token', check_sign_in: 'token', send_test: 'send' } as const)[cmd as string];
+    if (!kept) return result;
+    return Promise.resolve(result).then((report) => {
+      stored = { ...stored, [kept]: report as Report };
+      return report;
+    });
   });
 }
 
 const VISITED: WizardStep[] = ['profile', 'app-registration', 'permissions', 'secret', 'service-principal', 'powershell', 'token', 'test-message', 'finish'];
 
+/** wizard.json of a user at `step` of contoso, whose store of results holds `results`. */
 function savedAt(step: string, results: Partial<Results> = {}) {
-  return {
-    version: 2,
-    current: 'contoso',
-    progress: { contoso: { ...freshProgress(), step, visited: VISITED, results: { ...freshProgress().results, ...results } } },
-  };
+  stored = { ...freshResults(), ...results };
+  return { version: 3, current: 'contoso', progress: { contoso: { step, visited: VISITED, fullAccess: false } } };
 }
 
 async function settle() {
@@ -102,6 +114,7 @@ const rail = (step: string) => target.querySelector(`[data-step="${step}"]`)?.ge
 
 beforeEach(() => {
   calls = [];
+  stored = freshResults();
   target = document.createElement('div');
   document.body.appendChild(target);
 });
@@ -183,7 +196,7 @@ describe('resuming', () => {
     expect(stale).toEqual([]);
     expect(text()).toContain('results and ticks of the earlier version were cleared');
     const written = calls.filter((c) => c.cmd === 'wizard_state_save').slice(-1)[0]?.args.state as { version: number; drafts?: unknown };
-    expect(written.version).toBe(2);
+    expect(written.version).toBe(3);
     expect(written.drafts).toBeUndefined();
   });
 
@@ -202,6 +215,45 @@ describe('resuming', () => {
     await afterSave();
     expect(target.querySelector<HTMLInputElement>('#field-mailbox')!.value).toBe('changed-by-cli@contoso.com');
     expect(text()).toContain('was changed outside this window');
+  });
+});
+
+describe('one store of results', () => {
+  it('shows a check that smtp-oauth ran meanwhile when the window comes back', async () => {
+    backend(savedAt('test-message', { secret: storedSecret }));
+    app = mount(App, { target });
+    await settle();
+    expect(text()).not.toContain('SendAs denied');
+    // the CLI's check lands in the store while the wizard is open
+    const denied = { finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'c', fix: 'f', step: 'powershell', command: null, temporary: false } as const;
+    stored = { ...stored, send: { ...report('fail', [], [denied]), obtained: { evidence: 'test-message', at: AT, inputs: [] } } };
+    window.dispatchEvent(new Event('focus'));
+    await settle();
+    expect(text()).toContain('SendAs denied');
+  });
+
+  it('keeps no results in its progress file, and says what an older file held that was not carried over', async () => {
+    const tick = { evidence: 'script-ran', at: AT, inputs: [] };
+    backend({ version: 2, current: 'contoso', progress: { contoso: { ...freshProgress(), step: 'powershell', visited: VISITED, results: { ...freshResults(), ticks: [tick] } } } });
+    app = mount(App, { target });
+    await afterSave();
+    expect(text()).toContain('Your ticks (permission, consent, script) were not carried over');
+    const written = calls.filter((c) => c.cmd === 'wizard_state_save').slice(-1)[0]?.args.state as { version: number; progress: Record<string, object> };
+    expect(written.version).toBe(3);
+    expect(Object.keys(written.progress.contoso).sort()).toEqual(['fullAccess', 'step', 'visited']);
+  });
+
+  it('records a tick in the store, and takes it back there', async () => {
+    backend(savedAt('powershell'));
+    app = mount(App, { target });
+    await settle();
+    const box = target.querySelector<HTMLInputElement>('#check-script-ran')!;
+    box.click();
+    await afterSave();
+    expect(stored.ticks.map((t) => t.evidence)).toEqual(['script-ran']);
+    box.click();
+    await afterSave();
+    expect(stored.ticks).toEqual([]);
   });
 });
 

@@ -396,7 +396,7 @@ fn profile_command(
 ) -> Result<(), Failure> {
     match command {
         ProfileCommand::List { expiring_within } => {
-            let summaries = api::summaries(store, &Default::default(), now)?;
+            let summaries = api::summaries(store, now)?;
             if json {
                 print_json(out, &serde_json::json!({ "directory": store.dir(), "profiles": summaries }))?;
             } else if summaries.is_empty() {

@@ -219,27 +219,15 @@ pub struct Summary {
     pub days_left: Option<i64>,
 }
 
-/// Every saved profile with its state as of `now`, judged with `results`
-/// for it when given (the wizard's), else the last saved results with the
-/// secret their run used: listing asks no keychain. A profile that cannot
-/// be read is left out. (Blocking.)
-pub fn summaries(
-    store: &ProfileStore,
-    results: &std::collections::HashMap<String, Results>,
-    now: OffsetDateTime,
-) -> Result<Vec<Summary>> {
+/// Every saved profile with its state as of `now`, judged with its saved
+/// results and the secret their run used: listing asks no keychain. A
+/// profile that cannot be read is left out. (Blocking.)
+pub fn summaries(store: &ProfileStore, now: OffsetDateTime) -> Result<Vec<Summary>> {
     let mut out = Vec::new();
     for name in store.list()? {
         let Ok(profile) = store.load(&name) else { continue };
-        let saved;
-        let results = match results.get(&name) {
-            Some(r) => r,
-            None => {
-                saved = store.load_results(&name).map(|(r, _)| r).unwrap_or_default();
-                &saved
-            }
-        };
-        let judged = crate::results::judge(&profile, results, now);
+        let results = store.load_results(&name).map(|(r, _)| r).unwrap_or_default();
+        let judged = crate::results::judge(&profile, &results, now);
         out.push(Summary {
             title: profile.title().to_string(),
             overall: judged.overall,
@@ -540,13 +528,24 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 
 // --- the user's ticks ---------------------------------------------------------
 
-/// The user's tick `evidence` ("I granted consent"), recorded now with the
-/// values it depends on; anything else is recorded by the check that obtains it.
-pub fn record_tick(evidence: Evidence, profile: &Profile, now: OffsetDateTime) -> Result<Recorded> {
+/// The user's tick `evidence` ("I granted consent") on a saved profile:
+/// recorded now with the values it depends on (`on`), or taken back, in the
+/// store of results. Anything else is recorded by the check that obtains
+/// it. The ticks as they are now. (Blocking.)
+pub fn tick(
+    store: &ProfileStore,
+    evidence: Evidence,
+    profile: &Profile,
+    on: bool,
+    now: OffsetDateTime,
+) -> Result<Vec<Recorded>> {
     if !evidence.is_tick() {
         return Err(ApiError::NotATick(evidence));
     }
-    Ok(Recorded::new(evidence, &profile.clone().normalized(), None, now))
+    let profile = profile.clone().normalized();
+    store.load(&profile.name)?;
+    let recorded = on.then(|| Recorded::new(evidence, &profile, None, now));
+    Ok(store.set_tick(&profile.name, evidence, recorded)?)
 }
 
 // --- the network ---------------------------------------------------------------

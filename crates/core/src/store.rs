@@ -8,7 +8,7 @@ use crate::keychain::SecretStatus;
 use crate::profile::rules::is_profile_name;
 use crate::profile::{Field, FieldError, Profile};
 use crate::report::Report;
-use crate::results::{Evidence, Results};
+use crate::results::{Evidence, Recorded, Results};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -277,8 +277,9 @@ impl ProfileStore {
     }
 
     /// The last results saved for `name` (`<dir>/results/<name>.json`): the
-    /// reports of the last token and test message either face obtained,
-    /// which hold no secret and no token. None yet gives empty results; a
+    /// reports of the last token and test message either face obtained
+    /// and the user's ticks, which hold no secret and no token. This file is
+    /// the one store of results: the wizard reads and writes it too. None yet gives empty results; a
     /// file that cannot be read is moved aside and named in the second value.
     pub fn load_results(&self, name: &str) -> Result<(Results, Option<PathBuf>), ProfileError> {
         let path = self.results_path(name)?;
@@ -289,16 +290,43 @@ impl ProfileStore {
     /// test message, with the status of the secret it used, keeping the
     /// other results.
     pub fn save_report(&self, name: &str, report: &Report, secret: &SecretStatus) -> Result<(), ProfileError> {
-        let path = self.results_path(name)?;
-        files::exclusively(&path, || {
-            let (mut results, _) = read_results(&path)?;
+        self.update_results(name, |results| {
             match report.obtained.evidence {
                 Evidence::TestMessage => results.send = Some(report.clone()),
                 _ => results.token = Some(report.clone()),
             }
             results.secret = Some(secret.clone());
+        })
+        .map(|_| ())
+    }
+
+    /// Records the user's tick `evidence` (`Some`, with what it was given
+    /// for) or takes it back (`None`), keeping the other results; the ticks
+    /// as they are now.
+    pub fn set_tick(
+        &self,
+        name: &str,
+        evidence: Evidence,
+        recorded: Option<Recorded>,
+    ) -> Result<Vec<Recorded>, ProfileError> {
+        let results = self.update_results(name, |results| {
+            results.ticks.retain(|t| t.evidence != evidence);
+            results.ticks.extend(recorded);
+        })?;
+        Ok(results.ticks)
+    }
+
+    /// The one way results are written: read, changed, written back under
+    /// the file's lock, so that a check run by the CLI and a tick given in
+    /// the wizard at the same moment both stay.
+    fn update_results(&self, name: &str, change: impl FnOnce(&mut Results)) -> Result<Results, ProfileError> {
+        let path = self.results_path(name)?;
+        files::exclusively(&path, || {
+            let (mut results, _) = read_results(&path)?;
+            change(&mut results);
             let text = serde_json::to_string_pretty(&results).expect("results serialise");
-            Ok(files::write_unlocked(&path, text.as_bytes(), Access::Private)?)
+            files::write_unlocked(&path, text.as_bytes(), Access::Private)?;
+            Ok(results)
         })
     }
 
@@ -453,6 +481,11 @@ mod tests {
                 &SecretStatus::of(&p, None, time::OffsetDateTime::UNIX_EPOCH),
             )
             .unwrap();
+        // the user's ticks go in the same file, and a report keeps them
+        let tick = |e| Some(Recorded::new(e, &p, None, time::OffsetDateTime::UNIX_EPOCH));
+        store.set_tick("contoso", Evidence::ScriptRan, tick(Evidence::ScriptRan)).unwrap();
+        let ticks = store.set_tick("contoso", Evidence::ConsentGranted, tick(Evidence::ConsentGranted)).unwrap();
+        assert_eq!(ticks.len(), 2);
         store
             .save_report(
                 "contoso",
@@ -463,6 +496,10 @@ mod tests {
         let (results, _) = store.load_results("contoso").unwrap();
         assert_eq!(results.token.unwrap().obtained.at, 3, "the last token replaces the one before");
         assert_eq!(results.send.unwrap().obtained.at, 2, "and keeps the test message");
+        let said: Vec<Evidence> = results.ticks.iter().map(|t| t.evidence).collect();
+        assert_eq!(said, [Evidence::ScriptRan, Evidence::ConsentGranted], "and the ticks");
+        let ticks = store.set_tick("contoso", Evidence::ScriptRan, None).unwrap();
+        assert_eq!(ticks.iter().map(|t| t.evidence).collect::<Vec<_>>(), [Evidence::ConsentGranted], "taken back");
         assert_eq!(store.list().unwrap(), vec!["contoso"], "results are not profiles");
         assert!(store.load_results("../x").is_err(), "names are checked");
 

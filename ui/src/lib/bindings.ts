@@ -466,7 +466,7 @@ export interface Commands {
   profile_import: { args: { replace: boolean }; result: Imported | null };
   profile_confirm_endpoints: { args: { name: string }; result: Profile };
   profile_duplicate: { args: { name: string; newName: string }; result: Profile };
-  profiles_overview: { args: { results: Record<string, Results>; utcOffset: number }; result: Summary[] };
+  profiles_overview: { args: { utcOffset: number }; result: Summary[] };
   choose_ca_file: { args: Record<string, never>; result: string | null };
   secret_status: { args: { profile: Profile }; result: SecretStatus };
   secret_save: { args: { profile: Profile; secret: string }; result: SecretStatus };
@@ -485,10 +485,11 @@ export interface Commands {
   cancel: { args: { operation: number }; result: boolean };
   explain: { args: { profile: Profile; text: string }; result: Explanation };
   judge: { args: { profile: Profile; results: Results; utcOffset: number }; result: Judged };
-  record: { args: { evidence: Evidence; profile: Profile }; result: Recorded };
-  handover: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: Handover };
-  handover_save: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean; format: Format }; result: string | null };
-  handover_print: { args: { profile: Profile; results: Results; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: string };
+  results_load: { args: { name: string }; result: Results };
+  record: { args: { evidence: Evidence; profile: Profile; on: boolean }; result: Recorded[] };
+  handover: { args: { profile: Profile; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: Handover };
+  handover_save: { args: { profile: Profile; utcOffset: number; preparedBy: string | null; fullAccess: boolean; format: Format }; result: string | null };
+  handover_print: { args: { profile: Profile; utcOffset: number; preparedBy: string | null; fullAccess: boolean }; result: string };
   reminder_save: { args: { profile: Profile; utcOffset: number }; result: string | null };
   wizard_state_load: { args: Record<string, never>; result: unknown | null };
   wizard_state_save: { args: { state: unknown }; result: null };
@@ -527,6 +528,7 @@ export const COMMANDS = [
   'cancel',
   'explain',
   'judge',
+  'results_load',
   'record',
   'handover',
   'handover_save',

@@ -83,7 +83,7 @@ export const ipc = {
   /** Another profile of the same app, for another mailbox. */
   profileDuplicate: (name: string, newName: string) => call('profile_duplicate', { name, newName }),
   /** Every saved profile with its state and its secret's expiry. */
-  profilesOverview: (results: Record<string, Results>) => call('profiles_overview', { results, utcOffset: utcOffset() }),
+  profilesOverview: () => call('profiles_overview', { utcOffset: utcOffset() }),
   chooseCaFile: () => call('choose_ca_file'),
 
   secretStatus: (profile: Profile) => call('secret_status', { profile }),
@@ -124,17 +124,19 @@ export const ipc = {
 
   /** Every stored result read against the profile as it is now. */
   judge: (profile: Profile, results: Results) => call('judge', { profile, results, utcOffset: utcOffset() }),
-  /** The user's tick, recorded with the values it depends on. */
-  record: (evidence: Evidence, profile: Profile) => call('record', { evidence, profile }),
+  /** The saved profile's results, from the one store both faces write. */
+  resultsLoad: (name: string) => call('results_load', { name }),
+  /** The user's tick, recorded with the values it depends on (or taken back); the ticks now. */
+  record: (evidence: Evidence, profile: Profile, on: boolean) => call('record', { evidence, profile, on }),
 
-  handover: (profile: Profile, results: Results, preparedBy: string | null, fullAccess: boolean) =>
-    call('handover', { profile, results, utcOffset: utcOffset(), preparedBy, fullAccess }),
+  handover: (profile: Profile, preparedBy: string | null, fullAccess: boolean) =>
+    call('handover', { profile, utcOffset: utcOffset(), preparedBy, fullAccess }),
   /** Opens a save dialog and writes the report; the path, or null when cancelled. */
-  handoverSave: (profile: Profile, results: Results, preparedBy: string | null, fullAccess: boolean, format: Format) =>
-    call('handover_save', { profile, results, utcOffset: utcOffset(), preparedBy, fullAccess, format }),
+  handoverSave: (profile: Profile, preparedBy: string | null, fullAccess: boolean, format: Format) =>
+    call('handover_save', { profile, utcOffset: utcOffset(), preparedBy, fullAccess, format }),
   /** Writes the HTML report to a temporary file and opens it in the browser, to print; the file. */
-  handoverPrint: (profile: Profile, results: Results, preparedBy: string | null, fullAccess: boolean) =>
-    call('handover_print', { profile, results, utcOffset: utcOffset(), preparedBy, fullAccess }),
+  handoverPrint: (profile: Profile, preparedBy: string | null, fullAccess: boolean) =>
+    call('handover_print', { profile, utcOffset: utcOffset(), preparedBy, fullAccess }),
   /** Opens a save dialog and writes the .ics; the path, or null when cancelled. */
   reminderSave: (profile: Profile) => call('reminder_save', { profile, utcOffset: utcOffset() }),
 

@@ -1,8 +1,10 @@
 // The wizard's live state and the actions the components call. The profile
 // file is the truth: the draft is saved over it (saying what it expects to
-// find there), one save at a time; wizard.json keeps only progress and
-// results. After every change the backend judges the results against the
-// draft; the rail and every step show that judgement.
+// find there), one save at a time; wizard.json keeps only where the user is.
+// Results live in the store beside the profile, where the CLI's checks go
+// too: read when a profile is opened, after every check and when the window
+// comes back to the front. After every change the backend judges the
+// results against the draft; the rail and every step show that judgement.
 
 import {
   FIELD_LABELS,
@@ -34,7 +36,6 @@ import {
   emptyProfile,
   fieldId,
   freshProgress,
-  freshResults,
   nextStep,
   previousStep,
   stepProblems,
@@ -42,11 +43,14 @@ import {
   visit,
 } from './wizard';
 
-/** What is saved in wizard.json: where the user was, per profile, and what was found. */
+/** Where the user is in one profile, as wizard.json keeps it: the results are the store's. */
+export type SavedProgress = Omit<Progress, 'results'>;
+
+/** What is saved in wizard.json: where the user was, per profile. */
 export interface SavedState {
-  version: 2;
+  version: 3;
   current: string | null;
-  progress: Record<string, Progress>;
+  progress: Record<string, SavedProgress>;
   /** Who runs the setups on this computer, for the hand-over report. */
   preparedBy?: string | null;
 }
@@ -60,10 +64,10 @@ type Notice = { kind: 'error' | 'info'; text: string; step?: WizardStep };
 
 /** Reads a saved state of any version; what an older one held that no longer fits is dropped, and said so. */
 export function upgradeSavedState(loaded: unknown): { state: SavedState; note: string | null } {
-  const fresh: SavedState = { version: 2, current: null, progress: {} };
+  const fresh: SavedState = { version: 3, current: null, progress: {} };
   if (typeof loaded !== 'object' || loaded === null) return { state: fresh, note: null };
   const s = loaded as { version?: number; current?: string | null; progress?: Record<string, Partial<Progress>>; preparedBy?: string | null };
-  const progress: Record<string, Progress> = {};
+  const progress: Record<string, SavedProgress> = {};
   // The last step was called "review" before it became "finish".
   const renamed = (step: string): WizardStep => (step === 'review' ? 'finish' : (step as WizardStep));
   for (const [name, p] of Object.entries(s.progress ?? {})) {
@@ -71,14 +75,16 @@ export function upgradeSavedState(loaded: unknown): { state: SavedState; note: s
       step: renamed(p.step ?? 'profile'),
       visited: (p.visited ?? ['profile']).map(renamed),
       fullAccess: !!p.fullAccess,
-      results: s.version === 2 && p.results ? { ...freshResults(), ...p.results } : freshResults(),
     };
   }
+  const ticked = Object.values(s.progress ?? {}).some((p) => (p.results?.ticks?.length ?? 0) > 0);
   const note =
     s.version === 1
       ? 'This version keeps track of what every result was checked with; the results and ticks of the earlier version were cleared, so fetch a token and send a test message again.'
-      : null;
-  return { state: { version: 2, current: s.current ?? null, progress, preparedBy: s.preparedBy ?? null }, note };
+      : s.version === 2 && ticked
+        ? 'This version keeps results beside each profile, where smtp-oauth\'s checks go too. Your ticks (permission, consent, script) were not carried over: tick them again where you did.'
+        : null;
+  return { state: { version: 3, current: s.current ?? null, progress, preparedBy: s.preparedBy ?? null }, note };
 }
 
 export class Wizard {
@@ -112,7 +118,7 @@ export class Wizard {
 
   /** The profile as the file had it when opened or last saved: what the next save expects. */
   #base: Profile | null = null;
-  #saved: SavedState = { version: 2, current: null, progress: {} };
+  #saved: SavedState = { version: 3, current: null, progress: {} };
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** Saves and deletes, one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -137,15 +143,34 @@ export class Wizard {
     }
     this.ready = true;
     void this.refreshOverview();
+    // back from a terminal where smtp-oauth ran a check: show what it found
+    window.addEventListener('focus', () => void this.refreshFromStore());
   }
 
-  /** Asks for every profile's state again, judged with the results the wizard holds. */
-  async refreshOverview() {
-    const results: Record<string, Results> = {};
-    for (const [name, p] of Object.entries(this.#saved.progress)) results[name] = p.results;
-    if (this.created) results[normalized(this.draft).name] = $state.snapshot(this.progress.results) as Results;
+  /** Reads the results again from the store (a check run by smtp-oauth meanwhile shows), and every profile's state. */
+  async refreshFromStore() {
+    if (this.created && !this.busy) {
+      await this.#reloadResults();
+      await this.judge();
+    }
+    await this.refreshOverview();
+  }
+
+  /** The open profile's results, as the store has them now. */
+  async #reloadResults() {
+    const name = normalized(this.draft).name;
     try {
-      this.overview = await ipc.profilesOverview(results);
+      const results = await ipc.resultsLoad(name);
+      if (this.created && normalized(this.draft).name === name) this.progress = { ...this.progress, results };
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Asks for every profile's state again, judged with its saved results. */
+  async refreshOverview() {
+    try {
+      this.overview = await ipc.profilesOverview();
     } catch {
       // the switcher shows the names it has; opening one reports any problem
     }
@@ -284,7 +309,8 @@ export class Wizard {
         }
       }
       this.#saved.current = draft.name;
-      this.#saved.progress[draft.name] = $state.snapshot(this.progress) as Progress;
+      const { step, visited, fullAccess } = this.progress;
+      this.#saved.progress[draft.name] = { step, visited: [...visited], fullAccess };
     }
     try {
       await ipc.wizardStateSave(this.#saved);
@@ -332,14 +358,15 @@ export class Wizard {
 
   // --- profiles ------------------------------------------------------------
 
-  /** Opens a saved profile: its values from the file, its progress from wizard.json. */
+  /** Opens a saved profile: its values from the file, its results from the store, its progress from wizard.json. */
   async open(name: string, persist = true) {
     await this.#queue;
     try {
       const stored = await ipc.profileLoad(name);
+      const results = await ipc.resultsLoad(name);
       this.#base = stored;
       this.draft = stored;
-      this.progress = { ...freshProgress(), ...(this.#saved.progress[name] ?? {}) };
+      this.progress = { ...freshProgress(), ...(this.#saved.progress[name] ?? {}), results };
       this.created = true;
       this.errors = [];
       if (persist) this.notice = null;
@@ -435,7 +462,7 @@ export class Wizard {
       const copy = await ipc.profileDuplicate(from, newName);
       this.profiles = await ipc.profilesList();
       // its progress starts where a second mailbox starts: the mailbox step
-      this.#saved.progress[copy.name] = { ...freshProgress(), step: 'powershell', visited: [...STEP_IDS.slice(0, STEP_IDS.indexOf('powershell') + 1)] };
+      this.#saved.progress[copy.name] = { fullAccess: false, step: 'powershell', visited: [...STEP_IDS.slice(0, STEP_IDS.indexOf('powershell') + 1)] };
       await this.open(copy.name);
       this.notice = { kind: 'info', text: `Made ${copy.name} from ${from}: the same app and secret. Enter its mailbox here.` };
       return true;
@@ -555,16 +582,12 @@ export class Wizard {
 
   // --- the user's ticks ----------------------------------------------------
 
-  /** Ticks (recording what it was said for) or unticks `evidence`. */
+  /** Ticks (recording what it was said for) or unticks `evidence`, in the store of results. */
   async setTick(evidence: Evidence, on: boolean) {
-    const others = this.progress.results.ticks.filter((t) => t.evidence !== evidence);
-    if (!on) {
-      this.setResults({ ticks: others });
-      return;
-    }
     try {
-      const recorded = await ipc.record(evidence, normalized(this.draft));
-      this.setResults({ ticks: [...this.progress.results.ticks.filter((t) => t.evidence !== evidence), recorded] });
+      await this.flush();
+      const ticks = await ipc.record(evidence, normalized(this.draft), on);
+      this.setResults({ ticks });
     } catch (e) {
       this.fail(e);
     }
@@ -708,9 +731,8 @@ export class Wizard {
     this.notice = null;
     try {
       await this.#queue;
-      const report: Report = await ipc.fetchToken(normalized(this.draft), operation);
-      this.setResults({ token: report });
-      await this.refreshSecretStatus();
+      await ipc.fetchToken(normalized(this.draft), operation);
+      await this.#reloadResults();
       await this.flush();
       void this.refreshOverview();
     } catch (e) {
@@ -722,21 +744,20 @@ export class Wizard {
 
   /** Token, claims and SMTP up to 235 2.7.0, then QUIT: sends nothing. Kept as the token's result. */
   checkSignIn() {
-    return this.#withStages('sign-in', 'token', (operation, onProgress) =>
+    return this.#withStages('sign-in', (operation, onProgress) =>
       ipc.checkSignIn(normalized(this.draft), operation, onProgress),
     );
   }
 
   sendTest(to: string) {
-    return this.#withStages('send', 'send', (operation, onProgress) =>
+    return this.#withStages('send', (operation, onProgress) =>
       ipc.sendTest(normalized(this.draft), to, operation, onProgress),
     );
   }
 
-  /** A network check that reports its stages; its report kept as the result `key`. */
+  /** A network check that reports its stages; the backend keeps its report in the store. */
   async #withStages(
     what: 'send' | 'sign-in',
-    key: 'token' | 'send',
     call: (operation: number, onProgress: (p: StageProgress) => void) => Promise<Report>,
   ) {
     const operation = newOperation();
@@ -747,9 +768,8 @@ export class Wizard {
       const onProgress = (p: StageProgress) => {
         if (this.busy) this.busy = { ...this.busy, stage: p.stage === 'token' ? 'token' : p.step };
       };
-      const report = await call(operation, onProgress);
-      this.setResults({ [key]: report });
-      await this.refreshSecretStatus();
+      await call(operation, onProgress);
+      await this.#reloadResults();
       await this.flush();
       void this.refreshOverview();
     } catch (e) {
@@ -761,9 +781,10 @@ export class Wizard {
 
   // --- finish --------------------------------------------------------------
 
-  #handoverArgs(): [Profile, Results, string | null, boolean] {
+  /** The hand-over is written from the store's results, which the backend reads itself. */
+  #handoverArgs(): [Profile, string | null, boolean] {
     const by = this.preparedBy.trim() || null;
-    return [normalized($state.snapshot(this.draft) as Profile), $state.snapshot(this.progress.results) as Results, by, this.progress.fullAccess];
+    return [normalized($state.snapshot(this.draft) as Profile), by, this.progress.fullAccess];
   }
 
   async loadHandover() {

@@ -132,8 +132,9 @@ impl Recorded {
     }
 }
 
-/// What the wizard remembers of one profile (kept in its progress file) and
-/// the CLI of its last check: every result, each with its record.
+/// What is known of one profile, kept in the store beside it
+/// (`ProfileStore::load_results`) for both faces: every result, each with
+/// its record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
