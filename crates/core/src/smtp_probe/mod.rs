@@ -276,9 +276,12 @@ enum Connection {
     Stopped(SmtpFailure),
 }
 
+/// Whether a reply accepts a command.
+type Accepts = fn(&Reply) -> bool;
+
 /// MAIL FROM, RCPT TO and DATA: what accepts each, and its name in words. Any 2yz for MAIL and
 /// RCPT (RFC 5321 §4.2.1; 251 "will forward" included), 354 for DATA.
-const ENVELOPE: [(fn(&Reply) -> bool, &str); 3] = [
+const ENVELOPE: [(Accepts, &str); 3] = [
     (Reply::is_positive_completion, "2yz to MAIL FROM"),
     (Reply::is_positive_completion, "2yz to RCPT TO"),
     (|r: &Reply| r.code == 354, "354 to DATA"),
