@@ -214,6 +214,50 @@ fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
     m.run_with(&["secret", "delete", "--client-id", &client_id], &[], None);
 }
 
+/// The keychain holds one secret per app: an imported profile that moves the
+/// app to another cloud would send it to that cloud's authority. Held back
+/// like a foreign endpoint, for every source of the secret, before anything
+/// connects.
+#[test]
+fn an_import_that_moves_the_app_to_another_cloud_waits_for_confirmation() {
+    let m = Machine::new();
+    save_contoso(&m);
+    let other = Machine::new();
+    let save = other.run(&[
+        "profile",
+        "save",
+        "contoso",
+        "--cloud",
+        "china",
+        "--tenant",
+        DOMAIN,
+        "--client-id",
+        CLIENT_ID,
+        "--mailbox",
+        MAILBOX,
+    ]);
+    assert_eq!(save.code, 0, "{}", save.stderr);
+    let exported = other.profiles().join("contoso-cn.json");
+    assert_eq!(other.run(&["profile", "export", "contoso", "--out", exported.to_str().unwrap()]).code, 0);
+
+    let imported = m.run(&["profile", "import", exported.to_str().unwrap(), "--replace"]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert!(
+        imported.stderr.contains("cloud China (21Vianet) (https://login.partner.microsoftonline.cn) instead of Global"),
+        "{}",
+        imported.stderr
+    );
+    assert!(m.run(&["profile", "show", "contoso"]).stdout.contains("NOT CONFIRMED"));
+    let from_stdin = m.run_with(&["token", "--profile", "contoso", "--secret-stdin"], &[], Some(SECRET));
+    let from_env = m.run_with(&["token", "--profile", "contoso"], &[("SMTP_OAUTH_CLIENT_SECRET", SECRET)], None);
+    for blocked in [from_stdin, from_env] {
+        assert_eq!(blocked.code, 2, "{}", blocked.stderr);
+        assert!(blocked.stderr.contains("confirm-endpoints contoso"), "{}", blocked.stderr);
+    }
+    assert_eq!(m.run(&["profile", "confirm-endpoints", "contoso"]).code, 0);
+    assert!(!m.run(&["profile", "show", "contoso"]).stdout.contains("NOT CONFIRMED"));
+}
+
 /// Deleting a profile offers to delete its secret; without a terminal to ask
 /// on, the flags decide (and the secret stays without one).
 #[test]

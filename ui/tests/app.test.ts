@@ -592,6 +592,16 @@ describe('an imported profile with foreign endpoints', () => {
     expect(confirm).toHaveBeenCalledOnce();
     expect(target.querySelector('#endpoints-to-confirm')).toBeNull();
   });
+
+  it('names the cloud the app was used in before, when an import moved it', async () => {
+    const moved = { field: 'cloud', value: 'China (21Vianet) (https://login.partner.microsoftonline.cn)', default: 'Global (https://login.microsoftonline.com)' } as const;
+    backend(savedAt('profile'), { judge: () => judgedWith({}, { endpoints_to_confirm: [moved] }) });
+    app = mount(App, { target });
+    await settle();
+    const box = target.querySelector('#endpoints-to-confirm')?.textContent?.replace(/\s+/g, ' ') ?? '';
+    expect(box).toContain('cloud: China (21Vianet) (https://login.partner.microsoftonline.cn) (before the import: Global (https://login.microsoftonline.com))');
+    expect(box).not.toContain("(the cloud's own:");
+  });
 });
 
 const handover: Handover = {

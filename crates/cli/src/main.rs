@@ -503,7 +503,7 @@ fn profile_command(
             say!("{verb} profile {} from {} ({})", imported.profile.name, file.display(), imported.path.display());
             if !imported.custom_endpoints.is_empty() {
                 say!(
-                    "warning: this profile sends the secret and the token to endpoints that are not its cloud's own: {}",
+                    "warning: this profile sends the secret and the token to endpoints that are not its cloud's own or not the app's cloud before: {}",
                     output::custom_endpoints(&imported.profile)
                 );
                 say!(

@@ -277,7 +277,7 @@ pub fn certificate(info: &smtp_oauth_core::certificate::CertificateInfo, status:
 
 /// A profile's endpoints that are not its cloud's own, in one line.
 pub fn custom_endpoints(p: &Profile) -> String {
-    p.custom_endpoints().iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
+    p.custom_endpoints().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> String {

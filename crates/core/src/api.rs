@@ -41,8 +41,8 @@ pub enum ApiError {
     #[error(transparent)]
     Certificate(#[from] CertError),
     #[error(
-        "profile {name} was imported with endpoints that are not its cloud's own ({}); no credential (stored, given or from the environment) is sent to them until they are confirmed",
-        endpoints.iter().map(|c| format!("{} {}", c.field.label(), c.value)).collect::<Vec<_>>().join(", ")
+        "profile {name} was imported with endpoints that are not its cloud's own or not the app's cloud before ({}); no credential (stored, given or from the environment) is sent to them until they are confirmed",
+        endpoints.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     )]
     EndpointsUnconfirmed { name: String, endpoints: Vec<CustomEndpoint> },
     #[error("{} does not exist", .0.display())]
@@ -323,6 +323,7 @@ pub fn admin_consent_url(store: &ProfileStore, profile: &Profile) -> Option<Stri
 fn as_stored_says(store: &ProfileStore, profile: &mut Profile) {
     if let Ok(stored) = store.load(&profile.name) {
         profile.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
+        profile.cloud_before_import = profile.cloud_before_import.or(stored.cloud_before_import);
     }
 }
 

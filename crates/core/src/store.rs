@@ -213,6 +213,7 @@ impl ProfileStore {
             }
             if let (Flag::FromFile, Some(current)) = (flag, &existing) {
                 profile.endpoints_unconfirmed = current.endpoints_unconfirmed;
+                profile.cloud_before_import = current.cloud_before_import;
             }
             files::write_unlocked(&path, export_json(&profile)?.as_bytes(), Access::Private)?;
             Ok(Saved { path: path.clone(), profile: profile.clone(), moved_aside, replaced: existing.is_some() })
@@ -231,6 +232,7 @@ impl ProfileStore {
                 }
             };
             profile.endpoints_unconfirmed = false;
+            profile.cloud_before_import = None;
             files::write_unlocked(&path, export_json(&profile)?.as_bytes(), Access::Private)?;
             Ok(profile)
         })
@@ -263,6 +265,16 @@ impl ProfileStore {
             profile.name = name.trim().to_string();
         }
         let expect = if replace { Expect::Anything } else { Expect::Absent };
+        // A cloud other than the one this app's secret was used in before
+        // (the profile replaced, or another of the same client ID) would
+        // send the secret to that cloud's endpoints: one more to confirm.
+        let replaced = if replace { self.load(&profile.name).ok() } else { None };
+        let others =
+            self.sharing_client_id(&profile.client_id, &profile.name).into_iter().filter_map(|n| self.load(&n).ok());
+        if let Some(before) = replaced.into_iter().chain(others).map(|p| p.cloud).find(|&c| c != profile.cloud) {
+            profile.cloud_before_import = Some(before);
+            profile.endpoints_unconfirmed = true;
+        }
         // An import decides the endpoint flag afresh, whatever the file had.
         let saved = self.write(&profile, expect, Flag::Given)?;
         if saved.replaced {
@@ -394,6 +406,7 @@ pub fn import_json(text: &str) -> Result<Profile, ProfileError> {
     if !problems.is_empty() {
         return Err(ProfileError::Invalid(problems));
     }
+    profile.cloud_before_import = None; // what the file says does not count
     profile.endpoints_unconfirmed = !profile.custom_endpoints().is_empty();
     Ok(profile)
 }
@@ -420,6 +433,7 @@ fn parse_document(text: &str) -> Result<Profile, Parse> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::Cloud;
     use crate::profile::tests::sample;
     use std::fs;
 
@@ -707,5 +721,38 @@ mod tests {
         store.import(&export_json(&sample()).unwrap(), Some("contoso-2"), true).unwrap();
         assert!(!store.load("contoso-2").unwrap().endpoints_unconfirmed);
         assert_eq!(store.sharing_client_id(&sample().client_id, "contoso"), vec!["contoso-2"]);
+    }
+
+    /// The keychain keeps one secret per client ID: an import that puts
+    /// that app in another cloud would send it to that cloud's authority.
+    #[test]
+    fn an_import_that_changes_the_apps_cloud_is_an_endpoint_to_confirm() {
+        let mut china = Profile { cloud: Cloud::China, ..sample() };
+        china.cloud_before_import = Some(Cloud::China); // what the file says does not count
+        let text = export_json(&china).unwrap();
+        // replacing the profile, or beside another profile of the same app
+        let (mut _dir, mut store) = store();
+        for (name, replace) in [(None, true), (Some("contoso-cn"), false)] {
+            (_dir, store) = self::store();
+            store.save(&sample(), Expect::Absent).unwrap();
+            let saved = store.import(&text, name, replace).unwrap().profile;
+            assert!(saved.endpoints_unconfirmed && !saved.endpoints_confirmed(), "{saved:?}");
+            let fields: Vec<Field> = saved.custom_endpoints().iter().map(|c| c.field).collect();
+            assert_eq!(fields, [Field::Cloud]);
+            assert!(saved.custom_endpoints()[0].default.starts_with("Global (https://login.microsoftonline.com)"));
+            assert_eq!(store.load(&saved.name).unwrap(), saved, "as stored");
+            // an edit from the window that drops the mark keeps it
+            let dropped = Profile { cloud_before_import: None, endpoints_unconfirmed: false, ..saved.clone() };
+            let kept = store.save(&dropped, Expect::Unchanged(&saved)).unwrap().profile;
+            assert!(!kept.endpoints_confirmed(), "{kept:?}");
+        }
+        // confirming clears it; so does going back to the cloud used before
+        assert!(store.confirm_endpoints("contoso-cn").unwrap().endpoints_confirmed());
+        let back = Profile { cloud: Cloud::Global, ..store.load("contoso").unwrap() };
+        assert!(back.endpoints_confirmed());
+        // another app's profile in another cloud is no reason
+        let other =
+            Profile { name: "fabrikam".into(), client_id: "22222222-3333-4444-8555-666666666666".into(), ..china };
+        assert!(store.import(&export_json(&other).unwrap(), None, false).unwrap().profile.endpoints_confirmed());
     }
 }

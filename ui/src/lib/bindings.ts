@@ -81,7 +81,15 @@ secret_expires: string | null,
  * a stored secret is not used with it until the user confirms them.
  * Only import sets it and only `confirm_endpoints` clears it.
  */
-endpoints_unconfirmed: boolean, };
+endpoints_unconfirmed: boolean, 
+/**
+ * Set when an import changed the cloud of this app (the profile it
+ * replaced, or another profile of the same client ID, and so of the same
+ * keychain entry, was in this cloud): the secret would go to another
+ * cloud's endpoints, so it counts as an endpoint to confirm. Set and
+ * cleared with `endpoints_unconfirmed`.
+ */
+cloud_before_import: Cloud | null, };
 
 export type Field = "name" | "display_name" | "notes" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "secret";
 
@@ -89,7 +97,8 @@ export type FieldError = { field: Field, message: string, };
 
 export type CustomEndpoint = { field: Field, value: string, 
 /**
- * What the cloud uses instead (empty for the CA file, which adds trust).
+ * What the cloud uses instead (for the cloud, the one before the
+ * import; empty for the CA file, which adds trust).
  */
 default: string, };
 

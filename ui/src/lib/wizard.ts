@@ -79,6 +79,7 @@ export function emptyProfile(name = ''): Profile {
     certificate: null,
     secret_expires: null,
     endpoints_unconfirmed: false,
+    cloud_before_import: null,
   };
 }
 

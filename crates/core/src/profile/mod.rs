@@ -94,6 +94,12 @@ pub struct Profile {
     /// a stored secret is not used with it until the user confirms them.
     /// Only import sets it and only `confirm_endpoints` clears it.
     pub endpoints_unconfirmed: bool,
+    /// Set when an import changed the cloud of this app (the profile it
+    /// replaced, or another profile of the same client ID, and so of the same
+    /// keychain entry, was in this cloud): the secret would go to another
+    /// cloud's endpoints, so it counts as an endpoint to confirm. Set and
+    /// cleared with `endpoints_unconfirmed`.
+    pub cloud_before_import: Option<crate::cloud::Cloud>,
 }
 
 /// The profile fields, as named in JSON and in the wizard's forms, plus the
@@ -182,14 +188,27 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-/// An endpoint of the profile that is not its cloud's own.
+/// An endpoint of the profile that is not its cloud's own, or a cloud that
+/// is not the one the app was used in before an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CustomEndpoint {
     pub field: Field,
     pub value: String,
-    /// What the cloud uses instead (empty for the CA file, which adds trust).
+    /// What the cloud uses instead (for the cloud, the one before the
+    /// import; empty for the CA file, which adds trust).
     pub default: String,
+}
+
+impl std::fmt::Display for CustomEndpoint {
+    /// "authority URL https://…", "cloud China (…) instead of Global (…)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.field.label(), self.value)?;
+        if self.field == Field::Cloud {
+            write!(f, " instead of {}", self.default)?;
+        }
+        Ok(())
+    }
 }
 
 impl Profile {
@@ -312,6 +331,12 @@ impl Profile {
     /// place the secret or the token could be sent or intercepted.
     pub fn custom_endpoints(&self) -> Vec<CustomEndpoint> {
         let mut custom = Vec::new();
+        if let Some(before) = self.cloud_before_import
+            && before != self.cloud
+        {
+            let cloud = |c: crate::cloud::Cloud| format!("{} ({})", c.title(), c.authority());
+            custom.push(CustomEndpoint { field: Field::Cloud, value: cloud(self.cloud), default: cloud(before) });
+        }
         if let Some(authority) = &self.authority
             && !authority.trim_end_matches('/').eq_ignore_ascii_case(self.cloud.authority())
         {
