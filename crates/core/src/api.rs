@@ -9,6 +9,7 @@
 
 use crate::certificate::{CertError, CertificateCredential};
 use crate::credential::{Credential, CredentialKind};
+use crate::evidence::{Evidence, Recorded};
 use crate::files::{self, Access};
 use crate::handover;
 use crate::keychain::{self, KeychainError, SecretStatus};
@@ -16,7 +17,7 @@ use crate::powershell;
 use crate::profile::{CustomEndpoint, Field, FieldError, Profile};
 use crate::ready::Ready;
 use crate::report::{self, Plan, Progress, Report};
-use crate::results::{Evidence, Recorded, Results};
+use crate::results::Results;
 use crate::secret::{AccessToken, ClientSecret};
 use crate::store::{ProfileError, ProfileStore};
 use crate::timeouts::Timeouts;

@@ -7,8 +7,8 @@
 
 use crate::checks::{Check, CheckId};
 use crate::profile::{AuthPath, Profile};
+use crate::shape::is_guid;
 use crate::step::WizardStep;
-use crate::validation::is_guid;
 use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;

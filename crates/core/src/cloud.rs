@@ -186,7 +186,7 @@ impl Cloud {
         let blade = "#view/Microsoft_AAD_RegisteredApps";
         let app = |page: &str| {
             client_id
-                .filter(|id| crate::validation::is_guid(id))
+                .filter(|id| crate::shape::is_guid(id))
                 .map(|id| format!("{portal}/{blade}/ApplicationMenuBlade/~/{page}/appId/{id}"))
         };
         PortalLinks {

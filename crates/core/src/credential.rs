@@ -8,28 +8,9 @@ use crate::checks::{self, Check};
 use crate::profile::Profile;
 use crate::ready::TokenRequest;
 use crate::secret::{ClientSecret, Sensitive};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// Which credential a profile uses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "kebab-case")]
-pub enum CredentialKind {
-    #[default]
-    Secret,
-    Certificate,
-}
-
-impl CredentialKind {
-    /// "client secret", "certificate".
-    pub fn noun(self) -> &'static str {
-        match self {
-            CredentialKind::Secret => "client secret",
-            CredentialKind::Certificate => "certificate",
-        }
-    }
-}
+pub use crate::profile::CredentialKind;
 
 #[derive(Debug, Clone)]
 pub enum Credential {

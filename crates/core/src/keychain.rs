@@ -13,8 +13,8 @@
 
 use crate::certificate::{CertError, Certificate, CertificateCredential};
 use crate::credential::CredentialKind;
+use crate::evidence::{Evidence, Recorded};
 use crate::profile::Profile;
-use crate::results::{Evidence, Recorded};
 use crate::secret::{ClientSecret, SECRET_ID_WARNING};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

@@ -3,7 +3,7 @@
 //! `Serialize` or `Display`, so neither can reach a log, a report or the UI by
 //! accident. Reading the value takes an explicit `expose()`.
 
-use crate::validation::is_guid;
+use crate::shape::is_guid;
 
 pub struct Sensitive<T>(T);
 

@@ -3,12 +3,13 @@
 //! refused when someone else (the CLI, another window) changed it since. A
 //! file that cannot be read is moved aside and reported, never overwritten.
 
+use crate::evidence::{Evidence, Recorded};
 use crate::files::{self, Access, FileError, Read};
 use crate::keychain::SecretStatus;
 use crate::profile::rules::is_profile_name;
 use crate::profile::{Field, FieldError, Profile};
 use crate::report::Report;
-use crate::results::{Evidence, Recorded, Results};
+use crate::results::Results;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -467,7 +468,7 @@ mod tests {
             smtp: None,
             diagnosis: vec![],
             outcome: crate::checks::Status::Ok,
-            obtained: crate::results::Recorded::new(
+            obtained: crate::evidence::Recorded::new(
                 evidence,
                 profile,
                 None,

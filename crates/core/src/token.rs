@@ -173,7 +173,7 @@ fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<r
         .timeout(timeouts.overall)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
-    if crate::validation::is_loopback(&request.url) {
+    if crate::shape::is_loopback(&request.url) {
         // This machine is reached directly: a proxy from HTTP_PROXY would
         // get the form, secret included (in clear, for an http:// test
         // endpoint), and could answer for this machine.

@@ -1,10 +1,10 @@
 use super::*;
 use crate::checks::Status;
 use crate::claims::Claims;
+use crate::evidence::{Evidence, Recorded};
 use crate::keychain::SecretStatus;
 use crate::profile::tests::sample;
 use crate::report::{Report, TokenReport};
-use crate::results::{Evidence, Recorded};
 use crate::secret::ClientSecret;
 use crate::smtp_probe::{Party, Reply, SmtpOutcome, SmtpReport, TranscriptLine};
 use time::macros::datetime;

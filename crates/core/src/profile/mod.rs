@@ -1,6 +1,6 @@
 //! A profile: one customer's registration details. The type and what it
 //! answers live here; the rules for each field in `rules`; the files in
-//! `crate::store`, above it. A profile never holds a secret.
+//! the store module, above it. A profile never holds a secret.
 
 pub(crate) mod rules;
 
@@ -52,6 +52,26 @@ impl std::str::FromStr for AuthPath {
     }
 }
 
+/// Which credential a profile uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialKind {
+    #[default]
+    Secret,
+    Certificate,
+}
+
+impl CredentialKind {
+    /// "client secret", "certificate".
+    pub fn noun(self) -> &'static str {
+        match self {
+            CredentialKind::Secret => "client secret",
+            CredentialKind::Certificate => "certificate",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
@@ -83,7 +103,7 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     pub auth_path: AuthPath,
     /// How the app proves itself: a client secret, or a certificate.
-    pub credential: crate::credential::CredentialKind,
+    pub credential: CredentialKind,
     /// The certificate (public, PEM) when the credential is one; its private
     /// key is in the keychain, never here.
     pub certificate: Option<String>,
@@ -222,7 +242,7 @@ impl Profile {
             *o = o.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         }
         fn guid(s: &mut String) {
-            if crate::validation::is_guid(s) {
+            if crate::shape::is_guid(s) {
                 *s = s.to_ascii_lowercase();
             }
         }

@@ -3,7 +3,7 @@
 //! tests/fixtures/validation-cases.json.
 
 use super::{AuthPath, Field, FieldError, Profile};
-use crate::validation::{is_domain, is_email, is_guid, is_host};
+use crate::shape::{is_domain, is_email, is_guid, is_host};
 use url::Url;
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
@@ -214,7 +214,7 @@ fn authority_problem(authority: &str) -> Option<String> {
     let Ok(url) = Url::parse(authority) else {
         return Some("authority must be a URL such as https://login.microsoftonline.com".into());
     };
-    let loopback = crate::validation::is_loopback(&url);
+    let loopback = crate::shape::is_loopback(&url);
     match url.scheme() {
         _ if url.host().is_none() => {
             Some("authority must name a host, such as https://login.microsoftonline.com".into())
