@@ -350,11 +350,13 @@ fn token_and_test_message_against_the_lookalike() {
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!((mode(&printed), mode(printed.parent().unwrap())), (0o600, 0o700));
     }
-    // the webview's profile name is checked before it becomes part of a path
+    // the webview's profile name is checked before it becomes part of a
+    // path: no such profile, so no results, and no file written
     let mut escape = args.clone();
     escape["profile"]["name"] = "../../escaped".into();
     let refused = invoke(&w, "handover_print", escape).unwrap_err();
-    assert_eq!(refused["fields"][0]["field"], "name", "{refused}");
+    assert_eq!(refused["kind"], "not-found", "{refused}");
+    assert!(!config_dir().join("print").join("../../escaped.html").exists());
 
     invoke(&w, "reminder_save", json!({ "profile": p, "utcOffset": 60 })).unwrap();
     let ics = std::fs::read_to_string(file("expiry.ics")).unwrap();
