@@ -223,6 +223,20 @@ catalog! {
         "The tenant belongs to a national cloud and must use that cloud's sign-in service.",
         "Choose the tenant's cloud (GCC High, DoD or China) in step 1.",
     }
+    // Creating a credential, where a tenant's app management policy
+    // restricts it: Microsoft documents the restrictions, not the error
+    // text; both are observed (docs/microsoft-rules.md, "App management
+    // policies").
+    SecretsBlockedByPolicy = ("CredentialTypeNotAllowedAsPerAppPolicy", Secret) {
+        "The tenant does not allow client secrets",
+        "An app management policy of the tenant blocks new client secrets (Block password addition). Secrets that exist keep working; a new one cannot be added.",
+        "Use a certificate instead: in step 4 choose Certificate, create one here (its key goes to the keychain) and upload the .cer to the app registration. Or ask the Entra administrator for an exemption for this app (Enterprise apps > Application policies).",
+    }
+    SecretLifetimeByPolicy = ("CredentialInvalidLifetimeAsPerAppPolicy", Secret) {
+        "The secret's expiry is longer than the tenant allows",
+        "An app management policy of the tenant limits how long a client secret may be valid, and the expiry chosen is longer.",
+        "Create the secret again with a shorter expiry (the policy's maximum; the Entra administrator can say which), or use a certificate in step 4.",
+    }
     EntraOther = ("entra-other", AppRegistration) {
         "Entra ID refused the token request",
         "Entra ID returned an error this wizard does not know in detail.",
@@ -780,6 +794,8 @@ mod tests {
         Smtp(SmtpFailure),
         SmtpAt(Stage, SmtpFailure),
         Decode,
+        /// Text a user pastes (an answer no live run of this tool meets).
+        Pasted(&'static str),
     }
 
     /// A failure, the checks and the profile beside it, and the finding it
@@ -1039,6 +1055,8 @@ mod tests {
                 p(),
                 F::SmtpTlsHandshake,
             ),
+            (Pasted("Credential type not allowed as per assigned policy"), vec![], p(), F::SecretsBlockedByPolicy),
+            (Pasted("CredentialInvalidLifetimeAsPerAppPolicy"), vec![], p(), F::SecretLifetimeByPolicy),
         ]
     }
 
@@ -1049,6 +1067,10 @@ mod tests {
             Input::Smtp(f) => at_auth(f, &ctx),
             Input::SmtpAt(stage, f) => for_smtp_stop(&SmtpStop::new(*stage, f.clone(), false), &ctx),
             Input::Decode => for_decode_error(&DecodeError("x".into())),
+            Input::Pasted(text) => {
+                crate::explain::explain(text, Some(profile), time::OffsetDateTime::now_utc()).unwrap().diagnosis[0]
+                    .clone()
+            }
         }
     }
 

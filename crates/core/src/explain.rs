@@ -8,7 +8,7 @@
 
 use crate::checks::Check;
 use crate::claims::{self, Claims};
-use crate::diagnosis::{self, Context, Diagnosis};
+use crate::diagnosis::{self, Context, Diagnosis, Finding};
 use crate::profile::Profile;
 use crate::smtp_probe::Reply;
 use crate::token::{EntraError, EntraIds, TokenError};
@@ -89,10 +89,38 @@ pub fn explain(text: &str, profile: Option<&Profile>, now: OffsetDateTime) -> Re
         recognised.push(format!("the SMTP reply {}", reply.key()));
         diagnosis.push(diagnosis::for_reply(&reply, &ctx));
     }
+    for (finding, said) in policy_errors(text) {
+        recognised.push(format!("the policy error {said}"));
+        diagnosis.push(finding.diagnosis());
+    }
     if recognised.is_empty() {
         return Err(ExplainError::NothingFound);
     }
     Ok(Explanation { recognised, claims, checks, diagnosis, compared_with_profile })
+}
+
+/// A tenant's app management policy refusing a new credential, as Graph
+/// and the Entra admin center word it (observed: Microsoft documents the
+/// policies, not their error), by code or by text, once each.
+fn policy_errors(text: &str) -> Vec<(Finding, &'static str)> {
+    const KNOWN: [(&str, &str, Finding); 2] = [
+        (
+            "CredentialTypeNotAllowedAsPerAppPolicy",
+            "credential type not allowed as per assigned policy",
+            Finding::SecretsBlockedByPolicy,
+        ),
+        (
+            "CredentialInvalidLifetimeAsPerAppPolicy",
+            "credential lifetime exceeds the max value allowed as per assigned policy",
+            Finding::SecretLifetimeByPolicy,
+        ),
+    ];
+    let lower = text.to_lowercase();
+    KNOWN
+        .iter()
+        .filter(|(code, words, _)| lower.contains(&code.to_lowercase()) || lower.contains(words))
+        .map(|&(code, _, finding)| (finding, code))
+        .collect()
 }
 
 /// The line of `text` that holds `needle`, escaped (Entra's description).
@@ -185,8 +213,8 @@ fn is_jwt(word: &str) -> bool {
 mod tests {
     use super::*;
     use crate::checks::{CheckId, Status};
-    use crate::diagnosis::Finding;
     use crate::profile::tests::sample;
+    use crate::step::WizardStep;
     use serde_json::json;
 
     fn now() -> OffsetDateTime {
@@ -219,6 +247,23 @@ mod tests {
         let e = explain(entra, None, now()).unwrap();
         assert_eq!((e.diagnosis.len(), e.diagnosis[0].finding), (1, Finding::InvalidSecret));
         assert_eq!(e.recognised, ["the Entra code AADSTS7000215"]);
+    }
+
+    /// A tenant that blocks client secrets answers the portal's "New client
+    /// secret" and Graph's addPassword with its policy; the fix is the
+    /// certificate (observed wording, docs/microsoft-rules.md).
+    #[test]
+    fn a_secret_refused_by_the_tenants_policy_points_to_the_certificate() {
+        let graph = r#"{"error":{"code":"CredentialTypeNotAllowedAsPerAppPolicy","message":"Credential type not allowed as per assigned policy."}}"#;
+        let e = explain(graph, None, now()).unwrap();
+        assert_eq!(e.diagnosis.len(), 1, "one finding for the code and its text: {e:?}");
+        assert_eq!(
+            (e.diagnosis[0].finding, e.diagnosis[0].step),
+            (Finding::SecretsBlockedByPolicy, WizardStep::Secret)
+        );
+        assert!(e.diagnosis[0].fix.contains("choose Certificate"), "{}", e.diagnosis[0].fix);
+        let portal = "Failed to add client secret. Credential lifetime exceeds the max value allowed as per assigned policy 0b1f….";
+        assert_eq!(explain(portal, None, now()).unwrap().diagnosis[0].finding, Finding::SecretLifetimeByPolicy);
     }
 
     /// A token from another tool, or inside a logged XOAUTH2 line, is checked
