@@ -214,6 +214,35 @@ fn an_imported_profile_with_foreign_endpoints_waits_for_confirmation() {
     m.run_with(&["secret", "delete", "--client-id", &client_id], &[], None);
 }
 
+/// The address to send to the customer's admin: Microsoft's tenant form for
+/// the customer's own app, the v2.0 form with the vendor's redirect URI and
+/// the SMTP scope for a vendor's multi-tenant app; a redirect URI Entra
+/// would refuse is refused here, with the reason.
+#[test]
+fn profile_show_gives_the_admin_consent_address_for_either_kind_of_app() {
+    let m = Machine::new();
+    save_contoso(&m);
+    let own = m.run(&["profile", "show", "contoso"]).stdout;
+    let line = |out: &str| out.lines().find(|l| l.starts_with("admin consent")).unwrap_or_default().to_string();
+    assert_eq!(
+        line(&own),
+        format!("admin consent     https://login.microsoftonline.com/{DOMAIN}/adminconsent?client_id={CLIENT_ID}")
+    );
+    let bad = m.run(&["profile", "save", "contoso", "--consent-redirect-uri", "http://app.vendor.example/consent"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("redirect URI must use https://"), "{}", bad.stderr);
+    let vendor = m.run(&["profile", "save", "contoso", "--consent-redirect-uri", "https://app.vendor.example/Consent"]);
+    assert_eq!(vendor.code, 0, "{}", vendor.stderr);
+    let shown = m.run(&["profile", "show", "contoso"]).stdout;
+    assert_eq!(
+        line(&shown),
+        format!(
+            "admin consent     https://login.microsoftonline.com/{DOMAIN}/v2.0/adminconsent?client_id={CLIENT_ID}&redirect_uri=https%3A%2F%2Fapp.vendor.example%2FConsent&scope=https%3A%2F%2Foutlook.office365.com%2F.default"
+        ),
+        "kept as typed: Entra matches it exactly"
+    );
+}
+
 /// The keychain holds one secret per app: an imported profile that moves the
 /// app to another cloud would send it to that cloud's authority. Held back
 /// like a foreign endpoint, for every source of the secret, before anything

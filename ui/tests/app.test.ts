@@ -218,6 +218,24 @@ describe('resuming', () => {
   });
 });
 
+describe('admin consent by someone else', () => {
+  it("asks for a vendor's redirect URI, checks it as Entra would, and shows the address the backend builds with it", async () => {
+    const consent = vi.fn((a: { profile: Profile }) =>
+      a.profile.consent_redirect_uri ? `v2.0/adminconsent?redirect_uri=${a.profile.consent_redirect_uri}` : 'adminconsent?client_id=x');
+    backend(savedAt('permissions'), { admin_consent_url: consent });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#admin-consent-url')?.textContent).toBe('adminconsent?client_id=x');
+    typeInto('#field-consent-redirect-uri', 'http://app.vendor.example/consent');
+    target.querySelector('#field-consent-redirect-uri')!.dispatchEvent(new Event('blur'));
+    await settle();
+    expect(text()).toContain('redirect URI must use https://');
+    typeInto('#field-consent-redirect-uri', 'https://app.vendor.example/consent');
+    await afterSave();
+    expect(target.querySelector('#admin-consent-url')?.textContent).toBe('v2.0/adminconsent?redirect_uri=https://app.vendor.example/consent');
+  });
+});
+
 describe('one store of results', () => {
   it('shows a check that smtp-oauth ran meanwhile when the window comes back', async () => {
     backend(savedAt('test-message', { secret: storedSecret }));

@@ -258,6 +258,10 @@ pub struct FieldArgs {
     /// Free text kept with the profile: ticket number, contact
     #[arg(long, value_name = "TEXT")]
     pub notes: Option<String>,
+    /// For an app registered in another organisation (a vendor's
+    /// multi-tenant app): one of its redirect URIs, for the admin consent link
+    #[arg(long, value_name = "URL")]
+    pub consent_redirect_uri: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -343,10 +347,11 @@ impl FieldArgs {
             secret_expires,
             display_name,
             notes,
+            consent_redirect_uri,
         } = self;
         [tenant, client_id, sp_object_id, mailbox, sender, test_recipient, authority, smtp_host, secret_expires]
             .iter()
-            .chain([display_name, notes].iter())
+            .chain([display_name, notes, consent_redirect_uri].iter())
             .any(|v| v.is_some())
             || cloud.is_some()
             || path.is_some()
@@ -376,6 +381,7 @@ impl FieldArgs {
         set_opt(&mut profile.secret_expires, &self.secret_expires);
         set_opt(&mut profile.display_name, &self.display_name);
         set_opt(&mut profile.notes, &self.notes);
+        set_opt(&mut profile.consent_redirect_uri, &self.consent_redirect_uri);
         if let Some(cloud) = self.cloud {
             profile.cloud = cloud;
         }
@@ -411,6 +417,7 @@ pub fn flag(field: Field) -> &'static str {
         Field::SecretExpires => "--secret-expires",
         Field::DisplayName => "--display-name",
         Field::Notes => "--notes",
+        Field::ConsentRedirectUri => "--consent-redirect-uri",
         Field::Secret => "--secret-stdin, SMTP_OAUTH_CLIENT_SECRET or `smtp-oauth secret set`",
     }
 }

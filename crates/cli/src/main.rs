@@ -447,7 +447,8 @@ fn profile_command(
                 return Ok(out.text(&store::export_json(&profile)?)?);
             }
             let status = keychain::status(&profile, time::OffsetDateTime::now_utc());
-            Ok(out.human(&output::profile(&profile, status))?)
+            let consent = api::admin_consent_url(store, &profile);
+            Ok(out.human(&output::profile(&profile, status, consent))?)
         }
         ProfileCommand::Save { name, fields } => {
             let loaded = match store.load(&name) {

@@ -280,7 +280,7 @@ pub fn custom_endpoints(p: &Profile) -> String {
     p.custom_endpoints().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
-pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> String {
+pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>, consent_url: Option<String>) -> String {
     let mut out = String::new();
     let none = || "(not set)".to_string();
     let mut row = |name: &str, value: String| {
@@ -302,6 +302,16 @@ pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>) -> Stri
     row("authority", p.authority().to_string());
     row("extra CA", p.ca_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(none));
     row("secret expires", p.secret_expires.clone().unwrap_or_else(none));
+    if let Some(uri) = &p.consent_redirect_uri {
+        row("consent redirect", format!("{uri} (an app of another organisation)"));
+    }
+    // what to send to the tenant's administrator, when someone else grants consent
+    let no_link = if p.endpoints_confirmed() {
+        "(needs the tenant and the client ID)"
+    } else {
+        "(none until the imported endpoints are confirmed)"
+    };
+    row("admin consent", consent_url.unwrap_or_else(|| no_link.into()));
     if let Some(notes) = &p.notes {
         for (i, line) in notes.lines().enumerate() {
             row(if i == 0 { "notes" } else { "" }, line.to_string());

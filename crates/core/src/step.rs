@@ -72,7 +72,8 @@ impl WizardStep {
             WizardStep::ServicePrincipal => &[Field::SpObjectId],
             WizardStep::Powershell => &[Field::Mailbox, Field::Sender],
             WizardStep::TestMessage => &[Field::TestRecipient],
-            WizardStep::Permissions | WizardStep::Token | WizardStep::Finish => &[],
+            WizardStep::Permissions => &[Field::ConsentRedirectUri],
+            WizardStep::Token | WizardStep::Finish => &[],
         }
     }
 

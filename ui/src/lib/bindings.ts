@@ -89,9 +89,16 @@ endpoints_unconfirmed: boolean,
  * cloud's endpoints, so it counts as an endpoint to confirm. Set and
  * cleared with `endpoints_unconfirmed`.
  */
-cloud_before_import: Cloud | null, };
+cloud_before_import: Cloud | null, 
+/**
+ * For an app registered in another organisation (a vendor's
+ * multi-tenant app): one of the redirect URIs registered on it, which
+ * Microsoft's admin consent address for such apps needs. `None` for an
+ * app of the customer's own tenant.
+ */
+consent_redirect_uri: string | null, };
 
-export type Field = "name" | "display_name" | "notes" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "secret";
+export type Field = "name" | "display_name" | "notes" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "consent_redirect_uri" | "secret";
 
 export type FieldError = { field: Field, message: string, };
 
@@ -551,7 +558,7 @@ export const COMMANDS = [
 export const STEPS: readonly StepInfo[] = [
   {"id":"profile","title":"Profile","fields":["name","display_name","notes","auth_path","authority","smtp_host","smtp_port","ca_file"],"required":["name"],"role":null,"docs":null},
   {"id":"app-registration","title":"App registration","fields":["tenant","client_id"],"required":["tenant","client_id"],"role":"Application Developer (or any role that may register apps)","docs":{"title":"Register an application in Microsoft Entra ID","url":"https://learn.microsoft.com/entra/identity-platform/quickstart-register-app"}},
-  {"id":"permissions","title":"API permission and consent","fields":[],"required":[],"role":"to grant admin consent: Cloud Application Administrator or Application Administrator (SMTP.SendAsApp is an Exchange Online permission, not a Microsoft Graph one), or Privileged Role Administrator; the App RBAC path needs nothing in Entra","docs":{"title":"Grant tenant-wide admin consent to an application","url":"https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent"}},
+  {"id":"permissions","title":"API permission and consent","fields":["consent_redirect_uri"],"required":[],"role":"to grant admin consent: Cloud Application Administrator or Application Administrator (SMTP.SendAsApp is an Exchange Online permission, not a Microsoft Graph one), or Privileged Role Administrator; the App RBAC path needs nothing in Entra","docs":{"title":"Grant tenant-wide admin consent to an application","url":"https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent"}},
   {"id":"secret","title":"Credential","fields":["secret","secret_expires"],"required":[],"role":"an owner of the app registration, or Cloud Application Administrator","docs":{"title":"Add credentials to your application","url":"https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"}},
   {"id":"service-principal","title":"Service principal","fields":["sp_object_id"],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
   {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender"],"required":["mailbox"],"role":"Exchange Administrator in Entra (in Exchange: a member of Organization Management)","docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
@@ -567,6 +574,7 @@ export const FIELD_LABELS: Record<Field, string> = {
   "ca_file": "trusted CA file",
   "client_id": "client ID",
   "cloud": "cloud",
+  "consent_redirect_uri": "redirect URI for admin consent",
   "display_name": "display name",
   "mailbox": "mailbox",
   "name": "profile name",

@@ -132,6 +132,28 @@ function authorityProblem(authority: string): string | null {
   return 'authority must be an https:// URL such as https://login.microsoftonline.com';
 }
 
+/** A redirect URI as Entra accepts one (the backend's `redirect_uri_problem`). */
+function redirectUriProblem(uri: string): string | null {
+  const example = 'such as https://app.vendor.example/consent';
+  if (/\s/u.test(uri) || ACTIVE.test(uri)) return 'redirect URI must be one URL, without spaces or control characters';
+  if ([...uri].length > 256) return "redirect URI must be at most 256 characters (Entra's limit)";
+  const special = [...uri].find((c) => "!$'(),;".includes(c));
+  if (special) return `redirect URI must not contain "${special}": Entra does not accept ! $ ' ( ) , ; in one`;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `redirect URI must be an absolute URL, ${example}`;
+  }
+  if (!url.hostname) return `redirect URI must name a host, ${example}`;
+  if (url.hash || uri.includes('#')) return 'redirect URI must not have a fragment (#…)';
+  if (url.username || url.password) return 'redirect URI must not carry a user name or password';
+  const scheme = url.protocol.replace(/:$/, '');
+  if (scheme === 'https') return null;
+  if (scheme === 'http' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) return null;
+  return `redirect URI must use https:// (Entra allows http:// only for localhost), ${example}: the one the app's vendor registered`;
+}
+
 /** The profile with values trimmed, GUIDs lower-cased and empty optional values null. */
 export function normalized(p: Profile): Profile {
   const text = (s: string) => s.trim();
@@ -160,6 +182,7 @@ export function normalized(p: Profile): Profile {
     authority,
     ca_file: opt(p.ca_file),
     secret_expires: opt(p.secret_expires),
+    consent_redirect_uri: opt(p.consent_redirect_uri),
   };
 }
 
@@ -224,6 +247,9 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         ? `Exchange App RBAC for SMTP is released only in the worldwide cloud, not in ${CLOUD_TITLES[p.cloud]}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)`
         : null;
     case 'ca_file': // the backend reads the file when the profile is saved
+      return null;
+    case 'consent_redirect_uri':
+      return p.consent_redirect_uri === null ? null : redirectUriProblem(p.consent_redirect_uri);
     case 'display_name':
       return p.display_name === null || ([...p.display_name].length <= 100 && !ACTIVE.test(p.display_name))
         ? null

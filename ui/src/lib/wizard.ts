@@ -80,6 +80,7 @@ export function emptyProfile(name = ''): Profile {
     secret_expires: null,
     endpoints_unconfirmed: false,
     cloud_before_import: null,
+    consent_redirect_uri: null,
   };
 }
 

@@ -120,6 +120,11 @@ pub struct Profile {
     /// cloud's endpoints, so it counts as an endpoint to confirm. Set and
     /// cleared with `endpoints_unconfirmed`.
     pub cloud_before_import: Option<crate::cloud::Cloud>,
+    /// For an app registered in another organisation (a vendor's
+    /// multi-tenant app): one of the redirect URIs registered on it, which
+    /// Microsoft's admin consent address for such apps needs. `None` for an
+    /// app of the customer's own tenant.
+    pub consent_redirect_uri: Option<String>,
 }
 
 /// The profile fields, as named in JSON and in the wizard's forms, plus the
@@ -144,6 +149,7 @@ pub enum Field {
     CaFile,
     AuthPath,
     SecretExpires,
+    ConsentRedirectUri,
     /// The client secret (never stored in the profile; see `secret`).
     Secret,
 }
@@ -151,7 +157,7 @@ pub enum Field {
 impl Field {
     /// Every field: first the ones with a rule, then the cloud (always
     /// valid) and the secret (not in the profile).
-    pub const ALL: [Field; 17] = [
+    pub const ALL: [Field; 18] = [
         Field::Name,
         Field::DisplayName,
         Field::Notes,
@@ -167,6 +173,7 @@ impl Field {
         Field::CaFile,
         Field::AuthPath,
         Field::SecretExpires,
+        Field::ConsentRedirectUri,
         Field::Cloud,
         Field::Secret,
     ];
@@ -190,6 +197,7 @@ impl Field {
             Field::CaFile => "trusted CA file",
             Field::AuthPath => "authorisation path",
             Field::SecretExpires => "secret expiry date",
+            Field::ConsentRedirectUri => "redirect URI for admin consent",
             Field::Secret => "client secret",
         }
     }
@@ -277,6 +285,8 @@ impl Profile {
         self.ca_file = self.ca_file.take().filter(|p| !p.as_os_str().is_empty());
         opt(&mut self.secret_expires);
         opt(&mut self.certificate);
+        // case-sensitive (Entra matches it exactly): only trimmed
+        opt(&mut self.consent_redirect_uri);
         self
     }
 
@@ -318,22 +328,40 @@ impl Profile {
         Ok(url)
     }
 
-    /// `{authority}/{tenant}/adminconsent?client_id={client id}`: the page
-    /// where an administrator of the tenant grants the app's permissions
-    /// ("Talking to the customer's admins"); `None` until the tenant and the
-    /// client ID are valid.
+    /// The page where an administrator of the tenant grants the app's
+    /// permissions; `None` until the tenant and the client ID are valid.
+    /// For an app of this tenant, `{authority}/{tenant}/adminconsent?client_id=…`
+    /// ("Talking to the customer's admins"). For an app registered in
+    /// another organisation (a vendor's multi-tenant app, known here by the
+    /// redirect URI its vendor gives), the form Microsoft prescribes for
+    /// SMTP: `{authority}/{tenant}/v2.0/adminconsent?client_id=…&redirect_uri=…&scope={the cloud's scope}`
+    /// (docs/microsoft-rules.md, "Admin consent for a multi-tenant app").
     /// An imported profile's own authority, not yet confirmed, is never
     /// the address: the link goes to the customer's admin, and would be a
     /// phishing link if the file came from someone else; the cloud's own
-    /// sign-in address is used instead.
+    /// sign-in address is used instead, and an unconfirmed redirect URI
+    /// gives no link at all.
     pub fn admin_consent_url(&self) -> Option<String> {
-        if !self.problems(&[Field::Tenant, Field::ClientId, Field::Authority]).is_empty() {
+        if !self.problems(&[Field::Tenant, Field::ClientId, Field::Authority, Field::ConsentRedirectUri]).is_empty() {
             return None;
         }
-        let authority = if self.endpoints_confirmed() { self.authority() } else { self.cloud.authority() };
+        let confirmed = self.endpoints_confirmed();
+        let authority = if confirmed { self.authority() } else { self.cloud.authority() };
         let mut url = Url::parse(authority).ok()?;
-        url.path_segments_mut().ok()?.pop_if_empty().extend([self.tenant.as_str(), "adminconsent"]);
-        url.query_pairs_mut().append_pair("client_id", &self.client_id);
+        match &self.consent_redirect_uri {
+            None => {
+                url.path_segments_mut().ok()?.pop_if_empty().extend([self.tenant.as_str(), "adminconsent"]);
+                url.query_pairs_mut().append_pair("client_id", &self.client_id);
+            }
+            Some(_) if !confirmed => return None,
+            Some(redirect) => {
+                url.path_segments_mut().ok()?.pop_if_empty().extend([self.tenant.as_str(), "v2.0", "adminconsent"]);
+                url.query_pairs_mut()
+                    .append_pair("client_id", &self.client_id)
+                    .append_pair("redirect_uri", redirect)
+                    .append_pair("scope", &self.cloud.scope());
+            }
+        }
         Some(url.into())
     }
 
@@ -382,6 +410,14 @@ impl Profile {
                 default: String::new(),
             });
         }
+        // where the admin's browser goes after granting consent
+        if let Some(uri) = &self.consent_redirect_uri {
+            custom.push(CustomEndpoint {
+                field: Field::ConsentRedirectUri,
+                value: uri.clone(),
+                default: String::new(),
+            });
+        }
         custom
     }
 
@@ -412,6 +448,7 @@ impl Profile {
             Field::CaFile => self.ca_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
             Field::AuthPath => text(self.auth_path.id()),
             Field::SecretExpires => self.secret_expires.clone(),
+            Field::ConsentRedirectUri => self.consent_redirect_uri.clone(),
             Field::Secret => None,
         }
     }
@@ -458,6 +495,30 @@ pub(crate) mod tests {
         assert!(phishing.admin_consent_url().unwrap().starts_with("https://login.microsoftonline.com/contoso"));
         let confirmed = Profile { endpoints_unconfirmed: false, ..phishing };
         assert!(confirmed.admin_consent_url().unwrap().starts_with("https://login.micros0ftonline.example/"));
+    }
+
+    /// A vendor's multi-tenant app: the v2.0 form with the cloud's scope
+    /// and the redirect URI the vendor registered, which Entra requires.
+    #[test]
+    fn an_app_of_another_organisation_gets_the_v2_consent_address() {
+        let vendor = Profile { consent_redirect_uri: Some("https://app.vendor.example/consent".into()), ..sample() };
+        assert_eq!(
+            vendor.admin_consent_url().unwrap(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/adminconsent?client_id=0b8e5d1a-4c3f-4e2a-9d7b-1f2e3d4c5b6a&redirect_uri=https%3A%2F%2Fapp.vendor.example%2Fconsent&scope=https%3A%2F%2Foutlook.office365.com%2F.default"
+        );
+        let gcc_high = Profile { cloud: Cloud::GccHigh, ..vendor.clone() };
+        let url = gcc_high.admin_consent_url().unwrap();
+        assert!(
+            url.starts_with("https://login.microsoftonline.us/contoso.onmicrosoft.com/v2.0/adminconsent?"),
+            "{url}"
+        );
+        assert!(url.ends_with("&scope=https%3A%2F%2Foutlook.office365.us%2F.default"), "{url}");
+        // an imported redirect URI not yet confirmed gives no link at all
+        let imported = Profile { endpoints_unconfirmed: true, ..vendor.clone() };
+        assert_eq!(imported.custom_endpoints()[0].field, Field::ConsentRedirectUri);
+        assert_eq!(imported.admin_consent_url(), None);
+        let bad = Profile { consent_redirect_uri: Some("http://app.vendor.example/".into()), ..sample() };
+        assert_eq!(bad.admin_consent_url(), None, "not a redirect URI Entra accepts");
     }
 
     #[test]

@@ -143,6 +143,7 @@ impl Profile {
                 _ => None,
             },
             Field::Authority => self.authority.as_deref().and_then(authority_problem),
+            Field::ConsentRedirectUri => self.consent_redirect_uri.as_deref().and_then(redirect_uri_problem),
             Field::CaFile => self.ca_file.as_deref().and_then(|p| {
                 if !p.is_absolute() {
                     // stored relative, it would be read from wherever a later
@@ -233,6 +234,39 @@ fn authority_problem(authority: &str) -> Option<String> {
                 .into(),
         ),
         _ => Some("authority must be an https:// URL such as https://login.microsoftonline.com".into()),
+    }
+}
+
+/// A redirect URI as Entra accepts one ("Redirect URI (reply URL)
+/// restrictions", docs/microsoft-rules.md): https, or http only for
+/// localhost; at most 256 characters; none of `! $ ' ( ) , ;`; and, as any
+/// OAuth redirect URI, no fragment (RFC 6749 §3.1.2).
+fn redirect_uri_problem(uri: &str) -> Option<String> {
+    const EXAMPLE: &str = "such as https://app.vendor.example/consent";
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control() || crate::text::is_active(c)) {
+        return Some("redirect URI must be one URL, without spaces or control characters".into());
+    }
+    if uri.chars().count() > 256 {
+        return Some("redirect URI must be at most 256 characters (Entra's limit)".into());
+    }
+    if let Some(c) = uri.chars().find(|c| "!$'(),;".contains(*c)) {
+        return Some(format!("redirect URI must not contain \"{c}\": Entra does not accept ! $ ' ( ) , ; in one"));
+    }
+    let Ok(url) = Url::parse(uri) else {
+        return Some(format!("redirect URI must be an absolute URL, {EXAMPLE}"));
+    };
+    let localhost = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        _ if url.host().is_none() => Some(format!("redirect URI must name a host, {EXAMPLE}")),
+        _ if url.fragment().is_some() => Some("redirect URI must not have a fragment (#…)".into()),
+        _ if !url.username().is_empty() || url.password().is_some() => {
+            Some("redirect URI must not carry a user name or password".into())
+        }
+        "https" => None,
+        "http" if localhost => None,
+        _ => Some(format!(
+            "redirect URI must use https:// (Entra allows http:// only for localhost), {EXAMPLE}: the one the app's vendor registered"
+        )),
     }
 }
 
