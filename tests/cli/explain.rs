@@ -77,3 +77,45 @@ fn gcc_has_no_app_rbac_and_gcc_high_sends_to_outlook_office365_us() {
     let shown = m.run(&["profile", "show", "high"]);
     assert!(shown.stdout.contains("outlook.office365.us:587"), "{}", shown.stdout);
 }
+
+/// High Volume Email: HVE's host by default, its one Exchange command (with
+/// the Enterprise app's Object ID), the worldwide service only, and a token
+/// whose roles hold Mail.Send (what HVE's OAuth page asks for) passes the
+/// roles check where SMTP.SendAsApp alone fails it.
+#[test]
+fn the_hve_path_has_its_host_its_command_and_its_role() {
+    lookalike::needs!(Node);
+    let m = Machine::new();
+    let refused = m.run(&["profile", "save", "gov", "--client-id", CLIENT_ID, "--cloud", "gcc", "--path", "hve"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("documented for the worldwide service only"), "{}", refused.stderr);
+
+    let mut directory = lookalike::Directory::healthy();
+    directory.app().roles = vec!["Mail.Send".into()];
+    let rig = lookalike::Lookalike::start(&directory);
+    let flags = m.flags(&rig);
+    let save = crate::args(&["profile", "save", "hve"], &flags, &["--path", "hve"]);
+    assert_eq!(m.run(&save).code, 0);
+    let ps = m.run(&["powershell", "--profile", "hve"]).stdout;
+    assert!(
+        ps.contains(&format!("Add-HVEAppAccess -Identity '{MAILBOX}' -AppIds '{}'", lookalike::SP_OBJECT_ID)),
+        "{ps}"
+    );
+    assert!(!ps.contains("New-ServicePrincipal") && !ps.contains("Add-RecipientPermission"), "{ps}");
+    m.run(&["profile", "save", "hve-default-host", "--client-id", CLIENT_ID, "--path", "hve"]);
+    assert!(m.run(&["profile", "show", "hve-default-host"]).stdout.contains("smtp.hve.mx.microsoft:587"));
+
+    let token = m.run_with(&["token", "--profile", "hve", "--secret-stdin", "--json"], &[], Some(lookalike::SECRET));
+    assert_eq!(token.code, 0, "{}", token.stderr);
+    let roles = token.json()["checks"].as_array().unwrap().iter().find(|c| c["id"] == "roles").unwrap().clone();
+    assert_eq!(roles["status"], "ok", "{roles}");
+    assert!(roles["message"].as_str().unwrap().contains("Mail.Send"), "{roles}");
+    // the same token on the Entra permission path lacks SMTP.SendAsApp
+    let entra = m.run_with(
+        &["token", "--profile", "hve", "--path", "entra-permission", "--secret-stdin", "--json"],
+        &[],
+        Some(lookalike::SECRET),
+    );
+    let roles = entra.json()["checks"].as_array().unwrap().iter().find(|c| c["id"] == "roles").unwrap().clone();
+    assert_eq!(roles["status"], "fail", "{roles}");
+}

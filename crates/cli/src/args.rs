@@ -234,7 +234,7 @@ pub struct FieldArgs {
     /// global, gcc, gcc-high, dod or china
     #[arg(long)]
     pub cloud: Option<Cloud>,
-    /// Authorisation path: entra-permission (default) or app-rbac
+    /// Authorisation path: entra-permission (default), app-rbac, or hve (High Volume Email)
     #[arg(long)]
     pub path: Option<AuthPath>,
     /// Token service base URL, when not the cloud's

@@ -14,6 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
 pub const SEND_AS_APP: &str = "SMTP.SendAsApp";
+/// The role High Volume Email's OAuth setup asks for: Mail.Send, an
+/// application permission of Office 365 Exchange Online (docs/microsoft-rules.md,
+/// "High Volume Email").
+pub const HVE_ROLE: &str = "Mail.Send";
 
 /// Roles that give far more than sending mail.
 const BROAD_ROLES: &[&str] = &[
@@ -127,7 +131,7 @@ pub fn check(claims: &Claims, profile: &Profile, now: OffsetDateTime) -> Vec<Che
         check_aud(claims, profile),
         check_token_type(claims),
         check_roles(claims, profile),
-        check_broad_roles(claims),
+        check_broad_roles(claims, profile),
         check_appid(claims, profile),
         check_tid(claims, profile),
         check_oid(claims, profile),
@@ -191,8 +195,23 @@ fn check_token_type(claims: &Claims) -> Check {
 }
 
 fn check_roles(claims: &Claims, profile: &Profile) -> Check {
-    let has = claims.has_role(SEND_AS_APP);
+    let wanted = if profile.auth_path == AuthPath::Hve { HVE_ROLE } else { SEND_AS_APP };
+    let has = claims.has_role(wanted);
     match (profile.auth_path, has) {
+        (AuthPath::Hve, true) => Check::ok(
+            CheckId::Roles,
+            format!(
+                "roles contains {HVE_ROLE}: the application permission High Volume Email asks for is granted with admin consent"
+            ),
+        ),
+        (AuthPath::Hve, false) => Check::fail(
+            CheckId::Roles,
+            WizardStep::Permissions,
+            format!(
+                "roles ({}) does not contain {HVE_ROLE}: for High Volume Email, add {HVE_ROLE} as an application permission of Office 365 Exchange Online and grant admin consent",
+                claims.roles.as_deref().map(|r| r.join(", ")).unwrap_or_else(|| "none".into())
+            ),
+        ),
         (AuthPath::EntraPermission, true) => Check::ok(
             CheckId::Roles,
             format!("roles contains {SEND_AS_APP}: the application permission is granted with admin consent"),
@@ -226,13 +245,16 @@ fn check_roles(claims: &Claims, profile: &Profile) -> Check {
     }
 }
 
-fn check_broad_roles(claims: &Claims) -> Check {
+fn check_broad_roles(claims: &Claims, profile: &Profile) -> Check {
+    // on the HVE path Mail.Send is the permission Microsoft asks for
+    let needed = |r: &&str| profile.auth_path == AuthPath::Hve && r.eq_ignore_ascii_case(HVE_ROLE);
     let broad: Vec<&str> = claims
         .roles
         .iter()
         .flatten()
         .map(String::as_str)
         .filter(|r| BROAD_ROLES.iter().any(|b| b.eq_ignore_ascii_case(r)))
+        .filter(|r| !needed(r))
         .collect();
     if broad.is_empty() {
         Check::ok(CheckId::BroadRoles, "No permission broader than sending mail")
@@ -505,6 +527,17 @@ mod tests {
             Status::Warn,
             "full_access_as_app",
         );
+    }
+
+    /// High Volume Email asks for Mail.Send (application), which is then
+    /// what the roles must hold and no "broader than sending" warning.
+    #[test]
+    fn the_hve_path_wants_mail_send() {
+        let hve = Profile { auth_path: AuthPath::Hve, ..profile() };
+        expect(json!({"roles": ["Mail.Send"]}), &hve, CheckId::Roles, Status::Ok, "roles contains Mail.Send");
+        expect(json!({"roles": ["Mail.Send"]}), &hve, CheckId::BroadRoles, Status::Ok, "No permission broader");
+        expect(json!({"roles": ["SMTP.SendAsApp"]}), &hve, CheckId::Roles, Status::Fail, "does not contain Mail.Send");
+        expect(json!({"roles": ["Mail.Send"]}), &profile(), CheckId::BroadRoles, Status::Warn, "Mail.Send");
     }
 
     #[test]

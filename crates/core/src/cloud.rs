@@ -6,6 +6,12 @@
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
+/// High Volume Email's SMTP hosts, port 587 with TLS: `smtp.hve.mx.microsoft`
+/// (recommended) and `smtp-hve.office365.com` ("will be deprecated in the
+/// future"); Microsoft names them for the worldwide service only
+/// (docs/microsoft-rules.md, "High Volume Email").
+pub const HVE_SMTP_HOSTS: [&str; 2] = ["smtp.hve.mx.microsoft", "smtp-hve.office365.com"];
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]

@@ -130,21 +130,29 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
             None => "Connect-ExchangeOnline".into(),
         },
     );
-    add(
-        "Register the app's service principal in Exchange, with the Enterprise applications Object ID (not the App registration's)",
-        format!(
-            "New-ServicePrincipal -AppId {} -ObjectId {} -DisplayName {}",
-            quote(v.client_id),
-            quote(v.sp_object_id),
-            quote(&profile.name)
-        ),
-    );
+    let hve = profile.auth_path == AuthPath::Hve;
+    // HVE's page documents Add-HVEAppAccess with the Enterprise app's
+    // Object ID and nothing else in Exchange ("High Volume Email").
+    if !hve {
+        add(
+            "Register the app's service principal in Exchange, with the Enterprise applications Object ID (not the App registration's)",
+            format!(
+                "New-ServicePrincipal -AppId {} -ObjectId {} -DisplayName {}",
+                quote(v.client_id),
+                quote(v.sp_object_id),
+                quote(&profile.name)
+            ),
+        );
+    }
 
     let addresses: Vec<&str> = std::iter::once(v.mailbox).chain(v.sender).collect();
     let mut add_recipient_permission: Vec<String> =
         addresses.iter().map(|a| add_recipient_permission_for(a, v.sp_object_id)).collect();
     if let Some(sender) = v.sender {
         add_recipient_permission.push(add_recipient_permission_for(sender, v.mailbox));
+    }
+    if hve {
+        add_recipient_permission.clear();
     }
 
     match profile.auth_path {
@@ -171,6 +179,10 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
                 );
             }
         }
+        AuthPath::Hve => add(
+            "Allow the app on the HVE account (up to ten apps per account; -AppIds takes the Enterprise applications Object ID, not the client ID; changes can take up to 5 minutes)",
+            format!("Add-HVEAppAccess -Identity {} -AppIds {}", quote(v.mailbox), quote(v.sp_object_id)),
+        ),
         AuthPath::AppRbac => {
             let scope = exchange_name(format!("SMTP OAuth {}", profile.name));
             let filter = addresses
@@ -200,15 +212,19 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
         }
     }
 
-    add(
-        "Turn SMTP AUTH on for the mailbox (the mailbox setting wins over the tenant's)",
-        format!("Set-CASMailbox -Identity {} -SmtpClientAuthenticationDisabled $false", quote(v.mailbox)),
-    );
-    add(
-        "Check: the service principal is registered",
-        format!("Get-ServicePrincipal -Identity {}", quote(v.sp_object_id)),
-    );
+    if !hve {
+        add(
+            "Turn SMTP AUTH on for the mailbox (the mailbox setting wins over the tenant's)",
+            format!("Set-CASMailbox -Identity {} -SmtpClientAuthenticationDisabled $false", quote(v.mailbox)),
+        );
+        add(
+            "Check: the service principal is registered",
+            format!("Get-ServicePrincipal -Identity {}", quote(v.sp_object_id)),
+        );
+    }
     match profile.auth_path {
+        // Microsoft documents no check for HVE app access
+        AuthPath::Hve => {}
         AuthPath::EntraPermission => add(
             "Check: the SendAs permission is in place",
             format!(
@@ -228,14 +244,17 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
     }
     // Set-CASMailbox: an empty ($null) mailbox value means "follows the
     // tenant's Set-TransportConfig value", which reading the mailbox alone
-    // misses ("SMTP replies" and "Setting up the app").
-    add(
-        "Check: SMTP AUTH for the mailbox and the tenant (an empty mailbox value follows the tenant's; disabled should be False)",
-        format!(
-            "$tenant = (Get-TransportConfig).SmtpClientAuthenticationDisabled; $mailbox = (Get-CASMailbox -Identity {}).SmtpClientAuthenticationDisabled; if ($null -eq $mailbox) {{ \"Tenant: SMTP AUTH disabled = $tenant. Mailbox: not set, follows the tenant: disabled = $tenant\" }} else {{ \"Tenant: SMTP AUTH disabled = $tenant. Mailbox: disabled = $mailbox (its own setting wins)\" }}",
-            quote(v.mailbox)
-        ),
-    );
+    // misses ("SMTP replies" and "Setting up the app"). An HVE account is a
+    // mail user, for which HVE's page names no such setting.
+    if !hve {
+        add(
+            "Check: SMTP AUTH for the mailbox and the tenant (an empty mailbox value follows the tenant's; disabled should be False)",
+            format!(
+                "$tenant = (Get-TransportConfig).SmtpClientAuthenticationDisabled; $mailbox = (Get-CASMailbox -Identity {}).SmtpClientAuthenticationDisabled; if ($null -eq $mailbox) {{ \"Tenant: SMTP AUTH disabled = $tenant. Mailbox: not set, follows the tenant: disabled = $tenant\" }} else {{ \"Tenant: SMTP AUTH disabled = $tenant. Mailbox: disabled = $mailbox (its own setting wins)\" }}",
+                quote(v.mailbox)
+            ),
+        );
+    }
     add(
         "Before the end of December 2026, when Basic Auth for SMTP AUTH is turned off by default: the customer's other senders that still use it are listed in the Exchange admin center (no cmdlet reads that report)",
         "Write-Host 'Senders still using Basic Auth: Exchange admin center > Reports > Mail flow > SMTP AUTH clients report'".into(),
@@ -251,6 +270,7 @@ impl Script {
         let path = match self.auth_path {
             AuthPath::EntraPermission => "Entra permission path",
             AuthPath::AppRbac => "Exchange App RBAC path",
+            AuthPath::Hve => "High Volume Email path",
         };
         let mut out = format!(
             "# Exchange Online setup for sending with OAuth 2.0 ({path}).\n\
@@ -280,6 +300,11 @@ impl Script {
                 "lets the application {} send mail as {} through Exchange Online with OAuth 2.0: it registers the app's service principal in Exchange and gives it the role Application SMTP.SendAsApp, scoped to that mailbox (Exchange App RBAC), and turns SMTP AUTH on for the mailbox {}.",
                 profile.title(),
                 profile.sender_or_mailbox(),
+                profile.mailbox
+            ),
+            AuthPath::Hve => format!(
+                "lets the application {} send mail through High Volume Email as the HVE account {} with OAuth 2.0: it allows the app (by its Enterprise applications Object ID) on that account.",
+                profile.title(),
                 profile.mailbox
             ),
         };
@@ -330,7 +355,7 @@ mod tests {
 
     #[test]
     fn whole_script_per_path_and_cloud() {
-        for auth_path in [AuthPath::EntraPermission, AuthPath::AppRbac] {
+        for auth_path in [AuthPath::EntraPermission, AuthPath::AppRbac, AuthPath::Hve] {
             for cloud in Cloud::ALL {
                 let made = script(&profile(auth_path, cloud), Options::default());
                 if auth_path == AuthPath::AppRbac && !cloud.offers_app_rbac() {
@@ -338,11 +363,35 @@ mod tests {
                     assert!(err.to_string().contains("only in the worldwide cloud"), "{cloud}: {err}");
                     continue;
                 }
+                if auth_path == AuthPath::Hve && cloud != Cloud::Global {
+                    let err = made.unwrap_err();
+                    assert!(err.to_string().contains("documented for the worldwide service only"), "{cloud}: {err}");
+                    continue;
+                }
                 let text = made.unwrap().text();
                 let text = text.replace(env!("CARGO_PKG_VERSION"), "<version>");
                 insta::assert_snapshot!(format!("{}-{}", auth_path.id(), cloud.id()), text);
             }
         }
+    }
+
+    /// HVE: the one Exchange command Microsoft's HVE page documents, with
+    /// the Enterprise app's Object ID; nothing of the SendAs paths.
+    #[test]
+    fn the_hve_path_allows_the_app_on_the_account_and_nothing_else() {
+        let s = script(&profile(AuthPath::Hve, Cloud::Global), Options { full_access: true }).unwrap();
+        let code: Vec<&str> = s.commands.iter().map(|c| c.code.as_str()).collect();
+        assert!(
+            code.contains(
+                &"Add-HVEAppAccess -Identity 'noreply@contoso.com' -AppIds '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f'"
+            ),
+            "{code:?}"
+        );
+        for absent in ["New-ServicePrincipal", "Add-RecipientPermission", "Add-MailboxPermission", "Set-CASMailbox"] {
+            assert!(!code.iter().any(|c| c.contains(absent)), "{absent}: {code:?}");
+        }
+        assert!(s.add_recipient_permission.is_empty());
+        assert!(s.admin_note(&profile(AuthPath::Hve, Cloud::Global), "x.ps1").contains("High Volume Email"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ app_rbac: boolean, };
 
 export type PortalLinks = { app_registrations: string, new_registration: string, enterprise_applications: string, app_overview: string | null, api_permissions: string | null, certificates_and_secrets: string | null, };
 
-export type AuthPath = "entra-permission" | "app-rbac";
+export type AuthPath = "entra-permission" | "app-rbac" | "hve";
 
 export type CredentialKind = "secret" | "certificate";
 

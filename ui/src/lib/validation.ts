@@ -243,8 +243,12 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         : 'secret expiry must be a date written as YYYY-MM-DD, as the Certificates & secrets page shows it';
     case 'auth_path':
       // Microsoft released App RBAC for SMTP worldwide only, not in GCC (docs/microsoft-rules.md).
-      return p.auth_path === 'app-rbac' && p.cloud !== 'global'
-        ? `Exchange App RBAC for SMTP is released only in the worldwide cloud, not in ${CLOUD_TITLES[p.cloud]}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)`
+      if (p.auth_path === 'app-rbac' && p.cloud !== 'global') {
+        return `Exchange App RBAC for SMTP is released only in the worldwide cloud, not in ${CLOUD_TITLES[p.cloud]}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)`;
+      }
+      // Microsoft names HVE's hosts for the worldwide service only.
+      return p.auth_path === 'hve' && p.cloud !== 'global'
+        ? `High Volume Email is documented for the worldwide service only (smtp.hve.mx.microsoft), not for ${CLOUD_TITLES[p.cloud]}: use the Entra permission path`
         : null;
     case 'ca_file': // the backend reads the file when the profile is saved
       return null;

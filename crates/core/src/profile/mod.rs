@@ -23,6 +23,12 @@ pub enum AuthPath {
     EntraPermission,
     /// Exchange App RBAC: a management role assignment, no Entra permission.
     AppRbac,
+    /// High Volume Email: an HVE account (a mail user) sends to the
+    /// organisation's own recipients; the app has Mail.Send (application)
+    /// of Office 365 Exchange Online with admin consent and is allowed on the
+    /// account with `Add-HVEAppAccess` (docs/microsoft-rules.md, "High Volume
+    /// Email").
+    Hve,
 }
 
 impl AuthPath {
@@ -30,6 +36,7 @@ impl AuthPath {
         match self {
             AuthPath::EntraPermission => "entra-permission",
             AuthPath::AppRbac => "app-rbac",
+            AuthPath::Hve => "hve",
         }
     }
 
@@ -37,6 +44,7 @@ impl AuthPath {
         match self {
             AuthPath::EntraPermission => "Entra permission",
             AuthPath::AppRbac => "Exchange App RBAC",
+            AuthPath::Hve => "High Volume Email",
         }
     }
 }
@@ -47,7 +55,8 @@ impl std::str::FromStr for AuthPath {
         match s.trim() {
             "entra-permission" => Ok(AuthPath::EntraPermission),
             "app-rbac" => Ok(AuthPath::AppRbac),
-            other => Err(format!("authorisation path must be entra-permission or app-rbac (got {other:?})")),
+            "hve" => Ok(AuthPath::Hve),
+            other => Err(format!("authorisation path must be entra-permission, app-rbac or hve (got {other:?})")),
         }
     }
 }
@@ -306,7 +315,10 @@ impl Profile {
     }
 
     pub fn smtp_host(&self) -> &str {
-        self.smtp_host.as_deref().unwrap_or(self.cloud.smtp_host())
+        self.smtp_host.as_deref().unwrap_or(match self.auth_path {
+            AuthPath::Hve => crate::cloud::HVE_SMTP_HOSTS[0],
+            _ => self.cloud.smtp_host(),
+        })
     }
 
     pub fn smtp_port(&self) -> u16 {
@@ -394,8 +406,12 @@ impl Profile {
                 default: self.cloud.authority().into(),
             });
         }
+        let microsofts =
+            |h: &&str| h.eq_ignore_ascii_case(self.smtp_host.as_deref().unwrap_or_default().trim_end_matches('.'));
+        let hve = self.auth_path == AuthPath::Hve && crate::cloud::HVE_SMTP_HOSTS.iter().any(microsofts);
         if let Some(host) = &self.smtp_host
-            && !self.cloud.smtp_hosts().iter().any(|h| h.eq_ignore_ascii_case(host.trim_end_matches('.')))
+            && !hve
+            && !self.cloud.smtp_hosts().iter().any(microsofts)
         {
             custom.push(CustomEndpoint {
                 field: Field::SmtpHost,
@@ -519,6 +535,20 @@ pub(crate) mod tests {
         assert_eq!(imported.admin_consent_url(), None);
         let bad = Profile { consent_redirect_uri: Some("http://app.vendor.example/".into()), ..sample() };
         assert_eq!(bad.admin_consent_url(), None, "not a redirect URI Entra accepts");
+    }
+
+    #[test]
+    fn the_hve_path_sends_to_hves_host_which_is_microsofts_own_there() {
+        let hve = Profile { auth_path: AuthPath::Hve, ..sample() };
+        assert_eq!((hve.smtp_host(), hve.smtp_port()), ("smtp.hve.mx.microsoft", 587));
+        let older = Profile { smtp_host: Some("smtp-hve.office365.com".into()), ..hve.clone() };
+        assert_eq!(older.custom_endpoints(), vec![], "Microsoft's other HVE host");
+        let elsewhere = Profile { auth_path: AuthPath::EntraPermission, ..older };
+        assert_eq!(elsewhere.custom_endpoints()[0].field, Field::SmtpHost, "not the path's host");
+        assert_eq!(sample().smtp_host(), "smtp.office365.com");
+        assert_eq!("hve".parse::<AuthPath>(), Ok(AuthPath::Hve));
+        let gcc = Profile { cloud: Cloud::Gcc, ..hve };
+        assert!(gcc.field_problem(Field::AuthPath).unwrap().contains("worldwide service only"));
     }
 
     #[test]

@@ -162,13 +162,18 @@ impl Profile {
                 crate::trust::read_ca_file(p).err().map(|e| e.to_string())
             }),
             // App RBAC for SMTP is released worldwide only ("Setting up the app").
-            Field::AuthPath => problem(
-                self.auth_path == AuthPath::AppRbac && !self.cloud.offers_app_rbac(),
-                &format!(
+            Field::AuthPath => match self.auth_path {
+                AuthPath::AppRbac if !self.cloud.offers_app_rbac() => Some(format!(
                     "Exchange App RBAC for SMTP is released only in the worldwide cloud, not in {}: use the Entra permission path (SMTP.SendAsApp with admin consent, then SendAs)",
                     self.cloud.title()
-                ),
-            ),
+                )),
+                // Microsoft names HVE's hosts for the worldwide service only.
+                AuthPath::Hve if self.cloud != crate::cloud::Cloud::Global => Some(format!(
+                    "High Volume Email is documented for the worldwide service only (smtp.hve.mx.microsoft), not for {}: use the Entra permission path",
+                    self.cloud.title()
+                )),
+                _ => None,
+            },
             Field::SecretExpires => self.secret_expires.as_deref().and_then(|d| {
                 problem(parse_date(d).is_none(), "secret expiry must be a date written as YYYY-MM-DD, as the Certificates & secrets page shows it")
             }),

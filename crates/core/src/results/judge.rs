@@ -294,7 +294,7 @@ pub fn judge(profile: &Profile, results: &Results, now: OffsetDateTime) -> Judge
             },
             WizardStep::Permissions => {
                 let wanted: &[Evidence] = match profile.auth_path {
-                    AuthPath::EntraPermission => &[Evidence::PermissionAdded, Evidence::ConsentGranted],
+                    AuthPath::EntraPermission | AuthPath::Hve => &[Evidence::PermissionAdded, Evidence::ConsentGranted],
                     AuthPath::AppRbac => &[Evidence::RbacUnderstood],
                 };
                 match check_status(CheckId::Roles) {
