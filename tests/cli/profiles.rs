@@ -243,6 +243,38 @@ fn profile_show_gives_the_admin_consent_address_for_either_kind_of_app() {
     );
 }
 
+/// A partner (GDAP) runs the script from their own account: it signs in as
+/// that account into the customer's organisation and shows which one it is
+/// before any change; a custom domain cannot name the organisation there.
+#[test]
+fn the_script_connects_a_partner_to_the_customers_organisation() {
+    let m = Machine::new();
+    save_contoso(&m);
+    let refused = m.run(&["profile", "save", "contoso", "--partner-access", "--tenant", "contoso.com"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("-DelegatedOrganization, which takes the tenant ID"), "{}", refused.stderr);
+    let saved = m.run(&[
+        "profile",
+        "save",
+        "contoso",
+        "--partner-access",
+        "--exchange-admin",
+        "sam@partner.example",
+        "--sp-object-id",
+        lookalike::SP_OBJECT_ID,
+    ]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let ps = m.run(&["powershell", "--profile", "contoso"]).stdout;
+    let connect =
+        format!("Connect-ExchangeOnline -UserPrincipalName 'sam@partner.example' -DelegatedOrganization '{DOMAIN}'");
+    let at = ps.find(&connect).unwrap_or_else(|| panic!("{ps}"));
+    let check = ps.find("Get-OrganizationConfig | Format-List Name, DisplayName").expect("the organisation is shown");
+    let first_change = ps.find("New-ServicePrincipal").unwrap();
+    assert!(at < check && check < first_change, "{ps}");
+    assert_eq!(m.run(&["profile", "save", "contoso", "--partner-access", "false"]).code, 0);
+    assert!(!m.run(&["powershell", "--profile", "contoso"]).stdout.contains("-DelegatedOrganization"));
+}
+
 /// The keychain holds one secret per app: an imported profile that moves the
 /// app to another cloud would send it to that cloud's authority. Held back
 /// like a foreign endpoint, for every source of the secret, before anything

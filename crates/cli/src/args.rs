@@ -262,6 +262,14 @@ pub struct FieldArgs {
     /// multi-tenant app): one of its redirect URIs, for the admin consent link
     #[arg(long, value_name = "URL")]
     pub consent_redirect_uri: Option<String>,
+    /// The account that runs the Exchange script (its UPN), for
+    /// Connect-ExchangeOnline -UserPrincipalName
+    #[arg(long, value_name = "UPN")]
+    pub exchange_admin: Option<String>,
+    /// The script is run by a partner with delegated admin rights (GDAP):
+    /// it connects with -DelegatedOrganization <tenant> (true or false)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub partner_access: Option<bool>,
 }
 
 #[derive(Args, Clone)]
@@ -348,11 +356,14 @@ impl FieldArgs {
             display_name,
             notes,
             consent_redirect_uri,
+            exchange_admin,
+            partner_access,
         } = self;
         [tenant, client_id, sp_object_id, mailbox, sender, test_recipient, authority, smtp_host, secret_expires]
             .iter()
-            .chain([display_name, notes, consent_redirect_uri].iter())
+            .chain([display_name, notes, consent_redirect_uri, exchange_admin].iter())
             .any(|v| v.is_some())
+            || partner_access.is_some()
             || cloud.is_some()
             || path.is_some()
             || smtp_port.is_some()
@@ -382,6 +393,10 @@ impl FieldArgs {
         set_opt(&mut profile.display_name, &self.display_name);
         set_opt(&mut profile.notes, &self.notes);
         set_opt(&mut profile.consent_redirect_uri, &self.consent_redirect_uri);
+        set_opt(&mut profile.exchange_admin, &self.exchange_admin);
+        if let Some(partner) = self.partner_access {
+            profile.partner_access = partner;
+        }
         if let Some(cloud) = self.cloud {
             profile.cloud = cloud;
         }
@@ -418,6 +433,8 @@ pub fn flag(field: Field) -> &'static str {
         Field::DisplayName => "--display-name",
         Field::Notes => "--notes",
         Field::ConsentRedirectUri => "--consent-redirect-uri",
+        Field::ExchangeAdmin => "--exchange-admin",
+        Field::PartnerAccess => "--partner-access",
         Field::Secret => "--secret-stdin, SMTP_OAUTH_CLIENT_SECRET or `smtp-oauth secret set`",
     }
 }

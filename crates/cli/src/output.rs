@@ -302,6 +302,10 @@ pub fn profile(p: &Profile, status: Result<SecretStatus, KeychainError>, consent
     row("authority", p.authority().to_string());
     row("extra CA", p.ca_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(none));
     row("secret expires", p.secret_expires.clone().unwrap_or_else(none));
+    row("exchange admin", p.exchange_admin.clone().unwrap_or_else(|| "(asked when the script signs in)".into()));
+    if p.partner_access {
+        row("partner access", format!("yes: the script connects with -DelegatedOrganization {}", p.tenant));
+    }
     if let Some(uri) = &p.consent_redirect_uri {
         row("consent redirect", format!("{uri} (an app of another organisation)"));
     }

@@ -68,8 +68,7 @@ struct Values<'a> {
 }
 
 fn values(profile: &Profile) -> Result<Values<'_>, PowershellError> {
-    let invalid =
-        profile.problems(&[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender, Field::AuthPath]);
+    let invalid = profile.problems(crate::profile::NEEDED_FOR_POWERSHELL);
     if !invalid.is_empty() {
         return Err(PowershellError::Invalid(invalid));
     }
@@ -123,12 +122,27 @@ pub fn script(profile: &Profile, options: Options) -> Result<Script, PowershellE
         "Install the Exchange Online module (once per computer; skip if it is installed)",
         "Install-Module -Name ExchangeOnlineManagement -Scope CurrentUser".into(),
     );
+    let mut connect = String::from("Connect-ExchangeOnline");
+    if let Some(env) = profile.cloud.exchange_environment() {
+        connect.push_str(&format!(" -ExchangeEnvironmentName {env}"));
+    }
+    if let Some(admin) = &profile.exchange_admin {
+        connect.push_str(&format!(" -UserPrincipalName {}", quote(admin)));
+    }
+    if profile.partner_access {
+        connect.push_str(&format!(" -DelegatedOrganization {}", quote(&profile.tenant)));
+    }
     add(
-        "Sign in as an Exchange administrator of the tenant; a browser window opens",
-        match profile.cloud.exchange_environment() {
-            Some(env) => format!("Connect-ExchangeOnline -ExchangeEnvironmentName {env}"),
-            None => "Connect-ExchangeOnline".into(),
+        if profile.partner_access {
+            "Sign in with your partner account; the session then works in the customer's organisation (delegated admin rights, GDAP); a browser window opens"
+        } else {
+            "Sign in as an Exchange administrator of the tenant; a browser window opens"
         },
+        connect,
+    );
+    add(
+        "Check that this is the customer's organisation before anything changes: stop here if the name is not theirs",
+        "Get-OrganizationConfig | Format-List Name, DisplayName".into(),
     );
     let hve = profile.auth_path == AuthPath::Hve;
     // HVE's page documents Add-HVEAppAccess with the Enterprise app's
@@ -373,6 +387,33 @@ mod tests {
                 insta::assert_snapshot!(format!("{}-{}", auth_path.id(), cloud.id()), text);
             }
         }
+    }
+
+    /// The script signs in as the account given, into the customer's
+    /// organisation for a partner (GDAP), and shows which organisation it is
+    /// in before anything changes.
+    #[test]
+    fn the_script_connects_to_the_right_organisation_first() {
+        let partner = Profile {
+            exchange_admin: Some("sam@partner.example".into()),
+            partner_access: true,
+            ..profile(AuthPath::EntraPermission, Cloud::GccHigh)
+        };
+        let s = script(&partner, Options::default()).unwrap();
+        let code: Vec<&str> = s.commands.iter().map(|c| c.code.as_str()).collect();
+        let connect = code.iter().position(|c| c.starts_with("Connect-ExchangeOnline")).unwrap();
+        assert_eq!(
+            code[connect],
+            "Connect-ExchangeOnline -ExchangeEnvironmentName O365USGovGCCHigh -UserPrincipalName 'sam@partner.example' -DelegatedOrganization 'contoso.onmicrosoft.com'"
+        );
+        assert_eq!(
+            code[connect + 1],
+            "Get-OrganizationConfig | Format-List Name, DisplayName",
+            "checked before any change"
+        );
+        let custom_domain = Profile { tenant: "contoso.com".into(), ..partner };
+        let err = script(&custom_domain, Options::default()).unwrap_err();
+        assert!(err.to_string().contains("-DelegatedOrganization, which takes the tenant ID"), "{err}");
     }
 
     /// HVE: the one Exchange command Microsoft's HVE page documents, with

@@ -70,7 +70,7 @@ impl WizardStep {
             WizardStep::AppRegistration => &[Field::Tenant, Field::ClientId],
             WizardStep::Secret => &[Field::Secret, Field::SecretExpires],
             WizardStep::ServicePrincipal => &[Field::SpObjectId],
-            WizardStep::Powershell => &[Field::Mailbox, Field::Sender],
+            WizardStep::Powershell => &[Field::Mailbox, Field::Sender, Field::ExchangeAdmin, Field::PartnerAccess],
             WizardStep::TestMessage => &[Field::TestRecipient],
             WizardStep::Permissions => &[Field::ConsentRedirectUri],
             WizardStep::Token | WizardStep::Finish => &[],

@@ -96,9 +96,20 @@ cloud_before_import: Cloud | null,
  * Microsoft's admin consent address for such apps needs. `None` for an
  * app of the customer's own tenant.
  */
-consent_redirect_uri: string | null, };
+consent_redirect_uri: string | null, 
+/**
+ * The account that runs the Exchange script (its user principal name),
+ * for `Connect-ExchangeOnline -UserPrincipalName`; `None` to be asked.
+ */
+exchange_admin: string | null, 
+/**
+ * The script is run by a partner with delegated admin rights in the
+ * customer's tenant (GDAP): it connects with
+ * `-DelegatedOrganization <tenant>`.
+ */
+partner_access: boolean, };
 
-export type Field = "name" | "display_name" | "notes" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "consent_redirect_uri" | "secret";
+export type Field = "name" | "display_name" | "notes" | "cloud" | "tenant" | "client_id" | "sp_object_id" | "mailbox" | "sender" | "test_recipient" | "smtp_host" | "smtp_port" | "authority" | "ca_file" | "auth_path" | "secret_expires" | "consent_redirect_uri" | "exchange_admin" | "partner_access" | "secret";
 
 export type FieldError = { field: Field, message: string, };
 
@@ -561,7 +572,7 @@ export const STEPS: readonly StepInfo[] = [
   {"id":"permissions","title":"API permission and consent","fields":["consent_redirect_uri"],"required":[],"role":"to grant admin consent: Cloud Application Administrator or Application Administrator (SMTP.SendAsApp is an Exchange Online permission, not a Microsoft Graph one), or Privileged Role Administrator; the App RBAC path needs nothing in Entra","docs":{"title":"Grant tenant-wide admin consent to an application","url":"https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent"}},
   {"id":"secret","title":"Credential","fields":["secret","secret_expires"],"required":[],"role":"an owner of the app registration, or Cloud Application Administrator","docs":{"title":"Add credentials to your application","url":"https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"}},
   {"id":"service-principal","title":"Service principal","fields":["sp_object_id"],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
-  {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender"],"required":["mailbox"],"role":"Exchange Administrator in Entra (in Exchange: a member of Organization Management)","docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
+  {"id":"powershell","title":"Exchange PowerShell","fields":["mailbox","sender","exchange_admin","partner_access"],"required":["mailbox"],"role":"Exchange Administrator in Entra (in Exchange: a member of Organization Management)","docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
   {"id":"token","title":"Token","fields":[],"required":[],"role":null,"docs":{"title":"Authenticate an IMAP, POP or SMTP connection using OAuth","url":"https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth"}},
   {"id":"test-message","title":"Test message","fields":["test_recipient"],"required":[],"role":null,"docs":{"title":"Set up a device or application to send email using Microsoft 365","url":"https://learn.microsoft.com/exchange/mail-flow-best-practices/how-to-set-up-a-multifunction-device-or-application-to-send-email-using-microsoft-365-or-office-365"}},
   {"id":"finish","title":"Finish","fields":[],"required":[],"role":null,"docs":null}
@@ -576,9 +587,11 @@ export const FIELD_LABELS: Record<Field, string> = {
   "cloud": "cloud",
   "consent_redirect_uri": "redirect URI for admin consent",
   "display_name": "display name",
+  "exchange_admin": "Exchange admin account",
   "mailbox": "mailbox",
   "name": "profile name",
   "notes": "notes",
+  "partner_access": "partner access (GDAP)",
   "secret": "client secret",
   "secret_expires": "secret expiry date",
   "sender": "sender",

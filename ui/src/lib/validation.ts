@@ -183,6 +183,7 @@ export function normalized(p: Profile): Profile {
     ca_file: opt(p.ca_file),
     secret_expires: opt(p.secret_expires),
     consent_redirect_uri: opt(p.consent_redirect_uri),
+    exchange_admin: opt(p.exchange_admin),
   };
 }
 
@@ -254,6 +255,17 @@ export function fieldProblem(p: Profile, field: Field): string | null {
       return null;
     case 'consent_redirect_uri':
       return p.consent_redirect_uri === null ? null : redirectUriProblem(p.consent_redirect_uri);
+    case 'exchange_admin':
+      return p.exchange_admin === null
+        ? null
+        : addressProblem(p.exchange_admin, 'Exchange admin account') ?? (isEmail(p.exchange_admin)
+          ? null
+          : 'Exchange admin account must be a user principal name such as admin@contoso.onmicrosoft.com, or empty to be asked when the script signs in');
+    case 'partner_access':
+      // Connect-ExchangeOnline -DelegatedOrganization takes the tenant ID or the .onmicrosoft.com domain (the backend's rule).
+      return p.partner_access && !isGuid(p.tenant) && !p.tenant.toLowerCase().endsWith('.onmicrosoft.com')
+        ? 'partner access connects with -DelegatedOrganization, which takes the tenant ID or the customer\'s .onmicrosoft.com domain: enter one of those as the tenant in step 2'
+        : null;
     case 'display_name':
       return p.display_name === null || ([...p.display_name].length <= 100 && !ACTIVE.test(p.display_name))
         ? null

@@ -81,6 +81,8 @@ export function emptyProfile(name = ''): Profile {
     endpoints_unconfirmed: false,
     cloud_before_import: null,
     consent_redirect_uri: null,
+    exchange_admin: null,
+    partner_access: false,
   };
 }
 

@@ -134,6 +134,13 @@ pub struct Profile {
     /// Microsoft's admin consent address for such apps needs. `None` for an
     /// app of the customer's own tenant.
     pub consent_redirect_uri: Option<String>,
+    /// The account that runs the Exchange script (its user principal name),
+    /// for `Connect-ExchangeOnline -UserPrincipalName`; `None` to be asked.
+    pub exchange_admin: Option<String>,
+    /// The script is run by a partner with delegated admin rights in the
+    /// customer's tenant (GDAP): it connects with
+    /// `-DelegatedOrganization <tenant>`.
+    pub partner_access: bool,
 }
 
 /// The profile fields, as named in JSON and in the wizard's forms, plus the
@@ -159,6 +166,8 @@ pub enum Field {
     AuthPath,
     SecretExpires,
     ConsentRedirectUri,
+    ExchangeAdmin,
+    PartnerAccess,
     /// The client secret (never stored in the profile; see `secret`).
     Secret,
 }
@@ -166,7 +175,7 @@ pub enum Field {
 impl Field {
     /// Every field: first the ones with a rule, then the cloud (always
     /// valid) and the secret (not in the profile).
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 20] = [
         Field::Name,
         Field::DisplayName,
         Field::Notes,
@@ -183,6 +192,8 @@ impl Field {
         Field::AuthPath,
         Field::SecretExpires,
         Field::ConsentRedirectUri,
+        Field::ExchangeAdmin,
+        Field::PartnerAccess,
         Field::Cloud,
         Field::Secret,
     ];
@@ -207,6 +218,8 @@ impl Field {
             Field::AuthPath => "authorisation path",
             Field::SecretExpires => "secret expiry date",
             Field::ConsentRedirectUri => "redirect URI for admin consent",
+            Field::ExchangeAdmin => "Exchange admin account",
+            Field::PartnerAccess => "partner access (GDAP)",
             Field::Secret => "client secret",
         }
     }
@@ -296,6 +309,7 @@ impl Profile {
         opt(&mut self.certificate);
         // case-sensitive (Entra matches it exactly): only trimmed
         opt(&mut self.consent_redirect_uri);
+        opt(&mut self.exchange_admin);
         self
     }
 
@@ -465,6 +479,8 @@ impl Profile {
             Field::AuthPath => text(self.auth_path.id()),
             Field::SecretExpires => self.secret_expires.clone(),
             Field::ConsentRedirectUri => self.consent_redirect_uri.clone(),
+            Field::ExchangeAdmin => self.exchange_admin.clone(),
+            Field::PartnerAccess => Some(self.partner_access.to_string()),
             Field::Secret => None,
         }
     }

@@ -30,8 +30,15 @@ pub const NEEDED_FOR_TOKEN: &[Field] = &[
     Field::AuthPath,
     Field::SecretExpires,
 ];
-pub const NEEDED_FOR_POWERSHELL: &[Field] =
-    &[Field::ClientId, Field::SpObjectId, Field::Mailbox, Field::Sender, Field::AuthPath];
+pub const NEEDED_FOR_POWERSHELL: &[Field] = &[
+    Field::ClientId,
+    Field::SpObjectId,
+    Field::Mailbox,
+    Field::Sender,
+    Field::AuthPath,
+    Field::ExchangeAdmin,
+    Field::PartnerAccess,
+];
 pub const NEEDED_FOR_SEND: &[Field] = VALIDATED;
 
 /// The fields that have a rule: all but the cloud (always valid) and the
@@ -144,6 +151,22 @@ impl Profile {
             },
             Field::Authority => self.authority.as_deref().and_then(authority_problem),
             Field::ConsentRedirectUri => self.consent_redirect_uri.as_deref().and_then(redirect_uri_problem),
+            Field::ExchangeAdmin => self.exchange_admin.as_deref().and_then(|a| {
+                address_problem(a, "Exchange admin account").or_else(|| {
+                    problem(
+                        !is_email(a),
+                        "Exchange admin account must be a user principal name such as admin@contoso.onmicrosoft.com, or empty to be asked when the script signs in",
+                    )
+                })
+            }),
+            // Connect-ExchangeOnline -DelegatedOrganization takes "the primary
+            // .onmicrosoft.com domain or tenant ID" ("Setting up the app").
+            Field::PartnerAccess => problem(
+                self.partner_access
+                    && !is_guid(&self.tenant)
+                    && !self.tenant.to_ascii_lowercase().ends_with(".onmicrosoft.com"),
+                "partner access connects with -DelegatedOrganization, which takes the tenant ID or the customer's .onmicrosoft.com domain: enter one of those as the tenant in step 2",
+            ),
             Field::CaFile => self.ca_file.as_deref().and_then(|p| {
                 if !p.is_absolute() {
                     // stored relative, it would be read from wherever a later
