@@ -855,6 +855,23 @@ describe('a certificate credential', () => {
   });
 });
 
+it('after a pass Next leads, named for where it goes, and a dialogue is labelled by what it was', async () => {
+  const sent: Report = {
+    ...report('ok'),
+    obtained: { evidence: 'test-message', at: AT, inputs: [] },
+    smtp: {
+      host: 'smtp.office365.com', port: 587,
+      transcript: [{ from: 'server', line: '250 2.0.0 OK queued' }],
+      outcome: { kind: 'delivered', reply: { code: 250, enhanced: '2.0.0', text: 'OK queued' }, note: null },
+    },
+  };
+  backend(savedAt('test-message', { secret: storedSecret, send: sent }), { judge: judging({ 'test-message': 'ok' }) });
+  app = mount(App, { target });
+  await settle();
+  expect(primaries()).toEqual(['Next: Finish']);
+  expect(target.querySelector('#send-transcript summary')?.textContent).toMatch(/^Test message 14:02: SMTP dialogue with smtp\.office365\.com:587/);
+});
+
 it('names who can do a step, and one button per screen is the primary one', async () => {
   for (const step of VISITED) {
     backend(savedAt(step, { secret: storedSecret }), { handover: () => handover });

@@ -184,8 +184,21 @@ export class Wizard {
     return this.progress.step;
   }
 
+  /** Whether this step's own check (token, test message) passed and still holds: then Next leads. */
+  get passed(): boolean {
+    return (this.step === 'token' || this.step === 'test-message') && this.statuses[this.step] === 'ok';
+  }
+
+  /** "Next", or after a pass "Next: <the step it goes to>". */
+  get nextLabel(): string {
+    const target = nextStep(this.step);
+    const title = STEPS.find((s) => s.id === target)?.title;
+    return this.passed && title ? `Next: ${title}` : 'Next';
+  }
+
   /** Whether the step has its own primary button (then Next is secondary). */
   get hasOwnAction(): boolean {
+    if (this.passed) return false;
     switch (this.step) {
       case 'profile':
         return this.endpointsToConfirm.length > 0;
