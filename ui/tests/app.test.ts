@@ -872,6 +872,35 @@ it('after a pass Next leads, named for where it goes, and a dialogue is labelled
   expect(target.querySelector('#send-transcript summary')?.textContent).toMatch(/^Test message 14:02: SMTP dialogue with smtp\.office365\.com:587/);
 });
 
+it('the rail fills a mark only for what a token or test message checked, says so in a legend, and opens a checked step', async () => {
+  const steps = (basis: Record<string, string>) => (a: unknown) => {
+    void a;
+    const j = judgedWith({ profile: 'ok', secret: 'ok', permissions: 'ok' });
+    return { ...j, steps: j.steps.map((st) => ({ ...st, basis: (basis[st.step] ?? 'nothing') as typeof st.basis })) };
+  };
+  const state = savedAt('app-registration');
+  state.progress.contoso.visited = ['profile', 'app-registration'];
+  backend(state, { judge: steps({ profile: 'entered', secret: 'keychain', permissions: 'token' }) });
+  app = mount(App, { target });
+  await settle();
+  const step = (id: string) => target.querySelector<HTMLButtonElement>(`[data-step="${id}"]`)!;
+  expect([step('profile').classList.contains('entered'), step('secret').classList.contains('entered')]).toEqual([true, true]);
+  expect(step('permissions').classList.contains('entered')).toBe(false);
+  expect(step('permissions').textContent).not.toContain('not yet checked by a token');
+  expect(step('secret').textContent).toContain('not yet checked by a token');
+  expect(target.querySelector('#rail-legend')?.textContent).toContain('checked by a token or test message');
+  // not visited, but a token checked it: it can be opened
+  expect(step('permissions').disabled).toBe(false);
+  expect(step('service-principal').disabled).toBe(true);
+});
+
+it('a profile not yet created shows no mark on step 1', async () => {
+  backend(null, { judge: () => judgedWith({ profile: 'ok' }) });
+  app = mount(App, { target });
+  await settle();
+  expect(rail('profile')).toBe('pending');
+});
+
 it('names who can do a step, and one button per screen is the primary one', async () => {
   for (const step of VISITED) {
     backend(savedAt(step, { secret: storedSecret }), { handover: () => handover });

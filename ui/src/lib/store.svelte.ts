@@ -40,6 +40,7 @@ import {
   previousStep,
   stepProblems,
   stepStatuses,
+  stepsChecked,
   visit,
 } from './wizard';
 
@@ -114,7 +115,9 @@ export class Wizard {
   /** Who runs the setup, named in the hand-over report. */
   preparedBy = $state('');
 
-  statuses = $derived(stepStatuses(this.judged));
+  statuses = $derived(stepStatuses(this.judged, this.created));
+  /** Per step: whether a token or a test message checked it (the rail's solid marks). */
+  checked = $derived(stepsChecked(this.judged));
 
   /** The profile as the file had it when opened or last saved: what the next save expects. */
   #base: Profile | null = null;

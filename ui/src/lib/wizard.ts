@@ -118,11 +118,19 @@ export function canJumpTo(progress: Progress, target: WizardStep): boolean {
   return progress.visited.includes(target);
 }
 
-/** Each step's status, as judged; all pending until the first judgement. */
-export function stepStatuses(judged: Judged | null): Record<WizardStep, StepStatus> {
+/** Each step's status, as judged; all pending until the first judgement, and step 1 until the profile exists. */
+export function stepStatuses(judged: Judged | null, created = true): Record<WizardStep, StepStatus> {
   const statuses = Object.fromEntries(STEPS.map((s) => [s.id, 'pending'])) as Record<WizardStep, StepStatus>;
   for (const s of judged?.steps ?? []) statuses[s.step] = s.status;
+  if (!created) statuses.profile = 'pending';
   return statuses;
+}
+
+/** Whether what a step's status rests on was checked by a token or a test message (a solid mark), not entered or stored. */
+export function stepsChecked(judged: Judged | null): Record<WizardStep, boolean> {
+  const checked = Object.fromEntries(STEPS.map((s) => [s.id, false])) as Record<WizardStep, boolean>;
+  for (const s of judged?.steps ?? []) checked[s.step] = s.basis === 'token' || s.basis === 'test-message';
+  return checked;
 }
 
 export function stepState(judged: Judged | null, step: WizardStep): StepState | null {
