@@ -176,6 +176,17 @@ impl<'a> Wizard<'a> {
         self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
     }
 
+    /// Waits until the field holds `expected` (something in the background fills it).
+    pub async fn value_becomes(&self, css: &str, expected: &str) {
+        self.until(&format!("{css} to hold {expected:?}"), || async {
+            match self.c.find(Locator::Css(css)).await {
+                Ok(e) => e.prop("value").await.ok().flatten().as_deref() == Some(expected),
+                Err(_) => false,
+            }
+        })
+        .await;
+    }
+
     /// The computed value of a CSS property of the first element matching `css`.
     pub async fn css_value(&self, css: &str, property: &str) -> String {
         let element = serde_json::to_value(self.find(css).await).expect("element reference");

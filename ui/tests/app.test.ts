@@ -358,6 +358,37 @@ describe('secret step', () => {
     await settle();
     expect(save).toHaveBeenCalledOnce();
   });
+
+  it('once the secret is saved, fetches a token in the background, which fills the empty object ID', async () => {
+    const oid = '6f1c2d3e-4a5b-4c6d-8e7f-000000000001';
+    const fetched: Report = {
+      ...report('ok'),
+      token: {
+        endpoint: 'e', decoded_not_verified: true, expires_in: 3599, error: null, entra: null,
+        claims: { aud: 'https://outlook.office365.com', iss: null, tid: 't', oid, appid: 'a', azp: null, app_displayname: null, roles: ['SMTP.SendAsApp'], exp: 1795000000, iat: null, nbf: null, ver: '1.0', idtyp: 'app', scp: null },
+      },
+    };
+    const fetch = vi.fn(() => fetched);
+    backend(savedAt('secret'), {
+      profile_load: () => ({ ...profile, sp_object_id: null }),
+      secret_status: () => ({ ...storedSecret, stored: false, fingerprint: null }),
+      secret_save: () => storedSecret,
+      fetch_token: fetch,
+    });
+    app = mount(App, { target });
+    await settle();
+    typeInto('#field-secret', 'Xy18Q~the-value');
+    await settle();
+    (target.querySelector('#secret-handed-on') as HTMLInputElement).click();
+    await settle();
+    button('Save to Secret Service').click();
+    await afterSave();
+    expect(fetch).toHaveBeenCalledOnce();
+    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('secret');
+    await afterSave();
+    const saved = calls.filter((c) => c.cmd === 'profile_save').map((c) => (c.args.profile as Profile).sp_object_id);
+    expect(saved).toContain(oid);
+  });
 });
 
 describe('token step', () => {

@@ -628,6 +628,7 @@ export class Wizard {
     try {
       this.setResults({ secret: await ipc.secretSave(normalized(this.draft), secret) });
       this.notice = null;
+      void this.tokenInBackground();
       return true;
     } catch (e) {
       this.fail(e);
@@ -741,6 +742,21 @@ export class Wizard {
 
   // --- network -------------------------------------------------------------
 
+  /**
+   * Once a client secret is stored, a token at once, without leaving the
+   * step (a certificate made here still has to be uploaded first):
+   * what it proves (consent, the object ID) settles on the steps before,
+   * and an empty object ID fills itself. Nothing when a token cannot be
+   * asked for yet (no profile, values missing, endpoints to confirm).
+   */
+  async tokenInBackground() {
+    const p = normalized(this.draft);
+    if (!this.created || this.busy || this.endpointsToConfirm.length) return;
+    if (!p.tenant || !p.client_id || problemsSoFar(p, ['tenant', 'client_id', 'authority']).length) return;
+    await this.fetchToken();
+  }
+
+
   async fetchToken() {
     const operation = newOperation();
     this.busy = { operation, what: 'token', stage: 'Requesting a token' };
@@ -750,6 +766,7 @@ export class Wizard {
       await ipc.fetchToken(normalized(this.draft), operation);
       await this.#reloadResults();
       await this.flush();
+      if (!normalized(this.draft).sp_object_id) this.fillObjectIdFromToken();
       void this.refreshOverview();
     } catch (e) {
       this.fail(e);
@@ -859,8 +876,10 @@ export class Wizard {
   }
 
   /** Uses the token's oid as the service principal object ID. */
+  /** The object ID from a token that still holds for this app (one for another app or tenant would name another's). */
   fillObjectIdFromToken() {
-    const oid = this.judged?.token?.report.token?.claims?.oid;
+    const token = this.judged?.token;
+    const oid = token && token.changed.length === 0 ? token.report.token?.claims?.oid : null;
     if (oid) this.set('sp_object_id', oid);
   }
 }
