@@ -886,6 +886,18 @@ describe('a certificate credential', () => {
   });
 });
 
+it('SendAs refused soon after the script ran: says how long it has been, and offers to send again', async () => {
+  const denied = { finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'c', fix: 'f', step: 'powershell', command: null, temporary: false } as const;
+  const refused: Report = { ...report('fail', [], [denied]), obtained: { evidence: 'test-message', at: AT + 600, inputs: [] } };
+  const ran = { evidence: 'script-ran' as const, at: AT, inputs: [] };
+  backend(savedAt('test-message', { secret: storedSecret, send: refused, ticks: [ran] }));
+  app = mount(App, { target });
+  await settle();
+  const box = target.querySelector('#send-as-waiting')?.textContent?.replace(/\s+/g, ' ') ?? '';
+  expect(box).toContain('You ran the Exchange script 10 minutes before this try');
+  expect(target.querySelector('#send-again')).not.toBeNull();
+});
+
 it('after a pass Next leads, named for where it goes, and a dialogue is labelled by what it was', async () => {
   const sent: Report = {
     ...report('ok'),
