@@ -21,7 +21,7 @@ fn path() -> Result<PathBuf, CommandError> {
 /// (nothing is lost) and reported, and the wizard starts afresh.
 pub fn load() -> Result<Option<serde_json::Value>, CommandError> {
     let path = path()?;
-    files::exclusively(&path, || {
+    files::across_processes(&path, || {
         let reason = match files::read_text(&path) {
             Read::Missing => return Ok(None),
             Read::Text(text) => match serde_json::from_str(&text) {

@@ -324,7 +324,7 @@ pub fn admin_consent_url(store: &ProfileStore, profile: &Profile) -> Option<Stri
 fn as_stored_says(store: &ProfileStore, profile: &mut Profile) {
     if let Ok(stored) = store.load(&profile.name) {
         profile.endpoints_unconfirmed |= stored.endpoints_unconfirmed;
-        profile.cloud_before_import = profile.cloud_before_import.or(stored.cloud_before_import);
+        profile.cloud_before_import = stored.cloud_before_import;
     }
 }
 
@@ -706,6 +706,21 @@ mod tests {
         };
         let err = run(&draft, Run::Token, network(false), &|_| {}).await.unwrap_err();
         assert!(matches!(err, ApiError::EndpointsUnconfirmed { .. }), "{err:?}");
+        // nor does a draft that rewrites the mark of a cloud changed on import
+        let global = Profile { name: "moved".into(), ..sample() };
+        store.save(&global, crate::store::Expect::Absent).unwrap();
+        let china = Profile { cloud: crate::cloud::Cloud::China, ..global };
+        store.import(&crate::store::export_json(&china).unwrap(), None, true).unwrap();
+        let dropped = Profile {
+            cloud_before_import: Some(crate::cloud::Cloud::China),
+            endpoints_unconfirmed: false,
+            ..store.load("moved").unwrap()
+        };
+        let err = run(&dropped, Run::Token, network(false), &|_| {}).await.unwrap_err();
+        assert!(
+            matches!(&err, ApiError::EndpointsUnconfirmed { endpoints, .. } if endpoints[0].field == Field::Cloud),
+            "{err:?}"
+        );
         // with the explicit flag the run goes ahead (and fails to connect)
         let report = run(&draft, Run::Token, network(true), &|_| {}).await.unwrap();
         assert_eq!(report.diagnosis[0].code, "token-connect", "{report:?}");

@@ -54,8 +54,11 @@ impl Evidence {
                 F::Sender,
                 F::SmtpHost,
                 F::SmtpPort,
+                // the path decides the default host (HVE) and what Exchange checks
+                F::AuthPath,
             ],
-            Evidence::PermissionAdded | Evidence::ConsentGranted => &[F::Cloud, F::Tenant, F::ClientId],
+            // the path decides which permission was meant (SMTP.SendAsApp or Mail.Send)
+            Evidence::PermissionAdded | Evidence::ConsentGranted => &[F::Cloud, F::Tenant, F::ClientId, F::AuthPath],
             Evidence::RbacUnderstood => &[F::Cloud, F::Tenant, F::ClientId, F::AuthPath],
             Evidence::ScriptRan => {
                 &[F::Cloud, F::Tenant, F::ClientId, F::SpObjectId, F::Mailbox, F::Sender, F::AuthPath]
@@ -176,6 +179,19 @@ mod tests {
             (Profile { smtp_port: Some(25), ..p.clone() }, Field::SmtpPort),
         ] {
             assert_eq!(sent.changed(&profile, Some("fp")), vec![field]);
+        }
+    }
+
+    /// Switching to High Volume Email changes the host sent to and the
+    /// permission meant: a test message or a consent tick of the Entra path
+    /// no longer holds.
+    #[test]
+    fn a_test_message_and_the_permission_ticks_depend_on_the_path() {
+        let p = sample();
+        let hve = Profile { auth_path: crate::profile::AuthPath::Hve, ..p.clone() };
+        for evidence in [Evidence::TestMessage, Evidence::PermissionAdded, Evidence::ConsentGranted] {
+            let recorded = Recorded::new(evidence, &p, Some("fp"), at(0));
+            assert_eq!(recorded.changed(&hve, Some("fp")), vec![Field::AuthPath], "{evidence:?}");
         }
     }
 

@@ -2,7 +2,9 @@
 //! uniquely named temporary file beside the target (created exclusively, so
 //! no name can be guessed or raced), is flushed to disk, then renamed over the
 //! target: a reader sees the old file or the new one, never half of either.
-//! Writers of one path take turns within this process. A file that exists but
+//! Writers of one path take turns within this process, and for the tool's
+//! own files (profiles, results, progress) across processes too, so that the
+//! CLI and the wizard never undo each other's write. A file that exists but
 //! cannot be read is moved aside under a name no other move can take, never
 //! overwritten.
 
@@ -51,6 +53,35 @@ pub fn exclusively<T>(path: &Path, work: impl FnOnce() -> T) -> T {
     let lock = lock_for(path);
     let _turn = lock.lock().unwrap_or_else(|e| e.into_inner());
     work()
+}
+
+/// [`exclusively`], and also against other processes (the CLI beside the
+/// wizard, a second window): an OS lock on `.NAME.lock` beside `path`, held
+/// while `work` runs. For the tool's own files, never a path the user
+/// chose (the lock file would be left beside it).
+pub fn across_processes<T, E: From<FileError>>(path: &Path, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    exclusively(path, || {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        create_folder(dir, Access::Private)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let lock_path = dir.join(format!(".{name}.lock"));
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&lock_path).map_err(|e| FileError::new("open", &lock_path, e))?;
+        file.lock().map_err(|e| FileError::new("lock", &lock_path, e))?;
+        let out = work();
+        // closing the file releases the lock too; unlocking first says so
+        let _ = file.unlock();
+        out
+    })
 }
 
 /// Writes `bytes` to `path` atomically; creates the folder if needed.
@@ -208,6 +239,24 @@ pub fn move_aside(path: &Path) -> Result<PathBuf, FileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lock is the OS's, on a file beside the target: another process
+    /// (here: another handle, which an OS lock treats alike) cannot take it
+    /// while a write holds it, and can once it is done.
+    #[test]
+    fn the_tool_s_own_files_are_locked_across_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("contoso.json");
+        let lock = dir.path().join(".contoso.json.lock");
+        let held = across_processes(&target, || {
+            let other = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+            Ok::<_, FileError>(other.try_lock().is_err())
+        })
+        .unwrap();
+        assert!(held, "another handle could take the lock during the write");
+        let other = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+        assert!(other.try_lock().is_ok(), "released afterwards");
+    }
     use std::fs;
 
     fn entries(dir: &Path) -> Vec<String> {

@@ -173,7 +173,7 @@ impl ProfileStore {
     /// to be overwritten by the next save.
     pub fn load(&self, name: &str) -> Result<Profile, ProfileError> {
         let path = self.path(name)?;
-        match files::exclusively(&path, || self.find(name, &path))? {
+        match files::across_processes(&path, || self.find(name, &path))? {
             Found::Profile(profile) => Ok(*profile),
             Found::Missing => Err(self.not_found(name)),
             Found::MovedAside { reason, moved_to } => {
@@ -197,7 +197,7 @@ impl ProfileStore {
             return Err(ProfileError::Invalid(problems));
         }
         let path = self.path(&profile.name)?;
-        files::exclusively(&path, || {
+        files::across_processes(&path, || {
             let (existing, moved_aside) = match self.find(&profile.name, &path)? {
                 Found::Profile(p) => (Some(*p), None),
                 Found::Missing => (None, None),
@@ -224,7 +224,7 @@ impl ProfileStore {
     /// The user has seen an imported profile's own endpoints and uses them.
     pub fn confirm_endpoints(&self, name: &str) -> Result<Profile, ProfileError> {
         let path = self.path(name)?;
-        files::exclusively(&path, || {
+        files::across_processes(&path, || {
             let mut profile = match self.find(name, &path)? {
                 Found::Profile(p) => *p,
                 Found::Missing => return Err(self.not_found(name)),
@@ -242,7 +242,7 @@ impl ProfileStore {
     /// Removes a profile; returns it, so the caller can deal with its secret.
     pub fn delete(&self, name: &str) -> Result<Profile, ProfileError> {
         let path = self.path(name)?;
-        files::exclusively(&path, || {
+        files::across_processes(&path, || {
             let profile = match self.find(name, &path)? {
                 Found::Profile(p) => *p,
                 Found::Missing => return Err(self.not_found(name)),
@@ -269,10 +269,13 @@ impl ProfileStore {
         // A cloud other than the one this app's secret was used in before
         // (the profile replaced, or another of the same client ID) would
         // send the secret to that cloud's endpoints: one more to confirm.
+        // A profile whose own move is not confirmed yet counts with the
+        // cloud it was used in before, so a second import cannot launder it.
         let replaced = if replace { self.load(&profile.name).ok() } else { None };
         let others =
             self.sharing_client_id(&profile.client_id, &profile.name).into_iter().filter_map(|n| self.load(&n).ok());
-        if let Some(before) = replaced.into_iter().chain(others).map(|p| p.cloud).find(|&c| c != profile.cloud) {
+        let used_in = |p: Profile| p.cloud_before_import.unwrap_or(p.cloud);
+        if let Some(before) = replaced.into_iter().chain(others).map(used_in).find(|&c| c != profile.cloud) {
             profile.cloud_before_import = Some(before);
             profile.endpoints_unconfirmed = true;
         }
@@ -296,7 +299,7 @@ impl ProfileStore {
     /// file that cannot be read is moved aside and named in the second value.
     pub fn load_results(&self, name: &str) -> Result<(Results, Option<PathBuf>), ProfileError> {
         let path = self.results_path(name)?;
-        files::exclusively(&path, || read_results(&path))
+        files::across_processes(&path, || read_results(&path))
     }
 
     /// Records a report as the profile's last token (`Evidence::Token`) or
@@ -330,11 +333,17 @@ impl ProfileStore {
     }
 
     /// The one way results are written: read, changed, written back under
-    /// the file's lock, so that a check run by the CLI and a tick given in
-    /// the wizard at the same moment both stay.
+    /// the file's lock (across processes), so that a check run by the CLI
+    /// and a tick given in the wizard at the same moment both stay. A
+    /// profile deleted meanwhile gets none: deleting removes the profile's
+    /// file first, then its results under this same lock.
     fn update_results(&self, name: &str, change: impl FnOnce(&mut Results)) -> Result<Results, ProfileError> {
+        let profile = self.path(name)?;
         let path = self.results_path(name)?;
-        files::exclusively(&path, || {
+        files::across_processes(&path, || {
+            if !profile.exists() {
+                return Err(self.not_found(name));
+            }
             let (mut results, _) = read_results(&path)?;
             change(&mut results);
             let text = serde_json::to_string_pretty(&results).expect("results serialise");
@@ -345,12 +354,12 @@ impl ProfileStore {
 
     fn forget_results(&self, name: &str) -> Result<(), ProfileError> {
         let path = self.results_path(name)?;
-        match std::fs::remove_file(&path) {
+        files::across_processes(&path, || match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(FileError { action: "delete", path, source: e }.into())
+                Err(FileError { action: "delete", path: path.clone(), source: e }.into())
             }
             _ => Ok(()),
-        }
+        })
     }
 
     /// Every saved profile that uses `client_id` (and so the same keychain
@@ -438,6 +447,14 @@ mod tests {
     use crate::profile::tests::sample;
     use std::fs;
 
+    /// The files in `dir` but the lock files `.NAME.lock` (which stay).
+    fn files_but_locks(dir: &std::path::Path) -> usize {
+        fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".lock"))
+            .count()
+    }
+
     fn store() -> (tempfile::TempDir, ProfileStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::at(dir.path().join("profiles"));
@@ -454,7 +471,7 @@ mod tests {
         assert_eq!(store.load("contoso").unwrap(), sample());
         let text = fs::read_to_string(&saved.path).unwrap();
         assert!(text.contains("\"schema_version\": 1"), "{text}");
-        assert_eq!(fs::read_dir(store.dir()).unwrap().count(), 1, "no temporary files left behind");
+        assert_eq!(files_but_locks(store.dir()), 1, "no temporary files left behind");
         assert_eq!(store.delete("contoso").unwrap(), sample());
         assert!(matches!(store.load("contoso"), Err(ProfileError::NotFound { .. })));
         assert!(matches!(store.delete("contoso"), Err(ProfileError::NotFound { .. })));
@@ -601,7 +618,7 @@ mod tests {
         }
         let last = store.load("contoso").unwrap();
         assert!(last.test_recipient.unwrap().ends_with("-19@contoso.com"));
-        assert_eq!(fs::read_dir(store.dir()).unwrap().count(), 1);
+        assert_eq!(files_but_locks(store.dir()), 1);
     }
 
     #[test]
@@ -747,6 +764,12 @@ mod tests {
             let kept = store.save(&dropped, Expect::Unchanged(&saved)).unwrap().profile;
             assert!(!kept.endpoints_confirmed(), "{kept:?}");
         }
+        // a second import of the same file (over it, or beside it) is held
+        // against the cloud used before the first, not laundered by it
+        let again = store.import(&text, None, true).unwrap().profile;
+        assert_eq!(again.cloud_before_import, Some(Cloud::Global), "{again:?}");
+        let beside = store.import(&text, Some("contoso-cn2"), false).unwrap().profile;
+        assert!(!beside.endpoints_confirmed(), "{beside:?}");
         // confirming clears it; so does going back to the cloud used before
         assert!(store.confirm_endpoints("contoso-cn").unwrap().endpoints_confirmed());
         let back = Profile { cloud: Cloud::Global, ..store.load("contoso").unwrap() };
