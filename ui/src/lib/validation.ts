@@ -187,6 +187,12 @@ export function normalized(p: Profile): Profile {
   };
 }
 
+/** An address field (null: not given): what `addressProblem` says, else `notAnAddress` when it is none. */
+function addressField(value: string | null, what: string, notAnAddress: string): string | null {
+  if (value === null) return null;
+  return addressProblem(value, what) ?? (isEmail(value) ? null : notAnAddress);
+}
+
 /** The message for one field of a normalised profile, or null when it is fine. */
 export function fieldProblem(p: Profile, field: Field): string | null {
   switch (field) {
@@ -212,21 +218,11 @@ export function fieldProblem(p: Profile, field: Field): string | null {
         ? 'that is the Application (client) ID; the service principal object ID is under Enterprise applications > your app > Overview > Object ID'
         : null;
     case 'mailbox':
-      return addressProblem(p.mailbox, 'mailbox') ?? (isEmail(p.mailbox)
-        ? null
-        : 'mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as');
+      return addressField(p.mailbox, 'mailbox', 'mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as');
     case 'sender':
-      return p.sender === null
-        ? null
-        : addressProblem(p.sender, 'sender') ?? (isEmail(p.sender)
-          ? null
-          : 'sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox');
+      return addressField(p.sender, 'sender', 'sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox');
     case 'test_recipient':
-      return p.test_recipient === null
-        ? null
-        : addressProblem(p.test_recipient, 'test recipient') ?? (isEmail(p.test_recipient)
-          ? null
-          : 'test recipient must be an email address such as you@contoso.com');
+      return addressField(p.test_recipient, 'test recipient', 'test recipient must be an email address such as you@contoso.com');
     case 'smtp_host':
       return p.smtp_host === null || isHost(p.smtp_host)
         ? null
@@ -256,11 +252,11 @@ export function fieldProblem(p: Profile, field: Field): string | null {
     case 'consent_redirect_uri':
       return p.consent_redirect_uri === null ? null : redirectUriProblem(p.consent_redirect_uri);
     case 'exchange_admin':
-      return p.exchange_admin === null
-        ? null
-        : addressProblem(p.exchange_admin, 'Exchange admin account') ?? (isEmail(p.exchange_admin)
-          ? null
-          : 'Exchange admin account must be a user principal name such as admin@contoso.onmicrosoft.com, or empty to be asked when the script signs in');
+      return addressField(
+        p.exchange_admin,
+        'Exchange admin account',
+        'Exchange admin account must be a user principal name such as admin@contoso.onmicrosoft.com, or empty to be asked when the script signs in',
+      );
     case 'partner_access':
       // Connect-ExchangeOnline -DelegatedOrganization takes the tenant ID or the .onmicrosoft.com domain (the backend's rule).
       return p.partner_access && !isGuid(p.tenant) && !p.tenant.toLowerCase().endsWith('.onmicrosoft.com')

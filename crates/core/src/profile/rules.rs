@@ -19,6 +19,13 @@ fn address_problem(value: &str, what: &str) -> Option<String> {
     })
 }
 
+/// An address field (`None`: not given): what [`address_problem`] says,
+/// else `not_an_address` when it is not one.
+fn address_field(value: Option<&str>, what: &str, not_an_address: &str) -> Option<String> {
+    let value = value?;
+    address_problem(value, what).or_else(|| (!is_email(value)).then(|| not_an_address.to_string()))
+}
+
 /// Fields a command needs before it can run (the rest may still be empty).
 pub const NEEDED_FOR_SECRET: &[Field] = &[Field::ClientId];
 pub const NEEDED_FOR_TOKEN: &[Field] = &[
@@ -115,25 +122,21 @@ impl Profile {
                 ),
                 Some(_) => None,
             },
-            Field::Mailbox => address_problem(&self.mailbox, "mailbox").or_else(|| {
-                problem(
-                    !is_email(&self.mailbox),
-                    "mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as",
-                )
-            }),
-            Field::Sender => self.sender.as_deref().and_then(|s| {
-                address_problem(s, "sender").or_else(|| {
-                    problem(
-                        !is_email(s),
-                        "sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox",
-                    )
-                })
-            }),
-            Field::TestRecipient => self.test_recipient.as_deref().and_then(|s| {
-                address_problem(s, "test recipient").or_else(|| {
-                    problem(!is_email(s), "test recipient must be an email address such as you@contoso.com")
-                })
-            }),
+            Field::Mailbox => address_field(
+                Some(&self.mailbox),
+                "mailbox",
+                "mailbox must be an email address such as noreply@contoso.com: the mailbox the app signs in as",
+            ),
+            Field::Sender => address_field(
+                self.sender.as_deref(),
+                "sender",
+                "sender must be an email address such as noreply@contoso.com, or empty to send as the mailbox",
+            ),
+            Field::TestRecipient => address_field(
+                self.test_recipient.as_deref(),
+                "test recipient",
+                "test recipient must be an email address such as you@contoso.com",
+            ),
             Field::SmtpHost => self.smtp_host.as_deref().and_then(|h| {
                 problem(
                     !is_host(h),
@@ -151,14 +154,11 @@ impl Profile {
             },
             Field::Authority => self.authority.as_deref().and_then(authority_problem),
             Field::ConsentRedirectUri => self.consent_redirect_uri.as_deref().and_then(redirect_uri_problem),
-            Field::ExchangeAdmin => self.exchange_admin.as_deref().and_then(|a| {
-                address_problem(a, "Exchange admin account").or_else(|| {
-                    problem(
-                        !is_email(a),
-                        "Exchange admin account must be a user principal name such as admin@contoso.onmicrosoft.com, or empty to be asked when the script signs in",
-                    )
-                })
-            }),
+            Field::ExchangeAdmin => address_field(
+                self.exchange_admin.as_deref(),
+                "Exchange admin account",
+                "Exchange admin account must be a user principal name such as admin@contoso.onmicrosoft.com, or empty to be asked when the script signs in",
+            ),
             // Connect-ExchangeOnline -DelegatedOrganization takes "the primary
             // .onmicrosoft.com domain or tenant ID" ("Setting up the app").
             Field::PartnerAccess => problem(
