@@ -886,6 +886,23 @@ describe('a certificate credential', () => {
   });
 });
 
+it('two diagnosis cards on one page each name their own heading, and checks are named in words, not ids', async () => {
+  const card = (code: string) => ({ finding: 'send-as-denied', code, title: `t ${code}`, cause: 'c', fix: 'f', step: 'powershell', command: null, temporary: false }) as const;
+  const two: Report = {
+    ...report('fail', [{ id: 'secret-shape', status: 'warn', message: 'GUID', step: 'secret', suggestion: null }], [card('554 5.2.252'), card('550 5.7.60')]),
+    obtained: { evidence: 'test-message', at: AT, inputs: [] },
+  };
+  backend(savedAt('test-message', { secret: storedSecret, send: two }));
+  app = mount(App, { target });
+  await settle();
+  const cards = [...target.querySelectorAll<HTMLElement>('section.diagnosis')];
+  expect(cards).toHaveLength(2);
+  const ids = cards.map((c) => c.getAttribute('aria-labelledby'));
+  expect(new Set(ids).size).toBe(2);
+  for (const [i, c] of cards.entries()) expect(c.querySelector('h3')?.id).toBe(ids[i]);
+  expect(new Set([...target.querySelectorAll('[id]')].map((e) => e.id)).size).toBe(target.querySelectorAll('[id]').length);
+});
+
 it('SendAs refused soon after the script ran: says how long it has been, and offers to send again', async () => {
   const denied = { finding: 'send-as-denied', code: '554 5.2.252', title: 'SendAs denied', cause: 'c', fix: 'f', step: 'powershell', command: null, temporary: false } as const;
   const refused: Report = { ...report('fail', [], [denied]), obtained: { evidence: 'test-message', at: AT + 600, inputs: [] } };
