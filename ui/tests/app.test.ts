@@ -579,9 +579,11 @@ describe('deleting', () => {
     await settle();
     expect(deleted).not.toHaveBeenCalled();
     expect(target.querySelector('#delete-secret')?.textContent).toContain('shows a secret\'s Value only once');
+    expect(document.activeElement?.textContent, 'focus moves into the question, on the safe answer').toBe('Keep it');
     button('Keep it').click();
     await settle();
     expect(deleted).not.toHaveBeenCalled();
+    expect(document.activeElement?.id, 'and back to what asked it').toBe('delete-secret-ask');
     button('Delete…').click();
     await settle();
     button('Delete it').click();
@@ -884,6 +886,25 @@ describe('a certificate credential', () => {
     expect(target.querySelector('#cert-key-missing')?.textContent).toContain('not in this computer');
     expect(target.querySelector('#cert-valid')?.textContent).toContain('2027-11-24');
   });
+});
+
+it('the profile switcher takes focus, gives it back on Escape, and closes on a click elsewhere', async () => {
+  backend(savedAt('token'), { profiles_overview: () => [{ name: 'contoso', title: 'Contoso', overall: 'ready', secret_expires: null, days_left: null }] });
+  app = mount(App, { target });
+  await settle();
+  const toggle = target.querySelector<HTMLButtonElement>('#switcher')!;
+  toggle.click();
+  await settle();
+  expect(target.querySelector('#switcher-panel')?.contains(document.activeElement)).toBe(true);
+  window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+  await settle();
+  expect(target.querySelector('#switcher-panel')).toBeNull();
+  expect(document.activeElement).toBe(toggle);
+  toggle.click();
+  await settle();
+  target.querySelector<HTMLElement>('main')!.click();
+  await settle();
+  expect(target.querySelector('#switcher-panel')).toBeNull();
 });
 
 it('two diagnosis cards on one page each name their own heading, and checks are named in words, not ids', async () => {
