@@ -58,7 +58,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.click("#check-permission").await;
     w.click("#check-consent").await;
     w.rail_status("permissions", "claimed").await;
-    w.sees_text("You said so at").await;
+    w.sees_text("You ticked this at").await;
     w.screenshot("03-permissions").await;
     w.next().await;
 

@@ -317,7 +317,7 @@ describe('results that no longer hold', () => {
 });
 
 describe('the user\'s ticks', () => {
-  it('are recorded with what they were said for, and read "you said so"', async () => {
+  it('are recorded with what they were said for, and read "you ticked this"', async () => {
     backend(savedAt('permissions'), {
       judge: (a) => {
         const results = a.results;
@@ -334,7 +334,7 @@ describe('the user\'s ticks', () => {
     target.querySelector<HTMLInputElement>('#check-consent')!.click();
     await afterSave();
     expect(calls.filter((c) => c.cmd === 'record').map((c) => c.args.evidence)).toEqual(['permission-added', 'consent-granted']);
-    expect(target.querySelector('[data-tick="consent-granted"]')?.textContent).toContain('You said so at 14:02');
+    expect(target.querySelector('[data-tick="consent-granted"]')?.textContent).toContain('You ticked this at 14:02');
     expect(rail('permissions')).toBe('claimed');
     expect(button('Verify now')).toBeTruthy();
   });

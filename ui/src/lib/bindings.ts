@@ -613,7 +613,7 @@ export const CLOUD_TITLES: Record<Cloud, string> = {
 
 /** The words for each step status (StepStatus::words). */
 export const STATUS_WORDS: Record<StepStatus, string> = {
-  "claimed": "you said so, not verified",
+  "claimed": "ticked by you, not yet checked",
   "failed": "needs attention",
   "ok": "done",
   "pending": "not done yet",

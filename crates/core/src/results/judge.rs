@@ -45,7 +45,7 @@ impl StepStatus {
     pub fn words(self) -> &'static str {
         match self {
             StepStatus::Pending => "not done yet",
-            StepStatus::Claimed => "you said so, not verified",
+            StepStatus::Claimed => "ticked by you, not yet checked",
             StepStatus::Ok => "done",
             StepStatus::Warning => "done, with a warning",
             StepStatus::Failed => "needs attention",
@@ -107,7 +107,7 @@ impl StepState {
         let at = self.at.map(|at| format!(" at {}", crate::when::when(at, now))).unwrap_or_default();
         if self.status == StepStatus::Stale {
             let what = match self.basis {
-                Basis::YouSaidSo => "you said so",
+                Basis::YouSaidSo => "you ticked it",
                 Basis::Token => "the token",
                 Basis::TestMessage => "the test message",
                 _ => "the last check",
@@ -117,7 +117,7 @@ impl StepState {
         let source = match self.basis {
             Basis::Nothing => return String::new(),
             Basis::Entered => return "Entered; not verified yet".into(),
-            Basis::YouSaidSo => return format!("You said so{at}; not verified yet"),
+            Basis::YouSaidSo => return format!("You ticked this{at}; a token has not checked it yet"),
             Basis::Keychain => return format!("Looked up{at}"),
             Basis::Token => format!("by the token fetched{at}"),
             Basis::TestMessage => format!("by the test message sent{at}"),
@@ -545,7 +545,7 @@ mod tests {
         assert_eq!(said(StepStatus::Failed, Basis::Token, Some(at), vec![]), "Found by the token fetched at 14:02");
         assert_eq!(
             said(StepStatus::Claimed, Basis::YouSaidSo, Some(at), vec![]),
-            "You said so at 14:02; not verified yet"
+            "You ticked this at 14:02; a token has not checked it yet"
         );
         assert_eq!(said(StepStatus::Claimed, Basis::Entered, None, vec![]), "Entered; not verified yet");
         assert_eq!(said(StepStatus::Pending, Basis::Nothing, None, vec![]), "");
