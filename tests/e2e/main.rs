@@ -47,6 +47,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.heading_is("App registration").await;
     w.type_into("#field-tenant", "contoso").await;
     w.type_into("#field-client-id", CLIENT_ID).await;
+    w.type_into("#field-mailbox", MAILBOX).await;
     w.next().await;
     w.sees_text("tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com").await;
     w.clear_and_type("#field-tenant", DOMAIN).await;
@@ -94,7 +95,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
 
     // 6. Exchange PowerShell
     w.heading_is("Exchange PowerShell").await;
-    w.type_into("#field-mailbox", MAILBOX).await;
+    assert!(w.text_of("#powershell-mailbox").await.contains(MAILBOX), "asked in step 2, shown here");
     let command = w.text_of("[data-testid=add-recipient-permission] code").await;
     assert_eq!(
         command,

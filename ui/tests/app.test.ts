@@ -203,7 +203,7 @@ describe('resuming', () => {
   it('reloads and says so when the profile changed elsewhere', async () => {
     const changed = { ...profile, mailbox: 'changed-by-cli@contoso.com' };
     let loads = 0;
-    backend(savedAt('powershell'), {
+    backend(savedAt('app-registration'), {
       profile_load: () => (loads++ === 0 ? profile : changed),
       profile_save: () => {
         throw { kind: 'changed-elsewhere', message: 'changed', fields: [] };
@@ -767,7 +767,8 @@ describe('many customers', () => {
     button('Make the copy').click();
     await settle();
     expect(calls.find((c) => c.cmd === 'profile_duplicate')?.args).toEqual({ name: 'contoso', newName: 'contoso-alerts' });
-    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('powershell');
+    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('app-registration');
+    expect(target.querySelector('#field-mailbox')).not.toBeNull();
     expect(text()).toContain('Enter its mailbox here');
   });
 

@@ -45,7 +45,7 @@ describe('Next', () => {
   it('asks for what the step needs, with the message to act on', () => {
     const p = emptyProfile('contoso');
     const problems = stepProblems('app-registration', p, freshProgress());
-    expect(problems.map((x) => x.field)).toEqual(['tenant', 'client_id']);
+    expect(problems.map((x) => x.field)).toEqual(['tenant', 'client_id', 'mailbox']);
     expect(problems[0].message).toBe('tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com');
   });
   it('passes a complete step', () => {

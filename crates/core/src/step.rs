@@ -67,10 +67,11 @@ impl WizardStep {
                 Field::SmtpPort,
                 Field::CaFile,
             ],
-            WizardStep::AppRegistration => &[Field::Tenant, Field::ClientId],
+            // the sending mailbox is the first thing an admin knows: asked with the app
+            WizardStep::AppRegistration => &[Field::Tenant, Field::ClientId, Field::Mailbox],
             WizardStep::Secret => &[Field::Secret, Field::SecretExpires],
             WizardStep::ServicePrincipal => &[Field::SpObjectId],
-            WizardStep::Powershell => &[Field::Mailbox, Field::Sender, Field::ExchangeAdmin, Field::PartnerAccess],
+            WizardStep::Powershell => &[Field::Sender, Field::ExchangeAdmin, Field::PartnerAccess],
             WizardStep::TestMessage => &[Field::TestRecipient],
             WizardStep::Permissions => &[Field::ConsentRedirectUri],
             WizardStep::Token | WizardStep::Finish => &[],
@@ -81,8 +82,7 @@ impl WizardStep {
     pub fn required(self) -> &'static [Field] {
         match self {
             WizardStep::Profile => &[Field::Name],
-            WizardStep::AppRegistration => &[Field::Tenant, Field::ClientId],
-            WizardStep::Powershell => &[Field::Mailbox],
+            WizardStep::AppRegistration => &[Field::Tenant, Field::ClientId, Field::Mailbox],
             _ => &[],
         }
     }

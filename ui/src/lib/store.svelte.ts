@@ -477,8 +477,8 @@ export class Wizard {
       await this.flush();
       const copy = await ipc.profileDuplicate(from, newName);
       this.profiles = await ipc.profilesList();
-      // its progress starts where a second mailbox starts: the mailbox step
-      this.#saved.progress[copy.name] = { fullAccess: false, step: 'powershell', visited: [...STEP_IDS.slice(0, STEP_IDS.indexOf('powershell') + 1)] };
+      // its progress starts where a second mailbox starts: the step that asks the mailbox, then the script
+      this.#saved.progress[copy.name] = { fullAccess: false, step: 'app-registration', visited: [...STEP_IDS.slice(0, STEP_IDS.indexOf('powershell') + 1)] };
       await this.open(copy.name);
       this.notice = { kind: 'info', text: `Made ${copy.name} from ${from}: the same app and secret. Enter its mailbox here.` };
       return true;
