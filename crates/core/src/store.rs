@@ -6,7 +6,7 @@
 use crate::evidence::{Evidence, Recorded};
 use crate::files::{self, Access, FileError, Read};
 use crate::keychain::SecretStatus;
-use crate::profile::rules::is_profile_name;
+use crate::profile::rules::{is_profile_name, is_reserved_on_windows};
 use crate::profile::{Field, FieldError, Profile};
 use crate::report::Report;
 use crate::results::Results;
@@ -126,8 +126,9 @@ impl ProfileStore {
     }
 
     fn path(&self, name: &str) -> Result<PathBuf, ProfileError> {
-        if !is_profile_name(name) {
-            // Also keeps names like "../x" from reaching the file system.
+        if !is_profile_name(name) || is_reserved_on_windows(name) {
+            // Also keeps names like "../x" from reaching the file system, and
+            // device names Windows reserves (con.json is the console there).
             return Err(ProfileError::NotFound { name: name.to_string(), dir: self.dir.clone() });
         }
         Ok(self.dir.join(format!("{name}.json")))
@@ -688,6 +689,10 @@ mod tests {
     fn names_cannot_escape_the_folder() {
         let (_dir, store) = store();
         assert!(matches!(store.load("../secrets"), Err(ProfileError::NotFound { .. })));
+        // nor a device name Windows reserves (con.json is the console there):
+        // the file system is not asked, not even for the lock beside it
+        assert!(matches!(store.load("con"), Err(ProfileError::NotFound { .. })));
+        assert!(!store.dir().join(".con.json.lock").exists());
     }
 
     #[test]
