@@ -545,7 +545,7 @@ fn a_tick_is_recorded_with_what_it_depends_on_in_the_store_of_results() {
     assert_eq!(ticks[0]["evidence"], "consent-granted");
     let fields: Vec<&str> =
         ticks[0]["inputs"].as_array().unwrap().iter().map(|i| i["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["cloud", "tenant", "client_id"]);
+    assert_eq!(fields, ["cloud", "tenant", "client_id", "auth_path"]);
     invoke(&w, "record", json!({ "evidence": "script-ran", "profile": p, "on": true })).unwrap();
     let stored = invoke(&w, "results_load", json!({ "name": "ipc-tick" })).unwrap();
     assert_eq!(stored["ticks"].as_array().unwrap().len(), 2, "{stored}");
