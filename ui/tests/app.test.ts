@@ -233,6 +233,7 @@ describe('admin consent by someone else', () => {
     typeInto('#field-consent-redirect-uri', 'https://app.vendor.example/consent');
     await afterSave();
     expect(target.querySelector('#admin-consent-url')?.textContent).toBe('v2.0/adminconsent?redirect_uri=https://app.vendor.example/consent');
+    expect(target.querySelector('#admin-consent-after')?.textContent).toContain('with admin_consent=True');
   });
 });
 
