@@ -55,16 +55,21 @@ pub fn exclusively<T>(path: &Path, work: impl FnOnce() -> T) -> T {
     work()
 }
 
+/// The folder `path` is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
 /// [`exclusively`], and also against other processes (the CLI beside the
 /// wizard, a second window): an OS lock on `.NAME.lock` beside `path`, held
 /// while `work` runs. For the tool's own files, never a path the user
 /// chose (the lock file would be left beside it).
 pub fn across_processes<T, E: From<FileError>>(path: &Path, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     exclusively(path, || {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
+        let dir = folder_of(path);
         create_folder(dir, Access::Private)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let lock_path = dir.join(format!(".{name}.lock"));
@@ -91,10 +96,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> Result<(),
 
 /// [`write_atomically`] for a caller that already holds the path's lock.
 pub(crate) fn write_unlocked(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     create_folder(dir, access)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let prefix = format!(".{name}.");

@@ -420,12 +420,10 @@ impl Profile {
                 default: self.cloud.authority().into(),
             });
         }
-        let microsofts =
-            |h: &&str| h.eq_ignore_ascii_case(self.smtp_host.as_deref().unwrap_or_default().trim_end_matches('.'));
-        let hve = self.auth_path == AuthPath::Hve && crate::cloud::HVE_SMTP_HOSTS.iter().any(microsofts);
+        // Microsoft's hosts for this cloud and, on the HVE path, HVE's
+        let hve: &[&str] = if self.auth_path == AuthPath::Hve { &crate::cloud::HVE_SMTP_HOSTS } else { &[] };
         if let Some(host) = &self.smtp_host
-            && !hve
-            && !self.cloud.smtp_hosts().iter().any(microsofts)
+            && !self.cloud.smtp_hosts().iter().chain(hve).any(|h| h.eq_ignore_ascii_case(host.trim_end_matches('.')))
         {
             custom.push(CustomEndpoint {
                 field: Field::SmtpHost,
