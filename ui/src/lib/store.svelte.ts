@@ -758,43 +758,35 @@ export class Wizard {
 
 
   async fetchToken() {
-    const operation = newOperation();
-    this.busy = { operation, what: 'token', stage: 'Requesting a token' };
-    this.notice = null;
-    try {
-      await this.#queue;
-      await ipc.fetchToken(normalized(this.draft), operation);
-      await this.#reloadResults();
-      await this.flush();
-      if (!normalized(this.draft).sp_object_id) this.fillObjectIdFromToken();
-      void this.refreshOverview();
-    } catch (e) {
-      this.fail(e);
-    } finally {
-      this.busy = null;
-    }
+    const done = await this.#check('token', 'Requesting a token', (operation) => ipc.fetchToken(normalized(this.draft), operation));
+    if (done && !normalized(this.draft).sp_object_id) this.fillObjectIdFromToken();
   }
 
   /** Token, claims and SMTP up to 235 2.7.0, then QUIT: sends nothing. Kept as the token's result. */
   checkSignIn() {
-    return this.#withStages('sign-in', (operation, onProgress) =>
+    return this.#check('sign-in', 'token', (operation, onProgress) =>
       ipc.checkSignIn(normalized(this.draft), operation, onProgress),
     );
   }
 
   sendTest(to: string) {
-    return this.#withStages('send', (operation, onProgress) =>
+    return this.#check('send', 'token', (operation, onProgress) =>
       ipc.sendTest(normalized(this.draft), to, operation, onProgress),
     );
   }
 
-  /** A network check that reports its stages; the backend keeps its report in the store. */
-  async #withStages(
-    what: 'send' | 'sign-in',
+  /**
+   * A network check, cancellable as `busy`, whose stages (when it reports
+   * them) show as it goes; the backend keeps its report in the store, which
+   * is read back and judged. True when it ran to a report.
+   */
+  async #check(
+    what: NonNullable<Busy>['what'],
+    stage: string,
     call: (operation: number, onProgress: (p: StageProgress) => void) => Promise<Report>,
-  ) {
+  ): Promise<boolean> {
     const operation = newOperation();
-    this.busy = { operation, what, stage: 'token' };
+    this.busy = { operation, what, stage };
     this.notice = null;
     try {
       await this.#queue;
@@ -805,8 +797,10 @@ export class Wizard {
       await this.#reloadResults();
       await this.flush();
       void this.refreshOverview();
+      return true;
     } catch (e) {
       this.fail(e);
+      return false;
     } finally {
       this.busy = null;
     }
