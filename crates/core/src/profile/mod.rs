@@ -329,10 +329,16 @@ impl Profile {
     }
 
     pub fn smtp_host(&self) -> &str {
-        self.smtp_host.as_deref().unwrap_or(match self.auth_path {
+        self.smtp_host.as_deref().unwrap_or(self.default_smtp_host())
+    }
+
+    /// The host sent to when none is given: HVE's on the High Volume Email
+    /// path, else the cloud's.
+    fn default_smtp_host(&self) -> &'static str {
+        match self.auth_path {
             AuthPath::Hve => crate::cloud::HVE_SMTP_HOSTS[0],
             _ => self.cloud.smtp_host(),
-        })
+        }
     }
 
     pub fn smtp_port(&self) -> u16 {
@@ -428,7 +434,7 @@ impl Profile {
             custom.push(CustomEndpoint {
                 field: Field::SmtpHost,
                 value: host.clone(),
-                default: self.cloud.smtp_host().into(),
+                default: self.default_smtp_host().into(),
             });
         }
         if let Some(ca) = &self.ca_file {
@@ -557,6 +563,8 @@ pub(crate) mod tests {
         assert_eq!((hve.smtp_host(), hve.smtp_port()), ("smtp.hve.mx.microsoft", 587));
         let older = Profile { smtp_host: Some("smtp-hve.office365.com".into()), ..hve.clone() };
         assert_eq!(older.custom_endpoints(), vec![], "Microsoft's other HVE host");
+        let foreign = Profile { smtp_host: Some("smtp.example.net".into()), ..hve.clone() };
+        assert_eq!(foreign.custom_endpoints()[0].default, "smtp.hve.mx.microsoft", "the host the path would use");
         let elsewhere = Profile { auth_path: AuthPath::EntraPermission, ..older };
         assert_eq!(elsewhere.custom_endpoints()[0].field, Field::SmtpHost, "not the path's host");
         assert_eq!(sample().smtp_host(), "smtp.office365.com");
