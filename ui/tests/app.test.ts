@@ -263,13 +263,16 @@ describe('one store of results', () => {
   });
 
   it('records a tick in the store, and takes it back there', async () => {
-    backend(savedAt('powershell'));
+    backend(savedAt('powershell'), {
+      judge: (a) => judgedWith({}, { ticks: a.results.ticks.map((t) => ({ evidence: t.evidence, at: t.at, changed: [] })) }),
+    });
     app = mount(App, { target });
     await settle();
     const box = target.querySelector<HTMLInputElement>('#check-script-ran')!;
     box.click();
     await afterSave();
     expect(stored.ticks.map((t) => t.evidence)).toEqual(['script-ran']);
+    expect(target.querySelector('[data-tick="script-ran"]')?.textContent).toContain('the test message checks it');
     box.click();
     await afterSave();
     expect(stored.ticks).toEqual([]);
