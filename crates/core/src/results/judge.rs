@@ -117,7 +117,7 @@ impl StepState {
         let source = match self.basis {
             Basis::Nothing => return String::new(),
             Basis::Entered => return "Entered; not verified yet".into(),
-            Basis::YouSaidSo => return format!("You ticked this{at}; a token has not checked it yet"),
+            Basis::YouSaidSo => return format!("You ticked this{at}; not checked yet"),
             Basis::Keychain => return format!("Looked up{at}"),
             Basis::Token => format!("by the token fetched{at}"),
             Basis::TestMessage => format!("by the test message sent{at}"),
@@ -545,7 +545,7 @@ mod tests {
         assert_eq!(said(StepStatus::Failed, Basis::Token, Some(at), vec![]), "Found by the token fetched at 14:02");
         assert_eq!(
             said(StepStatus::Claimed, Basis::YouSaidSo, Some(at), vec![]),
-            "You ticked this at 14:02; a token has not checked it yet"
+            "You ticked this at 14:02; not checked yet"
         );
         assert_eq!(said(StepStatus::Claimed, Basis::Entered, None, vec![]), "Entered; not verified yet");
         assert_eq!(said(StepStatus::Pending, Basis::Nothing, None, vec![]), "");
