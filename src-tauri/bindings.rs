@@ -7,13 +7,14 @@
 use crate::error::{CommandError, ErrorKind};
 use crate::ipc::{self, Signature};
 use smtp_oauth_core::CredentialKind;
-use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Installed, SecretAfterDelete, Summary};
+use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Installed, LastCheck, SecretAfterDelete, Summary};
 use smtp_oauth_core::certificate::CertificateInfo;
 use smtp_oauth_core::checks::{Check, CheckId, Status};
 use smtp_oauth_core::claims::Claims;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
 use smtp_oauth_core::diagnosis::{Diagnosis, Finding};
 use smtp_oauth_core::explain::Explanation;
+use smtp_oauth_core::fleet::{Line, Outcome};
 use smtp_oauth_core::handover::{CheckLine, Dialogue, Expiry, Format, Handover, Setting, Trouble, Verdict};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Command, Script};
@@ -85,6 +86,9 @@ fn render() -> String {
         Overall::decl(&cfg),
         Judged::decl(&cfg),
         Summary::decl(&cfg),
+        LastCheck::decl(&cfg),
+        Outcome::decl(&cfg),
+        Line::decl(&cfg),
         Format::decl(&cfg),
         Setting::decl(&cfg),
         Verdict::decl(&cfg),
@@ -189,7 +193,8 @@ ipc_types!(
     Results,
     Judged,
     Evidence,
-    Recorded
+    Recorded,
+    Line
 );
 
 impl IpcType for () {

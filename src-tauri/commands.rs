@@ -21,7 +21,7 @@ use smtp_oauth_core::profile::Profile;
 use smtp_oauth_core::report::{Progress, Report};
 use smtp_oauth_core::results::{self, Evidence, Judged, Recorded, Results};
 use smtp_oauth_core::store::{Expect, ProfileStore};
-use smtp_oauth_core::{Cloud, Timeouts, when};
+use smtp_oauth_core::{Cloud, Timeouts, fleet, when};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -306,6 +306,37 @@ async fn with_stages<R: Runtime>(
     let store = store()?;
     let work = api::run(&profile, what, network(&store), &progress);
     app.state::<Operations>().run(operation, async { Ok(work.await?) }).await
+}
+
+/// Every saved profile's sign-in checked (token, claims, SMTP up to AUTH; no
+/// message), as `smtp-oauth check --all --auth-only` does: each line on
+/// `on_done` as it finishes, each report kept as that profile's result.
+/// Cancel with `cancel(operation)`.
+pub async fn profiles_check_all<R: Runtime>(
+    app: &AppHandle<R>,
+    operation: u32,
+    on_done: Channel<fleet::Line>,
+) -> Result<Vec<fleet::Line>> {
+    let store = store()?;
+    let names = {
+        let store = store.clone();
+        blocking(move || store.list().map_err(api::ApiError::from)).await?
+    };
+    let total = names.len();
+    let fleet = fleet::Fleet {
+        store: &store,
+        profiles: names,
+        auth_only: true,
+        concurrency: usize::from(fleet::DEFAULT_CONCURRENCY),
+        timeouts: Timeouts::default(),
+        now: now(),
+    };
+    let each = |entry: &fleet::Entry, done: usize| {
+        let _ = on_done.send(entry.line(done, total));
+    };
+    let work = fleet::check_all(fleet, &each);
+    let entries = app.state::<Operations>().run(operation, async { Ok(work.await?) }).await?;
+    Ok(entries.iter().enumerate().map(|(i, e)| e.line(i + 1, total)).collect())
 }
 
 /// A pasted error line, bounce or token explained as a live run would,

@@ -38,6 +38,7 @@ contract! {
     fetch_token(&app, profile: Profile, operation: u32) -> Report;
     send_test(&app, profile: Profile, to: String, operation: u32, on_progress: Channel<Progress>) -> Report;
     check_sign_in(&app, profile: Profile, operation: u32, on_progress: Channel<Progress>) -> Report;
+    profiles_check_all(&app, operation: u32, on_done: Channel<Line>) -> Vec<Line>;
     cancel(&app, operation: u32) -> bool;
 
     explain(profile: Profile, text: String) -> Explanation;

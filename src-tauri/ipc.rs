@@ -11,6 +11,7 @@ use smtp_oauth_core::api::{DeletePreview, Deleted, Imported, Installed, Summary}
 use smtp_oauth_core::certificate::CertificateInfo;
 use smtp_oauth_core::cloud::{CloudInfo, PortalLinks};
 use smtp_oauth_core::explain::Explanation;
+use smtp_oauth_core::fleet::Line;
 use smtp_oauth_core::handover::{Format, Handover};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::Script;

@@ -375,6 +375,18 @@ fn token_and_test_message_against_the_lookalike() {
         (json!("ready"), json!("Contoso <b>Ltd</b>")),
         "{mine}"
     );
+    assert_eq!((mine["tenant"].clone(), mine["mailbox"].clone()), (p["tenant"].clone(), p["mailbox"].clone()));
+    assert_eq!(
+        (mine["last_check"]["what"].as_str(), mine["last_check"]["outcome"].as_str()),
+        (Some("sign-in check"), Some("ok"))
+    );
+
+    // The customers home's "Check all (sign-in only)": every saved profile, nothing sent.
+    let lines = invoke(&w, "profiles_check_all", json!({ "operation": 6, "onDone": "__CHANNEL__:4" })).unwrap();
+    let line = lines.as_array().unwrap().iter().find(|l| l["profile"] == "ipc-network").unwrap().clone();
+    assert_eq!(line["outcome"], "ok", "{lines}");
+    assert_eq!(line["total"], lines.as_array().unwrap().len());
+    assert_eq!(rig.messages().len(), 1, "checking all sends nothing");
     invoke(&w, "secret_delete", json!({ "profile": p })).unwrap();
     invoke(&w, "profile_delete", json!({ "name": "ipc-network", "deleteSecret": false })).unwrap();
 }

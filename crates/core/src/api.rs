@@ -218,6 +218,39 @@ pub struct Summary {
     pub secret_expires: Option<String>,
     /// Days until the secret expires; negative once it has.
     pub days_left: Option<i64>,
+    pub tenant: String,
+    pub mailbox: String,
+    /// The newest check kept for it, whatever it found.
+    pub last_check: Option<LastCheck>,
+}
+
+/// The newest of a profile's kept reports: a token, a sign-in check or a
+/// test message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LastCheck {
+    /// Unix time, seconds.
+    pub at: i64,
+    /// "token", "sign-in check" or "test message".
+    pub what: String,
+    pub outcome: crate::checks::Status,
+    /// The first diagnosis's title, when it found one.
+    pub cause: Option<String>,
+}
+
+impl LastCheck {
+    /// The newer of the kept token (or sign-in) report and test message.
+    pub fn of(results: &crate::results::Results) -> Option<LastCheck> {
+        let token = results.token.as_ref().map(|r| (r, if r.smtp.is_some() { "sign-in check" } else { "token" }));
+        let send = results.send.as_ref().map(|r| (r, "test message"));
+        let (report, what) = token.into_iter().chain(send).max_by_key(|(r, _)| r.obtained.at)?;
+        Some(LastCheck {
+            at: report.obtained.at,
+            what: what.into(),
+            outcome: report.outcome,
+            cause: report.diagnosis.first().map(|d| d.title.clone()),
+        })
+    }
 }
 
 /// Every saved profile with its state as of `now`, judged with its saved
@@ -234,6 +267,9 @@ pub fn summaries(store: &ProfileStore, now: OffsetDateTime) -> Result<Vec<Summar
             overall: judged.overall,
             secret_expires: profile.secret_expires.clone(),
             days_left: profile.secret_days_left(now.date()),
+            tenant: profile.tenant.trim().to_string(),
+            mailbox: profile.mailbox.trim().to_string(),
+            last_check: LastCheck::of(&results),
             name,
         });
     }
@@ -634,6 +670,30 @@ pub async fn run_revealing(
 mod tests {
     use super::*;
     use crate::profile::tests::sample;
+
+    #[test]
+    fn the_last_check_is_the_newest_report_named_by_what_it_was() {
+        let profile = sample();
+        let at = |evidence, seconds, failed: bool| crate::report::Report {
+            profile: profile.name.clone(),
+            token: None,
+            checks: vec![],
+            smtp: None,
+            diagnosis: vec![],
+            outcome: if failed { crate::checks::Status::Fail } else { crate::checks::Status::Ok },
+            obtained: Recorded::new(evidence, &profile, None, OffsetDateTime::from_unix_timestamp(seconds).unwrap()),
+        };
+        assert_eq!(LastCheck::of(&Results::default()), None);
+        let mut results = Results {
+            token: Some(at(Evidence::Token, 100, false)),
+            send: Some(at(Evidence::TestMessage, 200, true)),
+            ..Results::default()
+        };
+        let last = LastCheck::of(&results).unwrap();
+        assert_eq!((last.at, last.what.as_str(), last.outcome), (200, "test message", crate::checks::Status::Fail));
+        results.token = Some(at(Evidence::Token, 300, false));
+        assert_eq!(LastCheck::of(&results).unwrap().what, "token");
+    }
 
     #[test]
     fn an_imported_profiles_endpoints_keep_the_stored_secret_away() {

@@ -40,6 +40,7 @@ pub struct Fleet<'a> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Ok,
@@ -60,7 +61,32 @@ pub struct Entry {
     pub seconds: f64,
 }
 
+/// One profile's check as a list shows it, as it finishes: the report
+/// itself is kept as the profile's last result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Line {
+    pub profile: String,
+    pub outcome: Outcome,
+    /// Why it was skipped or stopped, else the first diagnosis's title.
+    pub cause: Option<String>,
+    /// How many of `total` have finished, this one included.
+    pub done: u32,
+    pub total: u32,
+}
+
 impl Entry {
+    pub fn line(&self, done: usize, total: usize) -> Line {
+        let diagnosed = self.report.as_ref().and_then(|r| r.diagnosis.first()).map(|d| d.title.clone());
+        Line {
+            profile: self.profile.clone(),
+            outcome: self.outcome,
+            cause: self.reason.clone().or(diagnosed),
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+        }
+    }
+
     fn new(profile: String, outcome: Outcome, reason: Option<String>, report: Option<Report>, seconds: f64) -> Entry {
         Entry { profile, outcome, reason, report, seconds }
     }

@@ -389,7 +389,37 @@ title: string, overall: Overall, secret_expires: string | null,
 /**
  * Days until the secret expires; negative once it has.
  */
-days_left: number | null, };
+days_left: number | null, tenant: string, mailbox: string, 
+/**
+ * The newest check kept for it, whatever it found.
+ */
+last_check: LastCheck | null, };
+
+export type LastCheck = { 
+/**
+ * Unix time, seconds.
+ */
+at: number, 
+/**
+ * "token", "sign-in check" or "test message".
+ */
+what: string, outcome: Status, 
+/**
+ * The first diagnosis's title, when it found one.
+ */
+cause: string | null, };
+
+export type Outcome = "ok" | "warn" | "fail" | "skipped";
+
+export type Line = { profile: string, outcome: Outcome, 
+/**
+ * Why it was skipped or stopped, else the first diagnosis's title.
+ */
+cause: string | null, 
+/**
+ * How many of `total` have finished, this one included.
+ */
+done: number, total: number, };
 
 export type Format = "html" | "markdown";
 
@@ -509,6 +539,7 @@ export interface Commands {
   fetch_token: { args: { profile: Profile; operation: number }; result: Report };
   send_test: { args: { profile: Profile; to: string; operation: number; onProgress: Channel<Progress> }; result: Report };
   check_sign_in: { args: { profile: Profile; operation: number; onProgress: Channel<Progress> }; result: Report };
+  profiles_check_all: { args: { operation: number; onDone: Channel<Line> }; result: Line[] };
   cancel: { args: { operation: number }; result: boolean };
   explain: { args: { profile: Profile; text: string }; result: Explanation };
   judge: { args: { profile: Profile; results: Results; utcOffset: number }; result: Judged };
@@ -552,6 +583,7 @@ export const COMMANDS = [
   'fetch_token',
   'send_test',
   'check_sign_in',
+  'profiles_check_all',
   'cancel',
   'explain',
   'judge',
