@@ -1,5 +1,6 @@
 //! Starting the wizard under tauri-driver and driving it with fantoccini.
 
+use fantoccini::actions::InputSource;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use smtp_oauth_core::Profile;
@@ -176,17 +177,6 @@ impl<'a> Wizard<'a> {
         self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
     }
 
-    /// Waits until the field holds `expected` (something in the background fills it).
-    pub async fn value_becomes(&self, css: &str, expected: &str) {
-        self.until(&format!("{css} to hold {expected:?}"), || async {
-            match self.c.find(Locator::Css(css)).await {
-                Ok(e) => e.prop("value").await.ok().flatten().as_deref() == Some(expected),
-                Err(_) => false,
-            }
-        })
-        .await;
-    }
-
     /// The computed value of a CSS property of the first element matching `css`.
     pub async fn css_value(&self, css: &str, property: &str) -> String {
         let element = serde_json::to_value(self.find(css).await).expect("element reference");
@@ -280,6 +270,68 @@ impl<'a> Wizard<'a> {
         self.c.back().await.expect("back to the wizard");
     }
 
+    /// A keyboard and screen-reader user's walk over what the window shows:
+    /// every control has an accessible name, and Tab reaches every one (a
+    /// radio group counts once, as Tab enters a group at one of its radios).
+    pub async fn keyboard_walk(&self, screen: &str) {
+        const MARK: &str = r#"
+            const shown = (e) => {
+                const r = e.getBoundingClientRect();
+                return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+            };
+            const text = (e) => (e ? e.textContent.replace(/\s+/g, ' ').trim() : '');
+            const named = (e) => {
+                if ((e.getAttribute('aria-label') || '').trim()) return true;
+                const by = e.getAttribute('aria-labelledby');
+                if (by && by.split(/\s+/).some((id) => text(document.getElementById(id)))) return true;
+                if (e.labels && [...e.labels].some((l) => text(l))) return true;
+                if ((e.getAttribute('title') || '').trim()) return true;
+                if (e.matches('button, summary, a')) return text(e) !== '';
+                return false;
+            };
+            document.querySelectorAll('[data-kbd]').forEach((e) => e.removeAttribute('data-kbd'));
+            const controls = [...document.querySelectorAll(
+                'button, input, select, textarea, a[href], summary, [tabindex]:not([tabindex="-1"])'
+            )].filter((e) => !e.disabled && shown(e));
+            const groups = new Map();
+            controls.forEach((e, i) => {
+                const key = e.type === 'radio' && e.name ? 'radio:' + e.name : String(i);
+                if (!groups.has(key)) groups.set(key, groups.size);
+                e.setAttribute('data-kbd', String(groups.get(key)));
+            });
+            document.activeElement && document.activeElement.blur();
+            return {
+                groups: groups.size,
+                unnamed: controls.filter((e) => !named(e)).map((e) => e.outerHTML.slice(0, 160)),
+            };
+        "#;
+        let marked = self.c.execute(MARK, vec![]).await.expect("mark the controls");
+        let unnamed: Vec<String> = serde_json::from_value(marked["unnamed"].clone()).unwrap_or_default();
+        assert!(unnamed.is_empty(), "{screen}: controls without an accessible name: {unnamed:#?}");
+        let groups = marked["groups"].as_u64().unwrap_or(0) as usize;
+        let mut reached = std::collections::BTreeSet::new();
+        let tab = fantoccini::actions::KeyActions::new("keyboard".into())
+            .then(fantoccini::actions::KeyAction::Down { value: '\u{E004}' })
+            .then(fantoccini::actions::KeyAction::Up { value: '\u{E004}' });
+        for _ in 0..groups + 8 {
+            self.c.perform_actions(tab.clone()).await.expect("press Tab");
+            let focused = self.c.execute("return document.activeElement?.getAttribute('data-kbd')", vec![]).await;
+            if let Some(n) = focused.ok().and_then(|v| v.as_str().and_then(|s| s.parse::<usize>().ok())) {
+                reached.insert(n);
+            }
+            if reached.len() == groups {
+                break;
+            }
+        }
+        if reached.len() < groups {
+            let missed: Vec<usize> = (0..groups).filter(|n| !reached.contains(n)).collect();
+            let script =
+                "return arguments[0].map((n) => document.querySelector(`[data-kbd='${n}']`)?.outerHTML.slice(0, 160))";
+            let shown = self.c.execute(script, vec![json!(missed)]).await.unwrap_or_default();
+            panic!("{screen}: Tab does not reach {} of {groups} controls: {shown:#}", missed.len());
+        }
+    }
+
     /// Saves what the window shows as docs/screenshots/NAME.png.
     pub async fn screenshot(&self, name: &str) {
         // let the last change paint
@@ -361,6 +413,17 @@ pub const STEPS_BEFORE_FINISH: [&str; 8] = [
     "token",
     "test-message",
 ];
+
+/// Saves `profiles` in `config` with no profile open: the wizard starts on
+/// the customers home.
+pub fn seed_customers(config: &Path, profiles: &[Profile]) {
+    let store = ProfileStore::at(config.join("profiles"));
+    for profile in profiles {
+        store.save(profile, Expect::Anything).expect("seed profile");
+    }
+    let state = json!({ "version": 3, "current": null, "progress": {} });
+    std::fs::write(config.join("wizard.json"), state.to_string()).expect("seed wizard.json");
+}
 
 /// Puts `profile`, its ticks and the wizard's progress in `config`, as a
 /// user who has reached `step` would have them.

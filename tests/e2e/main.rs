@@ -26,24 +26,32 @@ async fn walk_every_step_then_resume_after_a_restart() {
     let session = Session::start(config.path()).await;
     let w = Wizard::new(&session);
 
-    // 1. Profile, with the look-alike's endpoints and CA under Advanced
-    w.heading_is("Profile").await;
+    // 0. The customers home: no customer yet, the two ways in
+    w.sees("#customers-home").await;
     let background = w.css_value("body", "background-color").await;
     assert!(!is_dark(&background), "a light desktop gets a light window, not {background}");
+    w.sees("#no-customers").await;
+    w.keyboard_walk("customers home").await;
+    w.click("#new-customer").await;
+
+    // 1. The customer, with the look-alike's endpoints and CA under Advanced
+    w.heading_is("Profile").await;
     w.next().await;
     w.sees_text("profile name must be 1-64 lowercase letters").await;
-    w.type_into("#field-name", "contoso").await;
     w.type_into("#field-display-name", "Contoso Ltd, production").await;
+    assert_eq!(w.value("#field-name").await, "contoso-ltd-production", "the file name follows the customer's name");
+    w.clear_and_type("#field-name", "contoso").await;
     w.type_into("#field-notes", "Ticket 4711").await;
-    w.click("details.advanced summary").await;
+    w.click("#profile-advanced summary").await;
     w.type_into("#field-authority", &rig.authority()).await;
     w.type_into("#field-smtp-host", rig.smtp_host()).await;
     w.type_into("#field-smtp-port", &rig.smtp_port.to_string()).await;
     w.type_into("#field-ca-file", &lookalike::ca_file().display().to_string()).await;
+    w.keyboard_walk("step 1").await;
     w.screenshot("01-profile").await;
     w.next().await;
 
-    // 2. App registration, with a wrong value first
+    // 2. App registration, with the mailbox, and a wrong value first
     w.heading_is("App registration").await;
     w.type_into("#field-tenant", "contoso").await;
     w.type_into("#field-client-id", CLIENT_ID).await;
@@ -51,6 +59,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.next().await;
     w.sees_text("tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com").await;
     w.clear_and_type("#field-tenant", DOMAIN).await;
+    w.keyboard_walk("step 2").await;
     w.screenshot("02-app-registration").await;
     w.next().await;
 
@@ -60,6 +69,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.click("#check-consent").await;
     w.rail_status("permissions", "claimed").await;
     w.sees_text("You ticked this at").await;
+    w.keyboard_walk("step 3").await;
     w.screenshot("03-permissions").await;
     w.next().await;
 
@@ -77,25 +87,24 @@ async fn walk_every_step_then_resume_after_a_restart() {
     let stored = tokio::task::spawn_blocking(move || keychain::load(&profile)).await.unwrap().unwrap();
     assert_eq!(stored.expect("stored in gnome-keyring").expose(), SECRET);
     w.not_in_page(SECRET).await;
-    // the expiry, from the choices Entra offers
-    w.click("[data-expiry-choice='12 months']").await;
-    w.sees_text("(in 36").await;
-    w.screenshot("04-secret").await;
-    w.next().await;
-
-    // 5. Service principal: the token fetched in the background once the
-    // secret was saved filled it, and so verified it
-    w.heading_is("Service principal").await;
-    w.value_becomes("#field-sp-object-id", SP_OBJECT_ID).await;
+    // the expiry, from the choices Entra offers, in Entra's words
+    w.click("[data-expiry-choice='365 days (12 months)']").await;
+    w.sees_text("(in 365 days)").await;
+    // the token fetched in the background once the secret was saved verified
+    // the service principal (its object ID filled in) and the consent ticked
+    // in step 3; Next passes over what needs nothing more
     w.rail_status("service-principal", "ok").await;
-    // the same token verified the consent the user ticked in step 3
     w.rail_status("permissions", "ok").await;
-    w.screenshot("05-service-principal").await;
+    w.rail_status("token", "ok").await;
+    w.keyboard_walk("step 4").await;
+    w.screenshot("04-secret").await;
+    assert_eq!(w.text_of("#next").await, "Next: Exchange PowerShell");
     w.next().await;
 
-    // 6. Exchange PowerShell
+    // 6. Exchange PowerShell, with the object ID the token gave
     w.heading_is("Exchange PowerShell").await;
     assert!(w.text_of("#powershell-mailbox").await.contains(MAILBOX), "asked in step 2, shown here");
+    w.click("#single-commands summary").await;
     let command = w.text_of("[data-testid=add-recipient-permission] code").await;
     assert_eq!(
         command,
@@ -105,17 +114,9 @@ async fn walk_every_step_then_resume_after_a_restart() {
     );
     w.sees_text("New-ServicePrincipal -AppId").await;
     w.click("#check-script-ran").await;
+    w.keyboard_walk("step 6").await;
     w.screenshot("06-powershell").await;
-    w.next().await;
-
-    // 7. Token: claims on screen
-    w.heading_is("Token").await;
-    w.click("#fetch-token").await;
-    assert!(w.text_of("[data-claim=aud]").await.contains("https://outlook.office365.com"));
-    assert!(w.text_of("[data-claim=roles]").await.contains("SMTP.SendAsApp"));
-    w.sees_text("decoded, not verified").await;
-    w.rail_status("token", "ok").await;
-    w.screenshot("07-token").await;
+    assert_eq!(w.text_of("#next").await, "Next: Test message");
     w.next().await;
 
     // 8. Test message: signing in alone sends nothing; then the look-alike receives one
@@ -133,12 +134,14 @@ async fn walk_every_step_then_resume_after_a_restart() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["rcpt_to"][0], RECIPIENT);
     w.rail_status("test-message", "ok").await;
+    w.keyboard_walk("step 8").await;
     w.screenshot("08-test-message").await;
     w.next().await;
 
     // 9. Finish: the verdict, the settings, and what the customer keeps
     w.heading_is("Finish").await;
     assert!(w.text_of("#verdict").await.starts_with("Ready: a test message was accepted at "));
+    w.keyboard_walk("finish").await;
     assert!(w.text_of("[data-setting='Tenant ID'] code").await.contains(lookalike::TENANT_ID));
     assert_eq!(w.text_of("[data-setting=Username] code").await, MAILBOX);
     w.rail_status("finish", "ok").await;
@@ -191,11 +194,27 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.click("[data-step=token]").await;
     w.sees_text("Out of date: the tenant changed since this token was fetched").await;
     w.screenshot("12-out-of-date").await;
+    assert_ne!(w.text_of("#header-state").await, "ready");
+    w.click("[data-step=finish]").await;
+    assert!(!w.text_of("#verdict").await.starts_with("Ready"), "Finish is not green either");
+    w.click("#home").await;
+    w.sees("tr[data-customer=contoso][data-overall=out-of-date]").await;
+    w.click("[data-open=contoso]").await;
     // and back: the results hold again
     w.click("[data-step=app-registration]").await;
     w.clear_and_type("#field-tenant", DOMAIN).await;
     w.rail_status("token", "ok").await;
     w.rail_status("finish", "ok").await;
+    // the token's claims, decoded, on the step Next passed over
+    w.click("[data-step=token]").await;
+    assert!(w.text_of("[data-claim=aud]").await.contains("https://outlook.office365.com"));
+    assert!(w.text_of("[data-claim=roles]").await.contains("SMTP.SendAsApp"));
+    w.sees_text("decoded, not verified").await;
+    w.keyboard_walk("step 7").await;
+    w.screenshot("07-token").await;
+    w.click("[data-step=service-principal]").await;
+    assert_eq!(w.value("#field-sp-object-id").await, SP_OBJECT_ID, "filled from the token");
+    w.screenshot("05-service-principal").await;
     w.click("[data-step=finish]").await;
     session.stop().await;
 
@@ -311,17 +330,63 @@ async fn a_certificate_made_in_the_wizard_then_an_imported_pfx_each_send() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn send_as_denied_leads_back_to_the_powershell_step() {
+async fn the_scanner_stopped_sending_checked_from_the_customers_home_leads_to_the_fix() {
     lookalike::needs!(Node, Keychain, Display);
     let _serial = ONE_AT_A_TIME.lock().await;
     let mut dir = Directory::healthy();
     dir.exchange.send_as.clear(); // Add-RecipientPermission never ran
     let rig = Lookalike::start(&dir);
     let config = tempfile::tempdir().unwrap();
-    let profile = seeded(&rig, config.path(), "fabrikam", lookalike::TENANT_ID, "test-message").await;
+    // a consultant's customers: one with its secret on this computer, the
+    // others set up from another one (no secret here)
+    let fabrikam = Profile {
+        name: "fabrikam".into(),
+        display_name: Some("Fabrikam, scanners".into()),
+        tenant: lookalike::TENANT_ID.into(),
+        secret_expires: Some(in_days(20)),
+        ..pointed_at(&rig)
+    };
+    let others = [
+        ("contoso", "Contoso Ltd", "contoso.onmicrosoft.com", "noreply@contoso.com", 200),
+        ("northwind", "Northwind Traders", "northwind.onmicrosoft.com", "mfp@northwind.com", 45),
+        ("tailspin", "Tailspin Toys", "tailspin.onmicrosoft.com", "erp@tailspin.com", 380),
+    ]
+    .map(|(name, title, tenant, mailbox, days)| Profile {
+        name: name.into(),
+        display_name: Some(title.into()),
+        tenant: tenant.into(),
+        mailbox: mailbox.into(),
+        secret_expires: Some(in_days(days)),
+        ..pointed_at(&rig)
+    });
+    driver::seed_customers(config.path(), &[&[fabrikam.clone()][..], &others[..]].concat());
+    let secret_of = fabrikam.clone();
+    tokio::task::spawn_blocking(move || keychain::save(&secret_of, &ClientSecret::new(SECRET).unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
     let session = Session::start(config.path()).await;
     let w = Wizard::new(&session);
+
+    // every customer's sign-in at once, from the home: nothing is sent
+    w.sees("tr[data-customer=tailspin]").await;
+    w.click("#check-all").await;
+    w.sees_text("Checked 4. Nothing was sent.").await;
+    assert!(w.text_of("tr[data-customer=fabrikam] [data-last-check]").await.contains("Sign-in check passed"));
+    assert!(w.text_of("tr[data-customer=contoso] [data-last-check]").await.contains("skipped"));
+    assert!(rig.messages().is_empty());
+    w.type_into("#customer-filter", "fabrik").await;
+    w.gone("tr[data-customer=contoso]").await;
+    w.clear_and_type("#customer-filter", "").await;
+    w.sees("tr[data-customer=contoso]").await;
+    w.keyboard_walk("customers home").await;
+    w.screenshot("00-customers-home").await;
+
+    // "the scanner stopped sending": check or fix goes to the checks
+    w.click("[data-check-or-fix=fabrikam]").await;
     w.heading_is("Test message").await;
+    assert!(w.text_of("#sign-in-result").await.contains("SendAs was not exercised"));
+    w.type_into("#field-test-recipient", RECIPIENT).await;
     w.click("#send-test").await;
     assert!(w.text_of("#send-result").await.contains("Not sent: 554 5.2.252"));
     let card = w.text_of(".diagnosis").await;
@@ -330,13 +395,25 @@ async fn send_as_denied_leads_back_to_the_powershell_step() {
         card.contains(&format!("Add-RecipientPermission -Identity '{MAILBOX}' -Trustee '{SP_OBJECT_ID}'")),
         "{card}"
     );
+    // the cause and the fix come first; the raw reply is folded below
+    let order = "const card = document.querySelector('.diagnosis'); \
+                 const raw = document.querySelector('#send-transcript'); \
+                 return !!(card && raw && (card.compareDocumentPosition(raw) & Node.DOCUMENT_POSITION_FOLLOWING) && !raw.open);";
+    assert_eq!(session.client.execute(order, vec![]).await.unwrap(), serde_json::json!(true));
     w.rail_status("powershell", "failed").await;
+    w.keyboard_walk("a failure").await;
     w.screenshot("10-failure-send-as-denied").await;
     w.click(".diagnosis [data-goto=powershell]").await;
     w.heading_is("Exchange PowerShell").await;
     assert!(rig.messages().is_empty());
     session.stop().await;
-    forget_secret(&profile).await;
+    forget_secret(&fabrikam).await;
+}
+
+/// `YYYY-MM-DD`, `days` from today.
+fn in_days(days: i64) -> String {
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    smtp_oauth_core::when::iso_day(day)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -145,12 +145,43 @@ describe('first run', () => {
     app = mount(App, { target });
     await settle();
     expect(target.querySelector('[role=alert]')?.textContent).toContain('moved to /c/wizard.json.unreadable-1');
+    expect(target.querySelector('#customers-home')).not.toBeNull();
+  });
+
+  it('opens on the two ways in; a new customer starts at step 1', async () => {
+    backend(null);
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#no-customers')).not.toBeNull();
+    expect(target.querySelector('[data-step]'), 'no rail on the home').toBeNull();
+    button('Set up a new customer').click();
+    await settle();
     expect(text()).toContain('Step 1 of 9');
+    // the cloud and the path wait under Advanced with their defaults
+    expect(target.querySelector<HTMLDetailsElement>('#profile-advanced')?.open).toBe(false);
+    expect(target.querySelector<HTMLInputElement>('#profile-advanced input[name=cloud]')?.checked).toBe(true);
+  });
+
+  it('derives the file name from the customer\'s name until the user types one', async () => {
+    backend(null);
+    app = mount(App, { target });
+    await settle();
+    button('Set up a new customer').click();
+    await settle();
+    typeInto('#field-display-name', 'Société Générale, Paris');
+    await settle();
+    expect(target.querySelector<HTMLInputElement>('#field-name')?.value).toBe('societe-generale-paris');
+    typeInto('#field-name', 'sg-paris');
+    typeInto('#field-display-name', 'Société Générale');
+    await settle();
+    expect(target.querySelector<HTMLInputElement>('#field-name')?.value).toBe('sg-paris');
   });
 
   it('asks for a profile name, explains what is wrong and puts the cursor there', async () => {
     backend(null);
     app = mount(App, { target });
+    await settle();
+    button('Set up a new customer').click();
     await settle();
     expect(text()).toContain('Step 1 of 9');
     typeInto('#field-name', 'Contoso');
@@ -292,7 +323,7 @@ describe('results that no longer hold', () => {
   });
 
   it('are out of date in the header too, at once, from the same judgement, with the tenant shown', async () => {
-    const overview: Summary[] = [{ name: 'contoso', title: 'contoso', overall: 'ready', secret_expires: null, days_left: null }];
+    const overview: Summary[] = [{ name: 'contoso', title: 'contoso', overall: 'ready', secret_expires: null, days_left: null, tenant: 'contoso.onmicrosoft.com', mailbox: '', last_check: null }];
     backend(savedAt('app-registration', { secret: storedSecret }), {
       profiles_overview: () => overview,
       judge: (a) => judgedWith({}, { overall: a.profile.tenant === profile.tenant ? 'ready' : 'out-of-date' }),
@@ -732,9 +763,73 @@ describe('finish', () => {
 
 describe('many customers', () => {
   const overview: Summary[] = [
-    { name: 'contoso', title: 'Contoso Ltd', overall: 'ready', secret_expires: '2026-12-23', days_left: 30 },
-    { name: 'fabrikam', title: 'fabrikam', overall: 'failing', secret_expires: '2026-11-21', days_left: -2 },
+    { name: 'contoso', title: 'Contoso Ltd', overall: 'ready', secret_expires: '2026-12-23', days_left: 30, tenant: 'contoso.onmicrosoft.com', mailbox: 'noreply@contoso.com', last_check: { at: AT, what: 'test message', outcome: 'ok', cause: null } },
+    { name: 'fabrikam', title: 'fabrikam', overall: 'failing', secret_expires: '2026-11-21', days_left: -2, tenant: 'fabrikam.onmicrosoft.com', mailbox: 'scanner@fabrikam.com', last_check: { at: AT, what: 'sign-in check', outcome: 'fail', cause: 'The client secret has expired' } },
+    { name: 'tailspin', title: 'Tailspin Toys', overall: 'in-progress', secret_expires: null, days_left: null, tenant: 'tailspin.onmicrosoft.com', mailbox: 'mfp@tailspin.com', last_check: null },
   ];
+  const rows = () => [...target.querySelectorAll('tr[data-customer]')].map((r) => r.getAttribute('data-customer'));
+
+  it('lists every customer on the home, filters as the user types, and sorts by state or expiry', async () => {
+    backend(null, { profiles_overview: () => overview, profiles_list: () => overview.map((o) => o.name) });
+    app = mount(App, { target });
+    await settle();
+    expect(rows(), 'failing first').toEqual(['fabrikam', 'tailspin', 'contoso']);
+    const fabrikam = target.querySelector('tr[data-customer="fabrikam"]')?.textContent ?? '';
+    expect(fabrikam).toContain('fabrikam.onmicrosoft.com');
+    expect(fabrikam).toContain('scanner@fabrikam.com');
+    expect(fabrikam).toContain('expired 2 days ago');
+    expect(fabrikam).toContain('The client secret has expired');
+    const order = target.querySelector<HTMLSelectElement>('#customer-order')!;
+    order.value = 'expiry';
+    order.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    expect(rows(), 'expired first, none entered last').toEqual(['fabrikam', 'contoso', 'tailspin']);
+    typeInto('#customer-filter', 'TAILSPIN.onmicrosoft');
+    await settle();
+    expect(rows()).toEqual(['tailspin']);
+    // deleting is not among the everyday actions
+    expect([...target.querySelectorAll('#customers-home button')].some((b) => /delete/i.test(b.textContent ?? ''))).toBe(false);
+  });
+
+  it('"Check or fix" opens the customer at its checks and checks its sign-in at once', async () => {
+    backend(null, {
+      profiles_overview: () => overview,
+      profiles_list: () => overview.map((o) => o.name),
+      check_sign_in: () => report('fail'),
+    });
+    app = mount(App, { target });
+    await settle();
+    (target.querySelector('[data-check-or-fix="contoso"]') as HTMLButtonElement).click();
+    await settle();
+    expect(calls.find((c) => c.cmd === 'profile_load')?.args).toEqual({ name: 'contoso' });
+    expect(target.querySelector('[data-current-step]')?.getAttribute('data-current-step')).toBe('test-message');
+    expect(calls.some((c) => c.cmd === 'check_sign_in')).toBe(true);
+    expect(calls.some((c) => c.cmd === 'send_test'), 'nothing sent').toBe(false);
+  });
+
+  it('checks every customer\'s sign-in from the home, showing each as it finishes', async () => {
+    let finish: (lines: Commands['profiles_check_all']['result']) => void = () => {};
+    backend(null, {
+      profiles_overview: () => overview,
+      profiles_list: () => overview.map((o) => o.name),
+      profiles_check_all: () => new Promise((resolve) => (finish = resolve)),
+    });
+    app = mount(App, { target });
+    await settle();
+    button('Check all (sign-in only)').click();
+    await settle();
+    expect(target.querySelector('#check-all-progress')?.textContent).toContain('0 of 3 done');
+    expect(target.querySelector<HTMLButtonElement>('[data-check-or-fix="contoso"]')?.disabled).toBe(true);
+    finish([
+      { profile: 'contoso', outcome: 'ok', cause: null, done: 1, total: 3 },
+      { profile: 'fabrikam', outcome: 'fail', cause: 'The client secret has expired', done: 2, total: 3 },
+      { profile: 'tailspin', outcome: 'skipped', cause: 'no client secret stored', done: 3, total: 3 },
+    ]);
+    await settle();
+    expect(target.querySelector('#check-all-progress')?.textContent?.replace(/\s+/g, ' ')).toContain('Checked 3. Nothing was sent.');
+    expect(target.querySelector('tr[data-customer="tailspin"] [data-last-check]')?.textContent).toContain('skipped');
+    expect(target.querySelector('tr[data-customer="fabrikam"] [data-last-check]')?.textContent).toContain('failed');
+  });
 
   it('switches profiles from the header, with each one\'s state and expiry', async () => {
     backend(savedAt('token'), { profiles_overview: () => overview, profiles_list: () => ['contoso', 'fabrikam'] });
@@ -795,11 +890,17 @@ describe('the secret step', () => {
     app = mount(App, { target });
     await settle();
     expect(target.querySelector('#expiry-state')?.textContent).toContain('No expiry date entered yet');
-    (target.querySelector('[data-expiry-choice="12 months"]') as HTMLButtonElement).click();
+    const group = target.querySelector('[role=radiogroup]')!;
+    expect([...group.querySelectorAll('label')].map((l) => l.textContent?.replace(/\s+/g, ' ').trim().replace(/ \d{4}-\d\d-\d\d$/, ''))).toEqual([
+      '90 days (3 months)', '180 days (6 months)', '365 days (12 months)', '545 days (18 months)', '730 days (24 months)', 'Custom',
+    ]);
+    const year = target.querySelector<HTMLInputElement>('[data-expiry-choice="365 days (12 months)"]')!;
+    year.click();
     await afterSave();
     const saved = calls.filter((c) => c.cmd === 'profile_save').slice(-1)[0].args.profile as Profile;
-    expect(saved.secret_expires).toBe(expiryChoices(new Date())[1].date);
-    expect(target.querySelector('#expiry-state')?.textContent).toMatch(/\(in 36[56] days\)/);
+    expect(saved.secret_expires).toBe(expiryChoices(new Date())[2].date);
+    expect(year.checked).toBe(true);
+    expect(target.querySelector('#expiry-state')?.textContent).toContain('(in 365 days)');
   });
 });
 
@@ -894,7 +995,7 @@ describe('a certificate credential', () => {
 });
 
 it('the profile switcher takes focus, gives it back on Escape, and closes on a click elsewhere', async () => {
-  backend(savedAt('token'), { profiles_overview: () => [{ name: 'contoso', title: 'Contoso', overall: 'ready', secret_expires: null, days_left: null }] });
+  backend(savedAt('token'), { profiles_overview: () => [{ name: 'contoso', title: 'Contoso', overall: 'ready', secret_expires: null, days_left: null, tenant: '', mailbox: '', last_check: null }] });
   app = mount(App, { target });
   await settle();
   const toggle = target.querySelector<HTMLButtonElement>('#switcher')!;
@@ -983,6 +1084,8 @@ it('the rail fills a mark only for what a token or test message checked, says so
 it('a profile not yet created shows no mark on step 1', async () => {
   backend(null, { judge: () => judgedWith({ profile: 'ok' }) });
   app = mount(App, { target });
+  await settle();
+  button('Set up a new customer').click();
   await settle();
   expect(rail('profile')).toBe('pending');
 });

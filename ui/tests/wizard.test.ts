@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Summary } from '../src/lib/bindings';
 import { upgradeSavedState } from '../src/lib/store.svelte';
 import {
   STEPS,
@@ -6,7 +7,9 @@ import {
   changedWords,
   daysUntil,
   emptyProfile,
+  customers,
   expiryChoices,
+  nameFrom,
   expiryWords,
   formatTime,
   freshProgress,
@@ -83,13 +86,31 @@ describe('times and dates', () => {
   });
   it('offers the expiry choices Entra offers, counted from today', () => {
     expect(expiryChoices(new Date(2026, 10, 23))).toEqual([
-      { label: '180 days', date: '2027-05-22' },
-      { label: '12 months', date: '2027-11-23' },
-      { label: '18 months', date: '2028-05-23' },
-      { label: '24 months', date: '2028-11-23' },
+      { label: '90 days (3 months)', date: '2027-02-21' },
+      { label: '180 days (6 months)', date: '2027-05-22' },
+      { label: '365 days (12 months)', date: '2027-11-23' },
+      { label: '545 days (18 months)', date: '2028-05-21' },
+      { label: '730 days (24 months)', date: '2028-11-22' },
     ]);
-    // a day the month does not have falls back to its last day
-    expect(expiryChoices(new Date(2027, 7, 31))[2].date).toBe('2029-02-28');
+    // days, as the labels say: 2028 has a 29 February
+    expect(expiryChoices(new Date(2027, 7, 31))[2].date).toBe('2028-08-30');
+  });
+  it('makes a file name from a customer\'s name', () => {
+    expect(nameFrom('Contoso Ltd, production')).toBe('contoso-ltd-production');
+    expect(nameFrom('  Ærø Über-Café  ')).toBe('r-uber-cafe');
+    expect(nameFrom('---')).toBe('');
+    expect(nameFrom('x'.repeat(70))).toHaveLength(64);
+  });
+  it('filters customers by any of their names and sorts the worst or the soonest first', () => {
+    const c = (name: string, overall: Summary['overall'], days_left: number | null): Summary => ({
+      name, title: name.toUpperCase(), overall, days_left, secret_expires: null, tenant: `${name}.onmicrosoft.com`, mailbox: `a@${name}.com`, last_check: null,
+    });
+    const list = [c('b', 'ready', 5), c('a', 'ready', null), c('c', 'failing', 90), c('d', 'out-of-date', -1)];
+    expect(customers(list, '', 'name').map((s) => s.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(customers(list, '', 'state').map((s) => s.name)).toEqual(['c', 'd', 'a', 'b']);
+    expect(customers(list, '', 'expiry').map((s) => s.name)).toEqual(['d', 'b', 'c', 'a']);
+    expect(customers(list, 'C.ONMICROSOFT', 'name').map((s) => s.name)).toEqual(['c']);
+    expect(customers(list, 'a@d', 'name').map((s) => s.name)).toEqual(['d']);
   });
   it('counts the days left, and says them', () => {
     const today = new Date(2026, 10, 23, 23, 59);

@@ -14,6 +14,7 @@ import type {
   Evidence,
   FieldError,
   Format,
+  Line,
   Profile,
   Progress,
   Results,
@@ -119,6 +120,11 @@ export const ipc = {
     const channel = new Channel<Progress>();
     channel.onmessage = onProgress;
     return call('check_sign_in', { profile, operation, onProgress: channel });
+  },
+  profilesCheckAll: (operation: number, onDone: (line: Line) => void) => {
+    const channel = new Channel<Line>();
+    channel.onmessage = onDone;
+    return call('profiles_check_all', { operation, onDone: channel });
   },
   cancel: (operation: number) => call('cancel', { operation }),
 

@@ -20,6 +20,7 @@ import {
   type Handover,
   type Installed,
   type Judged,
+  type Line,
   type Profile,
   type Progress as StageProgress,
   type Report,
@@ -58,6 +59,15 @@ export interface SavedState {
 
 /** Every field a profile file holds (the cloud is always valid, the secret is not in it). */
 const ALL_FIELDS = (Object.keys(FIELD_LABELS) as Field[]).filter((f) => f !== 'cloud' && f !== 'secret');
+
+/** "Check all (sign-in only)" in the customers home: each profile's line as it finished. */
+export interface FleetRun {
+  /** While it runs: what cancels it. */
+  operation: number | null;
+  done: number;
+  total: number;
+  lines: Record<string, Line>;
+}
 
 export type Busy = { operation: number; what: 'token' | 'send' | 'sign-in'; stage: string } | null;
 
@@ -114,6 +124,10 @@ export class Wizard {
   handover = $state<Handover | null>(null);
   /** Who runs the setup, named in the hand-over report. */
   preparedBy = $state('');
+  /** The customers home, or the open profile's steps: the home until a profile is open. */
+  view = $state<'home' | 'steps'>('home');
+  /** The last "Check all (sign-in only)" of this session. */
+  fleet = $state<FleetRun | null>(null);
 
   statuses = $derived(stepStatuses(this.judged, this.created));
   /** Per step: whether a token or a test message checked it (the rail's solid marks). */
@@ -139,8 +153,10 @@ export class Wizard {
       this.preparedBy = upgraded.state.preparedBy ?? '';
       if (upgraded.note) this.notice = { kind: 'info', text: upgraded.note };
       const current = this.#saved.current;
+      // where the user was, else the two ways in and every customer
       if (current && this.profiles.includes(current)) await this.open(current, false);
       else await this.judge();
+      if (this.created) this.view = 'steps';
     } catch (e) {
       this.fail(e);
     }
@@ -192,11 +208,25 @@ export class Wizard {
     return (this.step === 'token' || this.step === 'test-message') && this.statuses[this.step] === 'ok';
   }
 
-  /** "Next", or after a pass "Next: <the step it goes to>". */
+  /**
+   * Where Next goes: the next step, past the ones a token has checked
+   * already (the service principal and the token itself, which the token
+   * fetched in the background after the credential was saved verifies), so
+   * the admin is never sent to look at what needs nothing from them.
+   */
+  get forward(): WizardStep | null {
+    let target = nextStep(this.step);
+    while (target && CHECKED_BY_TOKEN.includes(target) && this.statuses[target] === 'ok' && this.checked[target]) {
+      target = nextStep(target);
+    }
+    return target;
+  }
+
+  /** "Next", or after a pass or past a checked step "Next: <the step it goes to>". */
   get nextLabel(): string {
-    const target = nextStep(this.step);
+    const target = this.forward;
     const title = STEPS.find((s) => s.id === target)?.title;
-    return this.passed && title ? `Next: ${title}` : 'Next';
+    return (this.passed || target !== nextStep(this.step)) && title ? `Next: ${title}` : 'Next';
   }
 
   /** Whether the step has its own primary button (then Next is secondary). */
@@ -463,6 +493,7 @@ export class Wizard {
         none: '',
       }[after.secret];
       this.notice = { kind: 'info', text: `Deleted profile ${name}.${secret}` };
+      this.view = 'home';
       void this.refreshOverview();
     } catch (e) {
       this.created = true;
@@ -488,6 +519,70 @@ export class Wizard {
       } else this.fail(e);
       return false;
     }
+  }
+
+  // --- the customers home ---------------------------------------------------
+
+  /** Every customer, with the open one's changes on disk first. */
+  async showHome() {
+    await this.flush();
+    this.notice = null;
+    this.view = 'home';
+    await this.refreshOverview();
+  }
+
+  /** "Set up a new customer": step 1 of a new profile. */
+  newCustomer() {
+    this.startNew();
+    this.view = 'steps';
+    this.goto('profile');
+  }
+
+  /** Opens a customer where the user was in it. */
+  async openCustomer(name: string) {
+    await this.open(name);
+    if (this.created) this.view = 'steps';
+  }
+
+  /**
+   * "Check or fix": the customer's sign-in checked at once (nothing is
+   * sent), on the step that shows it with its diagnosis and "Fix in step N".
+   */
+  async checkOrFix(name: string) {
+    await this.open(name);
+    if (!this.created) return;
+    const upTo = STEP_IDS.indexOf('test-message');
+    const visited = [...new Set([...this.progress.visited, ...STEP_IDS.slice(0, upTo + 1)])];
+    this.progress = { ...this.progress, visited };
+    this.goto('test-message');
+    this.view = 'steps';
+    await this.checkSignIn();
+  }
+
+  /** Every customer's sign-in checked, side by side as `smtp-oauth check --all --auth-only` does; cancellable. */
+  async checkAll() {
+    const operation = newOperation();
+    const run: FleetRun = { operation, done: 0, total: this.overview.length, lines: {} };
+    this.fleet = run;
+    try {
+      await this.flush();
+      const lines = await ipc.profilesCheckAll(operation, (line) => {
+        if (this.fleet?.operation !== operation) return;
+        this.fleet = { ...this.fleet, done: line.done, total: line.total, lines: { ...this.fleet.lines, [line.profile]: line } };
+      });
+      if (this.fleet?.operation === operation) {
+        this.fleet = { operation: null, done: lines.length, total: lines.length, lines: Object.fromEntries(lines.map((l) => [l.profile, l])) };
+      }
+    } catch (e) {
+      if (this.fleet?.operation === operation) this.fleet = { ...this.fleet, operation: null };
+      this.fail(e);
+    }
+    await this.refreshOverview();
+    if (this.created) await this.refreshFromStore();
+  }
+
+  async cancelCheckAll() {
+    if (this.fleet?.operation) await ipc.cancel(this.fleet.operation);
   }
 
   /** For a setup that is done: straight to the token and the test message. */
@@ -586,7 +681,7 @@ export class Wizard {
       return false;
     }
     if (!this.created && !(await this.create())) return false;
-    const target = nextStep(this.step);
+    const target = this.forward;
     if (target) this.goto(target);
     return true;
   }
@@ -879,3 +974,6 @@ export class Wizard {
 }
 
 export const STEP_IDS = STEPS.map((s) => s.id);
+
+/** Steps Next passes over once a token checked them. */
+const CHECKED_BY_TOKEN: WizardStep[] = ['service-principal', 'token'];

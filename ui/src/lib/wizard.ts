@@ -16,6 +16,7 @@ import {
   type StepInfo,
   type StepState,
   type StepStatus,
+  type Summary,
   type WizardStep,
 } from './bindings';
 import { problems, problemsSoFar } from './validation';
@@ -169,22 +170,19 @@ export function isoDate(d: Date): string {
 }
 
 /**
- * The expiry choices Entra offers for a new client secret, counted from
- * `today` as Entra counts them: days added, or the same day so many months
- * on (the last day of the month when that day does not exist).
+ * The expiry choices Entra's "Add a client secret" offers, with its own
+ * labels, counted from `today` in days as the labels say. Microsoft Learn:
+ * "Client secret lifetime is limited to two years (24 months) or less"
+ * (Register an application, Add a client secret).
  */
 export function expiryChoices(today: Date): { label: string; date: string }[] {
   const days = (n: number) => new Date(today.getFullYear(), today.getMonth(), today.getDate() + n);
-  const months = (n: number) => {
-    const first = new Date(today.getFullYear(), today.getMonth() + n, 1);
-    const last = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
-    return new Date(first.getFullYear(), first.getMonth(), Math.min(today.getDate(), last));
-  };
   return [
-    { label: '180 days', date: isoDate(days(180)) },
-    { label: '12 months', date: isoDate(months(12)) },
-    { label: '18 months', date: isoDate(months(18)) },
-    { label: '24 months', date: isoDate(months(24)) },
+    { label: '90 days (3 months)', date: isoDate(days(90)) },
+    { label: '180 days (6 months)', date: isoDate(days(180)) },
+    { label: '365 days (12 months)', date: isoDate(days(365)) },
+    { label: '545 days (18 months)', date: isoDate(days(545)) },
+    { label: '730 days (24 months)', date: isoDate(days(730)) },
   ];
 }
 
@@ -204,4 +202,38 @@ export function expiryWords(daysLeft: number | null): string {
   if (daysLeft === 1) return 'expires tomorrow';
   if (daysLeft > 0) return `expires in ${daysLeft} days`;
   return daysLeft === -1 ? 'expired yesterday' : `expired ${-daysLeft} days ago`;
+}
+
+/** How the customers home orders its table. */
+export type CustomerOrder = 'name' | 'expiry' | 'state';
+
+/** Worst first: what needs the admin comes to the top. */
+const STATE_ORDER: Record<Summary['overall'], number> = { failing: 0, 'out-of-date': 1, 'in-progress': 2, ready: 3 };
+
+/**
+ * The customers whose name, display name, tenant or mailbox contains
+ * `filter` (any case), in `order`: by name; soonest expiry first (expired
+ * ones first of all, none entered last); or worst state first. Ties go by name.
+ */
+export function customers(list: Summary[], filter: string, order: CustomerOrder): Summary[] {
+  const wanted = filter.trim().toLowerCase();
+  const shown = wanted
+    ? list.filter((s) => [s.name, s.title, s.tenant, s.mailbox].some((v) => v.toLowerCase().includes(wanted)))
+    : [...list];
+  const byName = (a: Summary, b: Summary) => a.name.localeCompare(b.name);
+  const key = (s: Summary) =>
+    order === 'expiry' ? (s.days_left ?? Number.POSITIVE_INFINITY) : order === 'state' ? STATE_ORDER[s.overall] : 0;
+  return shown.sort((a, b) => key(a) - key(b) || byName(a, b));
+}
+
+/** A file name for a customer: "Contoso Ltd, production" becomes contoso-ltd-production. */
+export function nameFrom(customer: string): string {
+  return customer
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
 }
