@@ -376,10 +376,10 @@ fn token_and_test_message_against_the_lookalike() {
         "{mine}"
     );
     assert_eq!((mine["tenant"].clone(), mine["mailbox"].clone()), (p["tenant"].clone(), p["mailbox"].clone()));
-    assert_eq!(
-        (mine["last_check"]["what"].as_str(), mine["last_check"]["outcome"].as_str()),
-        (Some("sign-in check"), Some("ok"))
-    );
+    // the sign-in check ran after the message, in the same second or the next
+    let what = mine["last_check"]["what"].as_str().unwrap_or_default();
+    assert!(["sign-in check", "test message"].contains(&what), "{mine}");
+    assert_eq!(mine["last_check"]["outcome"], "ok");
 
     // The customers home's "Check all (sign-in only)": every saved profile, nothing sent.
     let lines = invoke(&w, "profiles_check_all", json!({ "operation": 6, "onDone": "__CHANNEL__:4" })).unwrap();

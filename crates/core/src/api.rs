@@ -243,7 +243,9 @@ impl LastCheck {
     pub fn of(results: &crate::results::Results) -> Option<LastCheck> {
         let token = results.token.as_ref().map(|r| (r, if r.smtp.is_some() { "sign-in check" } else { "token" }));
         let send = results.send.as_ref().map(|r| (r, "test message"));
-        let (report, what) = token.into_iter().chain(send).max_by_key(|(r, _)| r.obtained.at)?;
+        // the newer one; in the same second the test message, which says more
+        let (report, what) =
+            token.into_iter().chain(send).max_by_key(|(r, what)| (r.obtained.at, *what == "test message"))?;
         Some(LastCheck {
             at: report.obtained.at,
             what: what.into(),
@@ -693,6 +695,8 @@ mod tests {
         assert_eq!((last.at, last.what.as_str(), last.outcome), (200, "test message", crate::checks::Status::Fail));
         results.token = Some(at(Evidence::Token, 300, false));
         assert_eq!(LastCheck::of(&results).unwrap().what, "token");
+        results.token = Some(at(Evidence::Token, 200, false));
+        assert_eq!(LastCheck::of(&results).unwrap().what, "test message", "in the same second");
     }
 
     #[test]
