@@ -114,12 +114,10 @@ impl<'a> Wizard<'a> {
     }
 
     async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.c
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        match self.c.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => panic!("no element {css}: {e}; the window shows:\n{}", self.visible_text().await),
+        }
     }
 
     /// Polls `check` until it holds or the patience runs out.
@@ -162,15 +160,21 @@ impl<'a> Wizard<'a> {
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
-        self.find(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        let field = self.find(css).await;
+        // a field below the fold is not focusable for WebKitWebDriver
+        self.scroll_to(&field).await;
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     pub async fn clear_and_type(&self, css: &str, text: &str) {
         let field = self.find(css).await;
+        self.scroll_to(&field).await;
         // clear() does not fire input events; select all and type over it.
         field.send_keys("\u{E009}a").await.unwrap(); // Ctrl+A
         field.send_keys("\u{E003}").await.unwrap(); // Backspace
-        field.send_keys(text).await.unwrap();
+        if !text.is_empty() {
+            field.send_keys(text).await.unwrap();
+        }
     }
 
     pub async fn value(&self, css: &str) -> String {
@@ -275,9 +279,17 @@ impl<'a> Wizard<'a> {
     /// radio group counts once, as Tab enters a group at one of its radios).
     pub async fn keyboard_walk(&self, screen: &str) {
         const MARK: &str = r#"
+            // what a closed <details> holds is not shown, its summary is
+            const folded = (e) => {
+                for (let d = e.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) {
+                    const summary = d.querySelector(':scope > summary');
+                    if (!d.open && !(summary && summary.contains(e))) return true;
+                }
+                return false;
+            };
             const shown = (e) => {
                 const r = e.getBoundingClientRect();
-                return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+                return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' && !folded(e);
             };
             const text = (e) => (e ? e.textContent.replace(/\s+/g, ' ').trim() : '');
             const named = (e) => {

@@ -47,8 +47,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.type_into("#field-smtp-host", rig.smtp_host()).await;
     w.type_into("#field-smtp-port", &rig.smtp_port.to_string()).await;
     w.type_into("#field-ca-file", &lookalike::ca_file().display().to_string()).await;
-    w.keyboard_walk("step 1").await;
     w.screenshot("01-profile").await;
+    w.keyboard_walk("step 1").await;
     w.next().await;
 
     // 2. App registration, with the mailbox, and a wrong value first
@@ -59,8 +59,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.next().await;
     w.sees_text("tenant must be a directory GUID or a domain such as contoso.onmicrosoft.com").await;
     w.clear_and_type("#field-tenant", DOMAIN).await;
-    w.keyboard_walk("step 2").await;
     w.screenshot("02-app-registration").await;
+    w.keyboard_walk("step 2").await;
     w.next().await;
 
     // 3. Permissions checklist: ticks are the user's word, not a verification
@@ -69,8 +69,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.click("#check-consent").await;
     w.rail_status("permissions", "claimed").await;
     w.sees_text("You ticked this at").await;
-    w.keyboard_walk("step 3").await;
     w.screenshot("03-permissions").await;
+    w.keyboard_walk("step 3").await;
     w.next().await;
 
     // 4. Credential: a client secret into the real keychain
@@ -96,8 +96,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.rail_status("service-principal", "ok").await;
     w.rail_status("permissions", "ok").await;
     w.rail_status("token", "ok").await;
-    w.keyboard_walk("step 4").await;
     w.screenshot("04-secret").await;
+    w.keyboard_walk("step 4").await;
     assert_eq!(w.text_of("#next").await, "Next: Exchange PowerShell");
     w.next().await;
 
@@ -114,8 +114,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     );
     w.sees_text("New-ServicePrincipal -AppId").await;
     w.click("#check-script-ran").await;
-    w.keyboard_walk("step 6").await;
     w.screenshot("06-powershell").await;
+    w.keyboard_walk("step 6").await;
     assert_eq!(w.text_of("#next").await, "Next: Test message");
     w.next().await;
 
@@ -134,8 +134,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["rcpt_to"][0], RECIPIENT);
     w.rail_status("test-message", "ok").await;
-    w.keyboard_walk("step 8").await;
     w.screenshot("08-test-message").await;
+    w.keyboard_walk("step 8").await;
     w.next().await;
 
     // 9. Finish: the verdict, the settings, and what the customer keeps
@@ -210,8 +210,8 @@ async fn walk_every_step_then_resume_after_a_restart() {
     assert!(w.text_of("[data-claim=aud]").await.contains("https://outlook.office365.com"));
     assert!(w.text_of("[data-claim=roles]").await.contains("SMTP.SendAsApp"));
     w.sees_text("decoded, not verified").await;
-    w.keyboard_walk("step 7").await;
     w.screenshot("07-token").await;
+    w.keyboard_walk("step 7").await;
     w.click("[data-step=service-principal]").await;
     assert_eq!(w.value("#field-sp-object-id").await, SP_OBJECT_ID, "filled from the token");
     w.screenshot("05-service-principal").await;
@@ -353,6 +353,8 @@ async fn the_scanner_stopped_sending_checked_from_the_customers_home_leads_to_th
     ]
     .map(|(name, title, tenant, mailbox, days)| Profile {
         name: name.into(),
+        // apps of their own, whose secrets are not on this computer
+        client_id: lookalike::client_id_for(name),
         display_name: Some(title.into()),
         tenant: tenant.into(),
         mailbox: mailbox.into(),
@@ -379,14 +381,14 @@ async fn the_scanner_stopped_sending_checked_from_the_customers_home_leads_to_th
     w.gone("tr[data-customer=contoso]").await;
     w.clear_and_type("#customer-filter", "").await;
     w.sees("tr[data-customer=contoso]").await;
-    w.keyboard_walk("customers home").await;
     w.screenshot("00-customers-home").await;
+    w.keyboard_walk("customers home").await;
 
     // "the scanner stopped sending": check or fix goes to the checks
     w.click("[data-check-or-fix=fabrikam]").await;
     w.heading_is("Test message").await;
     assert!(w.text_of("#sign-in-result").await.contains("SendAs was not exercised"));
-    w.type_into("#field-test-recipient", RECIPIENT).await;
+    assert_eq!(w.value("#field-test-recipient").await, RECIPIENT, "the profile's test recipient");
     w.click("#send-test").await;
     assert!(w.text_of("#send-result").await.contains("Not sent: 554 5.2.252"));
     let card = w.text_of(".diagnosis").await;
@@ -401,8 +403,8 @@ async fn the_scanner_stopped_sending_checked_from_the_customers_home_leads_to_th
                  return !!(card && raw && (card.compareDocumentPosition(raw) & Node.DOCUMENT_POSITION_FOLLOWING) && !raw.open);";
     assert_eq!(session.client.execute(order, vec![]).await.unwrap(), serde_json::json!(true));
     w.rail_status("powershell", "failed").await;
-    w.keyboard_walk("a failure").await;
     w.screenshot("10-failure-send-as-denied").await;
+    w.keyboard_walk("a failure").await;
     w.click(".diagnosis [data-goto=powershell]").await;
     w.heading_is("Exchange PowerShell").await;
     assert!(rig.messages().is_empty());

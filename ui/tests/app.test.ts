@@ -162,6 +162,20 @@ describe('first run', () => {
     expect(target.querySelector<HTMLInputElement>('#profile-advanced input[name=cloud]')?.checked).toBe(true);
   });
 
+  it('keeps Advanced open while the user types in it', async () => {
+    backend(null);
+    app = mount(App, { target });
+    await settle();
+    button('Set up a new customer').click();
+    await settle();
+    const advanced = target.querySelector<HTMLDetailsElement>('#profile-advanced')!;
+    advanced.open = true;
+    typeInto('#field-authority', 'https://login.example');
+    typeInto('#field-display-name', 'Contoso');
+    await settle();
+    expect(advanced.open).toBe(true);
+  });
+
   it('derives the file name from the customer\'s name until the user types one', async () => {
     backend(null);
     app = mount(App, { target });
