@@ -18,7 +18,7 @@ use smtp_oauth_core::fleet::{Line, Outcome};
 use smtp_oauth_core::handover::{CheckLine, Dialogue, Expiry, Format, Handover, Setting, Trouble, Verdict};
 use smtp_oauth_core::keychain::SecretStatus;
 use smtp_oauth_core::powershell::{Command, Script};
-use smtp_oauth_core::profile::{AuthPath, CustomEndpoint, Field, FieldError, Profile};
+use smtp_oauth_core::profile::{AuthPath, Created, CustomEndpoint, Field, FieldError, Profile};
 use smtp_oauth_core::report::{Progress, Report, TokenReport};
 use smtp_oauth_core::results::{
     Basis, Evidence, Input, Judged, JudgedReport, JudgedTick, Overall, Recorded, Results, StepState, StepStatus,
@@ -86,6 +86,7 @@ fn render() -> String {
         Overall::decl(&cfg),
         Judged::decl(&cfg),
         Summary::decl(&cfg),
+        Created::decl(&cfg),
         LastCheck::decl(&cfg),
         Outcome::decl(&cfg),
         Line::decl(&cfg),

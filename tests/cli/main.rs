@@ -8,6 +8,7 @@ mod fleet;
 mod handover;
 mod inputs;
 mod profiles;
+mod setup;
 mod success;
 mod windows;
 

@@ -35,6 +35,9 @@ pub enum Command {
     /// Make, import, export or remove a certificate credential (its key in the OS keychain)
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Let the tool do the Entra side through Microsoft Graph, signed in once as the customer's admin
+    #[command(subcommand)]
+    Setup(SetupCommand),
     /// Print the Exchange Online PowerShell for the profile
     Powershell {
         #[command(flatten)]
@@ -125,6 +128,70 @@ pub enum Command {
         /// connections per mailbox, Exchange Online's limit)
         #[arg(long, value_name = "N", default_value_t = smtp_oauth_core::fleet::DEFAULT_CONCURRENCY, requires = "all", value_parser = clap::value_parser!(u16).range(1..=64))]
         concurrency: u16,
+    },
+}
+
+#[derive(Args)]
+pub struct SetupCreate {
+    /// The profile to set up (created when it does not exist)
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+    /// The customer's tenant: its GUID or a domain such as contoso.onmicrosoft.com
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The mailbox the application sends as
+    #[arg(long, value_name = "ADDR")]
+    pub mailbox: Option<String>,
+    /// The application's name in Entra (default: "SMTP OAuth" and the customer's name)
+    #[arg(long, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// certificate (Microsoft's recommendation: made here, its key in the keychain) or secret
+    #[arg(long, default_value = "certificate", value_parser = ["certificate", "secret"])]
+    pub credential: String,
+    /// With --credential secret: when it expires, YYYY-MM-DD (default: in 180 days; Entra allows at most 24 months)
+    #[arg(long, value_name = "DATE")]
+    pub secret_expires: Option<String>,
+    /// Print the plan and stop: no sign-in, nothing changed
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do it without asking after showing the plan and who signed in
+    #[arg(long)]
+    pub yes: bool,
+    /// Token service base URL, when not the cloud's (a look-alike's)
+    #[arg(long, value_name = "URL")]
+    pub authority: Option<String>,
+    /// Microsoft Graph's v1.0 root, when not the cloud's (a look-alike's)
+    #[arg(long, value_name = "URL")]
+    pub graph: Option<String>,
+    /// Extra trusted CA certificate (PEM) for the sign-in and Graph
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// The public client the admin signs in with (default: Microsoft Graph Command Line Tools;
+    /// Microsoft recommends one registered in the tenant itself)
+    #[arg(long, value_name = "GUID", default_value = smtp_oauth_core::setup::DEFAULT_ADMIN_CLIENT)]
+    pub admin_client_id: String,
+}
+
+#[derive(Subcommand)]
+pub enum SetupCommand {
+    /// Sign in as an admin of the customer's tenant (device code), show the plan, then create the
+    /// app registration with SMTP.SendAsApp, its service principal, admin consent and a credential;
+    /// a re-run continues where it stopped. The Exchange step stays the PowerShell it prints.
+    Create(SetupCreate),
+    /// Delete what `setup create` made for the profile (never an app it did not make) and its
+    /// credential in the keychain; prints the PowerShell that undoes the Exchange step
+    Remove {
+        #[arg(long, value_name = "NAME")]
+        profile: String,
+        /// Do it without asking after showing the plan and who signed in
+        #[arg(long)]
+        yes: bool,
+        /// Microsoft Graph's v1.0 root, when not the cloud's (a look-alike's)
+        #[arg(long, value_name = "URL")]
+        graph: Option<String>,
+        /// The public client the admin signs in with
+        #[arg(long, value_name = "GUID", default_value = smtp_oauth_core::setup::DEFAULT_ADMIN_CLIENT)]
+        admin_client_id: String,
     },
 }
 

@@ -14,6 +14,8 @@ macro_rules! say {
     };
 }
 
+mod setup;
+
 use args::{CertCommand, Cli, Command, NetworkArgs, ProfileArgs, ProfileCommand, SecretCommand};
 use clap::Parser;
 use output::{Out, print_json};
@@ -36,7 +38,7 @@ const SECRET_ENV: &str = "SMTP_OAUTH_CLIENT_SECRET";
 
 /// Why a command stopped: a failed check (exit 1), bad input (exit 2), or the
 /// reader of its output went away (exit 0, quietly, as `head` expects).
-enum Failure {
+pub(crate) enum Failure {
     Check,
     Input(String),
     Closed,
@@ -107,6 +109,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Profile(command) => profile_command(&store, command, json, now, &mut out),
         Command::Secret(command) => secret_command(&store, command, json, &mut out),
         Command::Cert(command) => cert_command(&store, command, json, now, &mut out),
+        Command::Setup(command) => setup::run(&store, command, now, &mut out),
         Command::Powershell { profile, out: file, full_access, only_add_recipient_permission } => {
             let script = api::powershell_script(&profile.resolve(&store)?, powershell::Options { full_access })?;
             match (json, only_add_recipient_permission, file) {
@@ -370,7 +373,7 @@ const MAX_STDIN_LINE: u64 = 4096;
 
 /// A yes/no question on the terminal, `default` for a plain Enter; `false`
 /// without a terminal to ask on.
-fn ask(question: &str, default: bool) -> bool {
+pub(crate) fn ask(question: &str, default: bool) -> bool {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return false;
     }

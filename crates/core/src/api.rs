@@ -202,6 +202,8 @@ pub fn duplicate(store: &ProfileStore, name: &str, new_name: &str) -> Result<Pro
         mailbox: String::new(),
         sender: None,
         test_recipient: None,
+        // the app is the original's to remove, not the copy's
+        created: None,
         ..source
     };
     Ok(store.save(&copy, crate::store::Expect::Absent)?.profile)

@@ -88,6 +88,18 @@ impl Cloud {
         format!("{}/.default", self.resource())
     }
 
+    /// Microsoft Graph's root for this cloud ("National cloud deployments",
+    /// learn.microsoft.com/graph/deployments): the resource of the admin's
+    /// delegated scopes, and with `/v1.0/` the base of its calls.
+    pub fn graph(self) -> &'static str {
+        match self {
+            Cloud::Global | Cloud::Gcc => "https://graph.microsoft.com",
+            Cloud::GccHigh => "https://graph.microsoft.us",
+            Cloud::Dod => "https://dod-graph.microsoft.us",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
     /// The SMTP client submission host the wizard fills in.
     pub fn smtp_host(self) -> &'static str {
         self.smtp_hosts()[0]

@@ -9,6 +9,7 @@
 //! fix and the [`step::WizardStep`] to revisit. [`report::run`] chains the
 //! network stages for the `check` command and the wizard's last steps.
 
+pub mod admin_sign_in;
 pub mod api;
 pub mod certificate;
 pub mod checks;
@@ -20,6 +21,7 @@ pub mod evidence;
 pub mod explain;
 pub mod files;
 pub mod fleet;
+pub mod graph;
 pub mod handover;
 pub mod keychain;
 pub mod powershell;
@@ -29,6 +31,7 @@ pub mod reminder;
 pub mod report;
 pub mod results;
 pub mod secret;
+pub mod setup;
 pub mod shape;
 pub mod smtp_probe;
 pub mod step;

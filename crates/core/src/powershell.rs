@@ -348,6 +348,34 @@ impl Script {
     }
 }
 
+/// What undoes the Exchange step of `profile`: SendAs off the mailbox (and
+/// the sender), then Exchange's service principal (Exchange Online
+/// PowerShell's documented `Remove-RecipientPermission` and
+/// `Remove-ServicePrincipal`).
+pub fn removal(profile: &Profile) -> Vec<Command> {
+    let oid = profile.sp_object_id.as_deref().unwrap_or_default();
+    let mut addresses = vec![profile.mailbox.as_str()];
+    if let Some(sender) = profile.sender.as_deref().filter(|s| !s.eq_ignore_ascii_case(&profile.mailbox)) {
+        addresses.push(sender);
+    }
+    let mut commands: Vec<Command> = addresses
+        .into_iter()
+        .map(|address| Command {
+            why: format!("Take the app's SendAs on {address} away"),
+            code: format!(
+                "Remove-RecipientPermission -Identity {} -Trustee {} -AccessRights SendAs -Confirm:$false",
+                quote(address),
+                quote(oid)
+            ),
+        })
+        .collect();
+    commands.push(Command {
+        why: "Remove the app's service principal from Exchange".into(),
+        code: format!("Remove-ServicePrincipal -Identity {} -Confirm:$false", quote(oid)),
+    });
+    commands
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -418,6 +418,9 @@ pub fn import_json(text: &str) -> Result<Profile, ProfileError> {
         return Err(ProfileError::Invalid(problems));
     }
     profile.cloud_before_import = None; // what the file says does not count
+    // nor what it says was created: `setup remove` deletes only what this
+    // computer's tool made, never an app a file names
+    profile.created = None;
     profile.endpoints_unconfirmed = !profile.custom_endpoints().is_empty();
     Ok(profile)
 }

@@ -149,6 +149,7 @@ function issueToken(req, res, tenantSegment, form) {
   } else if (!config.domains.some((d) => same(d, tenantSegment))) {
     return entraError(res, 400, 'invalid_request', 90002, notFound);
   }
+  if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code') return deviceToken(res, form);
   if (form.get('grant_type') !== 'client_credentials') {
     return entraError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
   }
@@ -160,7 +161,7 @@ function issueToken(req, res, tenantSegment, form) {
   if (!ACCEPTED_AUDIENCES.some((a) => same(a, resource))) {
     return entraError(res, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantSegment}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
   }
-  const app = directory.apps.find((a) => same(a.client_id, form.get('client_id')));
+  const app = directory.apps.concat(graphApps).find((a) => same(a.client_id, form.get('client_id')));
   if (!app) {
     return entraError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory '${tenantSegment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
   }
@@ -221,8 +222,60 @@ function issueToken(req, res, tenantSegment, form) {
   res.end(JSON.stringify({ token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken }));
 }
 
+// ---------------------------------------------------------------------------
+// The admin's sign-in: the device authorization grant, as Entra documents it
+// (learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code). The
+// admin "enters the code" on the second poll; config.admin says who they are.
+
+const ADMIN_SCOPES = ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'];
+const deviceCodes = new Map();
+
+function startDeviceCode(res, form) {
+  const admin = config.admin || {};
+  const wanted = (form.get('scope') || '').split(' ').map((s) => s.replace(/^https:\/\/graph\.microsoft\.com\//, ''));
+  if (!ADMIN_SCOPES.every((s) => wanted.includes(s))) {
+    return entraError(res, 400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid.`);
+  }
+  const code = b64url(crypto.randomBytes(24));
+  const userCode = crypto.randomBytes(4).toString('hex').toUpperCase();
+  deviceCodes.set(code, { polls: 0, client_id: form.get('client_id') });
+  log({ kind: 'device-code', client_id: form.get('client_id'), scope: form.get('scope') });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({
+    user_code: userCode,
+    device_code: code,
+    verification_uri: 'https://microsoft.com/devicelogin',
+    expires_in: 900,
+    interval: admin.interval ?? 1,
+    message: `To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ${userCode} to authenticate.`,
+  }));
+}
+
+function deviceToken(res, form) {
+  const admin = config.admin || {};
+  const pending = deviceCodes.get(form.get('device_code'));
+  if (!pending) return entraError(res, 400, 'expired_token', 70020, 'The provided authorization code or refresh token has expired due to it being revoked or expired.');
+  pending.polls += 1;
+  if (admin.device_code_blocked) {
+    return entraError(res, 400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.');
+  }
+  if (pending.polls < 2) return entraError(res, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+  deviceCodes.delete(form.get('device_code'));
+  const now = Math.floor(Date.now() / 1000);
+  const token = signJwt({
+    aud: 'https://graph.microsoft.com', iss: `https://sts.windows.net/${config.tenant_id}/`, iat: now, nbf: now, exp: now + 3599,
+    appid: pending.client_id, idtyp: 'user', scp: ADMIN_SCOPES.join(' '), tid: config.tenant_id,
+    upn: admin.upn || `admin@${config.domains[0]}`, oid: crypto.randomUUID(), ver: '1.0',
+  });
+  log({ kind: 'admin-token', client_id: pending.client_id });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ token_type: 'Bearer', scope: ADMIN_SCOPES.join(' '), expires_in: 3599, access_token: token }));
+}
+
 const tokenServer = https.createServer(pem('localhost'), (req, res) => {
-  const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(new URL(req.url, 'https://x').pathname);
+  const pathname = new URL(req.url, 'https://x').pathname;
+  const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
+  const deviceCode = /^\/([^/]+)\/oauth2\/v2\.0\/devicecode$/.test(pathname);
   let body = '';
   req.on('data', (chunk) => (body += chunk));
   req.on('end', () => {
@@ -241,6 +294,7 @@ const tokenServer = https.createServer(pem('localhost'), (req, res) => {
       res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
       return res.end(config.token.refusal_body);
     }
+    if (req.method === 'POST' && deviceCode) return startDeviceCode(res, new URLSearchParams(body));
     if (req.method !== 'POST' || !match) {
       res.writeHead(404, { 'content-type': 'text/html' });
       return res.end('<html><body>Not found</body></html>');
@@ -303,7 +357,10 @@ function authenticate(auth, session, callback) {
   if (!claims || claims.exp < now || !ACCEPTED_AUDIENCES.some((a) => same(a, claims.aud)) || !same(claims.tid, config.tenant_id)) {
     return callback(AUTH_FAILED());
   }
-  const sp = config.exchange.service_principals.find((s) => same(s.app_id, claims.appid));
+  // Read again on every AUTH: a test may have "run" the Exchange script
+  // (New-ServicePrincipal, Add-RecipientPermission) since the start.
+  const exchange = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')).exchange;
+  const sp = exchange.service_principals.find((s) => same(s.app_id, claims.appid));
   if (!sp) {
     return callback(smtpError(535, '5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.'));
   }
@@ -347,7 +404,8 @@ const signedIn = new Map();
 // path, a role assignment covering it) and, when it is not the mailbox the
 // app signed in as, SendAs on it for that mailbox too.
 function mayUseAddress(user, address) {
-  const granted = (trustee) => config.exchange.send_as.some((s) => same(s.mailbox, address) && same(s.trustee, trustee));
+  const sendAs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')).exchange.send_as; // as the last script left it
+  const granted = (trustee) => sendAs.some((s) => same(s.mailbox, address) && same(s.trustee, trustee));
   const app = user.via_role
     ? granted(user.oid)
     : config.exchange.rbac.some((r) => same(r.app_id, user.app_id) && r.addresses.some((a) => same(a, address)));
@@ -445,17 +503,166 @@ const smtpServer = config.smtp.silent
   : new SMTPServer(smtpOptions);
 if (!config.smtp.silent) smtpServer.on('error', (err) => log({ kind: 'smtp-error', message: err.message }));
 
+
+// ---------------------------------------------------------------------------
+// Microsoft Graph v1.0, the calls the setup makes, with Graph's documented
+// request and reply shapes (learn.microsoft.com/graph/api/...): applications,
+// servicePrincipals (by appId too), appRoleAssignedTo, addPassword,
+// keyCredentials, delete. A new application is not seen by POST
+// /servicePrincipals for config.graph.replication_misses tries (replication).
+
+const EXCHANGE_SP_ID = '1f6b8a2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c';
+const SEND_AS_ROLE_ID = 'e3f9a3b2-6c0d-4d1e-9f8a-7b6c5d4e3f2a'; // looked up by value, never assumed
+const graphApps = []; // in the token endpoint's shape, plus graph fields
+const graphSps = new Map(); // id -> { id, appId }
+const assignments = [];
+
+function graphError(res, status, code, message) {
+  log({ kind: 'graph', status, code });
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID(), 'client-request-id': crypto.randomUUID() } } }));
+}
+
+function graphOk(res, status, body) {
+  log({ kind: 'graph', status });
+  if (body === undefined) {
+    res.writeHead(status);
+    return res.end();
+  }
+  res.writeHead(status, { 'content-type': 'application/json;odata.metadata=minimal' });
+  res.end(JSON.stringify(body));
+}
+
+const exchangeSp = () => ({
+  id: EXCHANGE_SP_ID, appId: EXCHANGE_APP_ID, displayName: 'Office 365 Exchange Online',
+  appRoles: [
+    { id: crypto.createHash('md5').update('full').digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'), value: 'full_access_as_app', allowedMemberTypes: ['Application'], isEnabled: true, displayName: 'Use Exchange Web Services with full access to all mailboxes' },
+    { id: SEND_AS_ROLE_ID, value: 'SMTP.SendAsApp', allowedMemberTypes: ['Application'], isEnabled: true, displayName: 'Send emails from mailboxes using SMTP AUTH.' },
+  ],
+});
+
+function graphApplication(app) {
+  return { id: app.app_object_id, appId: app.client_id, displayName: app.display_name, signInAudience: 'AzureADMyOrg', tags: app.tags, requiredResourceAccess: app.required, keyCredentials: app.certificates.map(() => ({ type: 'AsymmetricX509Cert', usage: 'Verify', key: null })), passwordCredentials: app.passwords.map((p) => ({ keyId: p.keyId, hint: p.hint, secretText: null })) };
+}
+
+function handleGraph(req, res, body) {
+  const admin = config.admin || {};
+  const claims = verifyJwt((req.headers.authorization || '').replace(/^Bearer /, ''));
+  if (!claims || claims.exp < Date.now() / 1000 || claims.aud !== 'https://graph.microsoft.com') {
+    return graphError(res, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+  }
+  const url = new URL(req.url, 'https://x');
+  const path = decodeURIComponent(url.pathname).replace(/^\/v1\.0\//, '');
+  let json = {};
+  try { json = body ? JSON.parse(body) : {}; } catch { return graphError(res, 400, 'BadRequest', 'Unable to read JSON request payload.'); }
+  const denied = () => graphError(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  const writes = req.method !== 'GET';
+  if (writes && admin.role === 'none') return denied();
+  log({ kind: 'graph-request', method: req.method, path });
+  let m;
+  if (req.method === 'GET' && (m = /^servicePrincipals\(appId='([^']+)'\)$/.exec(path))) {
+    if (same(m[1], EXCHANGE_APP_ID)) return admin.no_exchange ? graphError(res, 404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`) : graphOk(res, 200, exchangeSp());
+    const sp = [...graphSps.values()].find((s) => same(s.appId, m[1]));
+    return sp ? graphOk(res, 200, { ...sp, appRoles: [] }) : graphError(res, 404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`);
+  }
+  if (req.method === 'POST' && path === 'applications') {
+    const app = {
+      client_id: crypto.randomUUID(), app_object_id: crypto.randomUUID(), sp_object_id: null, display_name: json.displayName || '',
+      secret: null, secret_expired: false, roles: [], disabled: false, blocked_by_conditional_access: false,
+      has_service_principal: false, certificates: [], tags: json.tags || [], required: json.requiredResourceAccess || [], passwords: [],
+      misses: (config.graph && config.graph.replication_misses) || 0,
+    };
+    graphApps.push(app);
+    return graphOk(res, 201, graphApplication(app));
+  }
+  if ((m = /^applications\/([^/]+)$/.exec(path))) {
+    const app = graphApps.find((a) => same(a.app_object_id, m[1]));
+    if (!app) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`);
+    if (req.method === 'GET') return graphOk(res, 200, graphApplication(app));
+    if (req.method === 'PATCH') {
+      if (json.keyCredentials) {
+        app.certificates = json.keyCredentials.map((k) => `-----BEGIN CERTIFICATE-----\n${k.key}\n-----END CERTIFICATE-----\n`);
+      }
+      return graphOk(res, 204);
+    }
+    if (req.method === 'DELETE') {
+      graphApps.splice(graphApps.indexOf(app), 1);
+      for (const [id, sp] of graphSps) if (same(sp.appId, app.client_id)) graphSps.delete(id); // "also deletes its service principal"
+      return graphOk(res, 204);
+    }
+  }
+  if (req.method === 'POST' && path === 'servicePrincipals') {
+    const app = graphApps.find((a) => same(a.client_id, json.appId));
+    if (!app || app.misses > 0) {
+      if (app) app.misses -= 1;
+      return graphError(res, 400, 'Request_BadRequest', `The appId '${json.appId}' of the service principal does not reference a valid application object.`);
+    }
+    if (app.has_service_principal) return graphError(res, 409, 'Request_MultipleObjectsWithSameKeyValue', 'The service principal cannot be created, updated, or restored because the service principal name is already in use.');
+    const sp = { id: crypto.randomUUID(), appId: app.client_id, displayName: app.display_name, servicePrincipalType: 'Application' };
+    graphSps.set(sp.id, sp);
+    app.has_service_principal = true;
+    app.sp_object_id = sp.id;
+    return graphOk(res, 201, sp);
+  }
+  if ((m = /^servicePrincipals\/([^/]+)$/.exec(path)) && req.method === 'DELETE') {
+    const sp = graphSps.get(m[1]);
+    if (!sp) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`);
+    graphSps.delete(m[1]);
+    const app = graphApps.find((a) => same(a.client_id, sp.appId));
+    if (app) { app.has_service_principal = false; app.roles = []; }
+    return graphOk(res, 204);
+  }
+  if (req.method === 'POST' && (m = /^servicePrincipals\/([^/]+)\/appRoleAssignedTo$/.exec(path))) {
+    if (admin.role === 'application-developer') return denied(); // may create apps, not consent
+    if (!same(m[1], EXCHANGE_SP_ID) || !same(json.resourceId, EXCHANGE_SP_ID)) return graphError(res, 400, 'Request_BadRequest', 'Invalid resource.');
+    const sp = graphSps.get(json.principalId);
+    if (!sp) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${json.principalId}' does not exist or one of its queried reference-property objects are not present.`);
+    const role = exchangeSp().appRoles.find((r) => r.id === json.appRoleId);
+    if (!role) return graphError(res, 400, 'Request_BadRequest', 'Permission being assigned was not found on application');
+    if (assignments.some((a) => a.principalId === sp.id && a.appRoleId === role.id)) {
+      return graphError(res, 400, 'Request_BadRequest', 'Permission being assigned already exists on the object');
+    }
+    const assignment = { id: b64url(crypto.randomBytes(32)), principalId: sp.id, resourceId: EXCHANGE_SP_ID, appRoleId: role.id, principalType: 'ServicePrincipal', resourceDisplayName: 'Office 365 Exchange Online', createdDateTime: new Date().toISOString() };
+    assignments.push(assignment);
+    const app = graphApps.find((a) => same(a.client_id, sp.appId));
+    if (app) app.roles.push(role.value);
+    return graphOk(res, 201, assignment);
+  }
+  if (req.method === 'POST' && (m = /^applications\/([^/]+)\/(addPassword|removePassword)$/.exec(path))) {
+    const app = graphApps.find((a) => same(a.app_object_id, m[1]));
+    if (!app) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`);
+    if (m[2] === 'removePassword') {
+      app.passwords = app.passwords.filter((p) => p.keyId !== json.keyId);
+      if (!app.passwords.length) app.secret = null;
+      return graphOk(res, 204);
+    }
+    if (admin.secrets_blocked) return graphError(res, 400, 'CredentialTypeNotAllowedAsPerAppPolicy', 'Credential type not allowed as per assigned policy.');
+    const secretText = `${crypto.randomBytes(2).toString('hex').slice(0, 3)}8Q~${b64url(crypto.randomBytes(27)).slice(0, 36)}`;
+    const password = { keyId: crypto.randomUUID(), hint: secretText.slice(0, 3), displayName: (json.passwordCredential || {}).displayName || null, endDateTime: (json.passwordCredential || {}).endDateTime || null };
+    app.passwords.push(password);
+    app.secret = secretText;
+    return graphOk(res, 200, { ...password, customKeyIdentifier: null, startDateTime: new Date().toISOString(), secretText });
+  }
+  return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${path.split('/')[0]}'.`);
+}
+
+const graphServer = https.createServer(pem('localhost'), (req, res) => {
+  let body = '';
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => handleGraph(req, res, body));
+});
+
 const listen = (server, port = 0, host = '127.0.0.1') =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server.address().port));
   });
-const [smtpPort, tokenPort] = await Promise.all([listen(smtpServer.server || smtpServer), listen(tokenServer)]);
+const [smtpPort, tokenPort, graphPort] = await Promise.all([listen(smtpServer.server || smtpServer), listen(tokenServer), listen(graphServer)]);
 if (config.smtp.ipv6) {
   // The same port on the IPv6 loopback as well, for IPv6-literal hosts.
   const v6 = new SMTPServer(smtpOptions);
   v6.on('error', (err) => log({ kind: 'smtp-error', message: err.message }));
   await listen(v6.server, smtpPort, '::1');
 }
-process.stdout.write(JSON.stringify({ smtp_port: smtpPort, token_port: tokenPort }) + '\n');
+process.stdout.write(JSON.stringify({ smtp_port: smtpPort, token_port: tokenPort, graph_port: graphPort }) + '\n');
 process.on('SIGTERM', () => process.exit(0));

@@ -49,6 +49,30 @@ pub struct Directory {
     pub exchange: Exchange,
     pub smtp: SmtpBehaviour,
     pub token: TokenBehaviour,
+    /// The admin who signs in for the Graph setup, and what Graph lets them do.
+    pub admin: AdminBehaviour,
+    pub graph: GraphBehaviour,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminBehaviour {
+    /// `cloud-application-administrator` (every step), `application-developer`
+    /// (apps, not consent: 403 on the app role) or `none` (403 on any change).
+    pub role: String,
+    pub upn: String,
+    /// Conditional Access blocks the device code flow (AADSTS53003).
+    pub device_code_blocked: bool,
+    /// An app management policy blocks new client secrets.
+    pub secrets_blocked: bool,
+    /// Seconds between device code polls that the endpoint asks for.
+    pub interval: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphBehaviour {
+    /// POST /servicePrincipals does not see a new application this many
+    /// times (Entra's replication delay).
+    pub replication_misses: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,6 +240,14 @@ impl Directory {
                 hang_after_auth: false,
                 auth_delay_ms: 0,
             },
+            admin: AdminBehaviour {
+                role: "cloud-application-administrator".into(),
+                upn: format!("admin@{DOMAIN}"),
+                device_code_blocked: false,
+                secrets_blocked: false,
+                interval: 1,
+            },
+            graph: GraphBehaviour { replication_misses: 0 },
             token: TokenBehaviour {
                 hang: false,
                 redirect_to: None,
@@ -286,6 +318,7 @@ pub struct Lookalike {
     child: Child,
     pub smtp_port: u16,
     pub token_port: u16,
+    pub graph_port: u16,
     log: PathBuf,
     /// The directory as the servers read it; the token endpoint reads it
     /// again on every request, so a test can upload a certificate.
@@ -333,7 +366,15 @@ impl Lookalike {
         };
         let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line");
         let port = |k: &str| ready[k].as_u64().and_then(|p| u16::try_from(p).ok()).expect("port");
-        Lookalike { smtp_port: port("smtp_port"), token_port: port("token_port"), child, log, config_path, _dir: dir }
+        Lookalike {
+            smtp_port: port("smtp_port"),
+            token_port: port("token_port"),
+            graph_port: port("graph_port"),
+            child,
+            log,
+            config_path,
+            _dir: dir,
+        }
     }
 
     /// Uploads a certificate (PEM or DER) to the app `client_id`, as under
@@ -347,19 +388,55 @@ impl Lookalike {
             let body = base64::engine::general_purpose::STANDARD.encode(certificate);
             format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n")
         };
+        self.edit(|config| {
+            let app = config["apps"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|a| a["client_id"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(client_id)))
+                .expect("the app is in the directory");
+            app["certificates"].as_array_mut().unwrap().push(pem.into());
+        });
+    }
+
+    /// What the generated Exchange PowerShell does, which has no REST call:
+    /// `New-ServicePrincipal` for the app and `Add-RecipientPermission`
+    /// SendAs on `mailbox`, as the admin running it would.
+    pub fn exchange_script_ran(&self, app_id: &str, object_id: &str, mailbox: &str) {
+        self.edit(|config| {
+            let exchange = &mut config["exchange"];
+            exchange["service_principals"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({ "app_id": app_id, "object_id": object_id }));
+            exchange["send_as"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({ "mailbox": mailbox, "trustee": object_id }));
+        });
+    }
+
+    /// Changes the directory file the servers read on each request, atomically.
+    fn edit(&self, change: impl FnOnce(&mut serde_json::Value)) {
         let mut config: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&self.config_path).expect("read directory.json")).unwrap();
-        let app = config["apps"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|a| a["client_id"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(client_id)))
-            .expect("the app is in the directory");
-        app["certificates"].as_array_mut().unwrap().push(pem.into());
-        // atomically: the endpoint may be reading it
+        change(&mut config);
         let next = self.config_path.with_extension("next");
         std::fs::write(&next, config.to_string()).unwrap();
         std::fs::rename(&next, &self.config_path).unwrap();
+    }
+
+    /// Microsoft Graph's v1.0 root on the look-alike.
+    pub fn graph(&self) -> String {
+        format!("https://localhost:{}/v1.0", self.graph_port)
+    }
+
+    /// Graph requests as the look-alike saw them: method and path.
+    pub fn graph_requests(&self) -> Vec<(String, String)> {
+        self.of_kind("graph-request")
+            .iter()
+            .map(|e| (e["method"].as_str().unwrap_or_default().into(), e["path"].as_str().unwrap_or_default().into()))
+            .collect()
     }
 
     /// Base URL of the token endpoint, for the profile's authority.

@@ -91,6 +91,12 @@ endpoints_unconfirmed: boolean,
  */
 cloud_before_import: Cloud | null, 
 /**
+ * What `setup create` made in Entra through Graph for this profile:
+ * what `setup remove` may delete and a re-run continues from. Never
+ * taken from an imported file.
+ */
+created: Created | null, 
+/**
  * For an app registered in another organisation (a vendor's
  * multi-tenant app): one of the redirect URIs registered on it, which
  * Microsoft's admin consent address for such apps needs. `None` for an
@@ -394,6 +400,24 @@ days_left: number | null, tenant: string, mailbox: string,
  * The newest check kept for it, whatever it found.
  */
 last_check: LastCheck | null, };
+
+export type Created = { 
+/**
+ * The application's object ID (not the client ID).
+ */
+application: string, service_principal: string | null, 
+/**
+ * The app role assignment that is the admin consent.
+ */
+consent: string | null, 
+/**
+ * The client secret's key ID, when the credential is a secret made there.
+ */
+password: string | null, 
+/**
+ * The certificate's SHA-1 thumbprint, when one was uploaded there.
+ */
+certificate: string | null, };
 
 export type LastCheck = { 
 /**

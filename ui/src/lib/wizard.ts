@@ -81,6 +81,7 @@ export function emptyProfile(name = ''): Profile {
     secret_expires: null,
     endpoints_unconfirmed: false,
     cloud_before_import: null,
+    created: null,
     consent_redirect_uri: null,
     exchange_admin: null,
     partner_access: false,

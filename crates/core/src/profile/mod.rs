@@ -81,6 +81,23 @@ impl CredentialKind {
     }
 }
 
+/// The Entra objects `setup create` made, by their object IDs, and the
+/// credential it added (a client secret's key ID).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct Created {
+    /// The application's object ID (not the client ID).
+    pub application: String,
+    pub service_principal: Option<String>,
+    /// The app role assignment that is the admin consent.
+    pub consent: Option<String>,
+    /// The client secret's key ID, when the credential is a secret made there.
+    pub password: Option<String>,
+    /// The certificate's SHA-1 thumbprint, when one was uploaded there.
+    pub certificate: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
@@ -129,6 +146,10 @@ pub struct Profile {
     /// cloud's endpoints, so it counts as an endpoint to confirm. Set and
     /// cleared with `endpoints_unconfirmed`.
     pub cloud_before_import: Option<crate::cloud::Cloud>,
+    /// What `setup create` made in Entra through Graph for this profile:
+    /// what `setup remove` may delete and a re-run continues from. Never
+    /// taken from an imported file.
+    pub created: Option<Created>,
     /// For an app registered in another organisation (a vendor's
     /// multi-tenant app): one of the redirect URIs registered on it, which
     /// Microsoft's admin consent address for such apps needs. `None` for an
