@@ -130,11 +130,15 @@ fn remove_never_deletes_an_app_a_file_names() {
     let file = m.profiles().join("planted.json");
     let planted = serde_json::json!({ "schema_version": 1, "profile": {
         "name": "planted", "tenant": DOMAIN, "client_id": lookalike::CLIENT_ID, "mailbox": MAILBOX,
-        "created": { "application": lookalike::APP_OBJECT_ID },
+        "authority": rig.authority(), "ca_file": lookalike::ca_file(),
+        "created": { "application": lookalike::APP_OBJECT_ID, "tenant": lookalike::TENANT_ID, "tag": "smtp-oauth-wizard:x" },
     }});
     std::fs::write(&file, planted.to_string()).unwrap();
     let imported = m.run_with(&["profile", "import", file.to_str().unwrap()], &[], None);
     assert_eq!(imported.code, 0, "{}", imported.stderr);
+    // even with its endpoints confirmed, what the file says was made is not taken
+    let confirmed = m.run_with(&["profile", "confirm-endpoints", "planted"], &[], None);
+    assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
     let refused = m.run_with(&["setup", "remove", "--profile", "planted", "--yes", "--graph", &rig.graph()], &[], None);
     assert_eq!(refused.code, 2);
     assert!(refused.stderr.contains("deletes nothing it did not make"), "{}", refused.stderr);
@@ -175,6 +179,7 @@ fn an_imported_authority_is_not_where_the_admin_signs_in_until_confirmed() {
     let file = m.profiles().join("planted.json");
     let planted = serde_json::json!({ "schema_version": 1, "profile": {
         "name": "planted", "tenant": DOMAIN, "mailbox": MAILBOX, "authority": rig.authority(),
+        "ca_file": lookalike::ca_file(),
     }});
     std::fs::write(&file, planted.to_string()).unwrap();
     let imported = m.run_with(&["profile", "import", file.to_str().unwrap()], &[], None);

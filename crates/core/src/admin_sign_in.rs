@@ -116,13 +116,18 @@ impl SignIn<'_> {
                 detail: crate::token::root_cause(&e),
             })?;
         let status = response.status().as_u16();
-        // a device code or token answer is a few KiB
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SignInError::Connect { endpoint: endpoint.clone(), detail: crate::token::root_cause(&e) })?;
-        if bytes.len() > 64 * 1024 {
-            return Err(SignInError::Unexpected { status, excerpt: "a body over 64 KiB".into() });
+        // a device code or token answer is a few KiB: read no more than 64
+        let mut response = response;
+        let mut bytes = Vec::new();
+        let failed = |e: reqwest::Error| SignInError::Connect {
+            endpoint: endpoint.clone(),
+            detail: crate::token::root_cause(&e),
+        };
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            if bytes.len() + chunk.len() > 64 * 1024 {
+                return Err(SignInError::Unexpected { status, excerpt: "a body over 64 KiB".into() });
+            }
+            bytes.extend_from_slice(&chunk);
         }
         Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
     }
@@ -170,7 +175,7 @@ impl SignIn<'_> {
             let refusal: Refusal = serde_json::from_str(&body).map_err(|_| refused(status, &body))?;
             match refusal.error.as_str() {
                 "authorization_pending" => {}
-                "slow_down" => interval += Duration::from_secs(5),
+                "slow_down" => interval = (interval + Duration::from_secs(5)).min(Duration::from_secs(60)),
                 "authorization_declined" => return Err(SignInError::Declined),
                 "expired_token" => return Err(SignInError::Expired { minutes: code.expires_in.as_secs() / 60 }),
                 _ => return Err(refused(status, &body)),

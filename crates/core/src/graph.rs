@@ -408,7 +408,9 @@ impl Graph {
 /// A path segment: an object ID is a GUID; anything else is encoded so it
 /// cannot change the path.
 fn segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+    let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    // `.` and `..` would be resolved as a path: an ID is never either
+    if encoded.trim_matches('.').is_empty() { "%2E".repeat(encoded.len().max(1)) } else { encoded }
 }
 
 /// A value inside `'...'` of an OData key: quotes doubled, then encoded.
@@ -483,6 +485,7 @@ mod tests {
     #[test]
     fn a_value_cannot_leave_its_segment() {
         assert_eq!(segment("../me"), "..%2Fme");
+        assert_eq!(segment(".."), "%2E%2E");
         assert_eq!(quoted("a'b/c"), "a%27%27b%2Fc");
     }
 

@@ -20,9 +20,27 @@ use time::OffsetDateTime;
 /// The application permission the app is given.
 pub const ROLE: &str = crate::claims::SEND_AS_APP;
 
-/// Put on every application made here: `setup remove` deletes no
-/// application without it (Graph's documented `tags` property).
+/// What every application made here is tagged with, followed by a random
+/// part of its own (Graph's documented `tags` property): `setup remove`
+/// deletes no application that lacks the tag recorded for it.
 pub const TAG: &str = "smtp-oauth-wizard";
+
+/// A tag for one new application: [`TAG`], `:`, 128 random bits.
+fn new_tag() -> String {
+    use rand_core::RngCore;
+    let mut bytes = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{TAG}:{hex}")
+}
+
+/// Whether `app` is the one recorded in `created`, in the tenant signed in to.
+fn is_ours(app: &crate::graph::Application, profile: &Profile, created: &Created, tenant: &str) -> bool {
+    !created.tag.is_empty()
+        && app.app_id.eq_ignore_ascii_case(&profile.client_id)
+        && app.tags.iter().any(|t| t == &created.tag)
+        && created.tenant.eq_ignore_ascii_case(tenant)
+}
 
 /// The delegated permissions the admin's sign-in asks for, the least the
 /// steps need (Microsoft Graph permissions reference: `POST /applications`
@@ -166,22 +184,42 @@ pub async fn create(
         SetupError::Stop(format!("Office 365 Exchange Online offers no application permission {ROLE} in this tenant"))
     })?;
 
-    // The application: the one made before, if it is still there.
+    // The application: the one made before, if it is still there and is
+    // the one this tool made (its tag, client ID and tenant).
     let known = match &profile.created {
-        Some(c) => {
-            graph.application(&c.application).await?.filter(|a| a.app_id.eq_ignore_ascii_case(&profile.client_id))
+        Some(c) if !c.tenant.eq_ignore_ascii_case(&signed_in.tenant_id) => {
+            return Err(SetupError::Stop(format!(
+                "this profile's application was made in tenant {}, not in {} where you signed in: nothing was changed",
+                c.tenant, signed_in.tenant_id
+            )));
         }
+        Some(c) => match graph.application(&c.application).await? {
+            Some(app) if is_ours(&app, &profile, c, &signed_in.tenant_id) => Some(app),
+            Some(_) => {
+                return Err(SetupError::Stop(format!(
+                    "the application {} recorded for this profile is not the one this tool made (its tag or client ID differ): nothing was changed",
+                    c.application
+                )));
+            }
+            None => None,
+        },
         None => None,
     };
     let application = match known {
         Some(app) => app,
         None => {
             on_step(&format!("creating the application \"{}\"", options.app_name));
-            let app = graph.create_application(&options.app_name, &role.id, TAG).await?;
+            let tag = new_tag();
+            let app = graph.create_application(&options.app_name, &role.id, &tag).await?;
             profile.client_id = app.app_id.clone();
             profile.tenant = signed_in.tenant_id.clone();
             profile.sp_object_id = None;
-            profile.created = Some(Created { application: app.id.clone(), ..Created::default() });
+            profile.created = Some(Created {
+                application: app.id.clone(),
+                tenant: signed_in.tenant_id.clone(),
+                tag,
+                ..Created::default()
+            });
             profile = save(store, profile).await?;
             app
         }
@@ -230,7 +268,12 @@ pub async fn create(
                 profile.certificate = None;
                 profile.secret_expires = Some(crate::when::iso_day(options.expires));
                 let keep = profile.clone();
-                blocking(move || keychain::save(&keep, &secret).map_err(ApiError::from)).await?;
+                if let Err(e) = blocking(move || keychain::save(&keep, &secret).map_err(ApiError::from)).await {
+                    // its Value cannot be shown again: a secret nobody holds
+                    // is taken off the application rather than left behind
+                    let _ = graph.remove_password(&application.id, &password.key_id).await;
+                    return Err(e);
+                }
                 created.password = Some(password.key_id);
             }
             CredentialKind::Certificate => {
@@ -287,10 +330,17 @@ pub async fn remove(
     let mut profile = load(store, name).await?;
     remove_plan(store, &profile)?;
     let created = made_here(&profile)?.clone();
+    let tenant = &graph.session().tenant_id;
+    if !created.tenant.eq_ignore_ascii_case(tenant) {
+        return Err(SetupError::Stop(format!(
+            "this profile's application was made in tenant {}, not in {tenant} where you signed in: nothing was deleted",
+            created.tenant
+        )));
+    }
     match graph.application(&created.application).await? {
-        Some(app) if !app.app_id.eq_ignore_ascii_case(&profile.client_id) || !app.tags.iter().any(|t| t == TAG) => {
+        Some(app) if !is_ours(&app, &profile, &created, tenant) => {
             return Err(SetupError::Stop(format!(
-                "the application {} is not the one this tool created for this profile (another client ID, or without the tag \"{TAG}\"): nothing was deleted",
+                "the application {} is not the one this tool created for this profile (its tag or client ID differ): nothing was deleted",
                 created.application
             )));
         }

@@ -405,7 +405,16 @@ export type Created = {
 /**
  * The application's object ID (not the client ID).
  */
-application: string, service_principal: string | null, 
+application: string, 
+/**
+ * The tenant it was made in (the admin's `tid`).
+ */
+tenant: string, 
+/**
+ * The tag it carries, made for it alone: an application without it is
+ * not this one.
+ */
+tag: string, service_principal: string | null, 
 /**
  * The app role assignment that is the admin consent.
  */

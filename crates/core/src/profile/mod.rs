@@ -89,6 +89,11 @@ impl CredentialKind {
 pub struct Created {
     /// The application's object ID (not the client ID).
     pub application: String,
+    /// The tenant it was made in (the admin's `tid`).
+    pub tenant: String,
+    /// The tag it carries, made for it alone: an application without it is
+    /// not this one.
+    pub tag: String,
     pub service_principal: Option<String>,
     /// The app role assignment that is the admin consent.
     pub consent: Option<String>,
