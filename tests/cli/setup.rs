@@ -28,6 +28,15 @@ fn create(m: &Machine, rig: &Lookalike, name: &str, extra: &[&str]) -> crate::Ru
     m.run_with(&args, &[], None)
 }
 
+/// Imports `profile` from an export file, as a colleague's (or an
+/// attacker's) file would arrive.
+fn import_planted(m: &Machine, profile: serde_json::Value) {
+    let file = m.profiles().join("planted.json");
+    std::fs::write(&file, serde_json::json!({ "schema_version": 1, "profile": profile }).to_string()).unwrap();
+    let imported = m.run_with(&["profile", "import", file.to_str().unwrap()], &[], None);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+}
+
 /// The profile `name` pointed at the look-alike's SMTP server.
 fn smtp_at(m: &Machine, rig: &Lookalike, name: &str) {
     let port = rig.smtp_port.to_string();
@@ -127,15 +136,14 @@ fn remove_never_deletes_an_app_a_file_names() {
     let rig = Lookalike::start(&Directory::healthy());
     let m = Machine::new();
     // an exported profile claiming to have made someone's application
-    let file = m.profiles().join("planted.json");
-    let planted = serde_json::json!({ "schema_version": 1, "profile": {
-        "name": "planted", "tenant": DOMAIN, "client_id": lookalike::CLIENT_ID, "mailbox": MAILBOX,
-        "authority": rig.authority(), "ca_file": lookalike::ca_file(),
-        "created": { "application": lookalike::APP_OBJECT_ID, "tenant": lookalike::TENANT_ID, "tag": "smtp-oauth-wizard:x" },
-    }});
-    std::fs::write(&file, planted.to_string()).unwrap();
-    let imported = m.run_with(&["profile", "import", file.to_str().unwrap()], &[], None);
-    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    import_planted(
+        &m,
+        serde_json::json!({
+            "name": "planted", "tenant": DOMAIN, "client_id": lookalike::CLIENT_ID, "mailbox": MAILBOX,
+            "authority": rig.authority(), "ca_file": lookalike::ca_file(),
+            "created": { "application": lookalike::APP_OBJECT_ID, "tenant": lookalike::TENANT_ID, "tag": "smtp-oauth-wizard:x" },
+        }),
+    );
     // even with its endpoints confirmed, what the file says was made is not taken
     let confirmed = m.run_with(&["profile", "confirm-endpoints", "planted"], &[], None);
     assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
@@ -176,14 +184,13 @@ fn an_imported_authority_is_not_where_the_admin_signs_in_until_confirmed() {
     lookalike::needs!(Node);
     let rig = Lookalike::start(&Directory::healthy());
     let m = Machine::new();
-    let file = m.profiles().join("planted.json");
-    let planted = serde_json::json!({ "schema_version": 1, "profile": {
-        "name": "planted", "tenant": DOMAIN, "mailbox": MAILBOX, "authority": rig.authority(),
-        "ca_file": lookalike::ca_file(),
-    }});
-    std::fs::write(&file, planted.to_string()).unwrap();
-    let imported = m.run_with(&["profile", "import", file.to_str().unwrap()], &[], None);
-    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    import_planted(
+        &m,
+        serde_json::json!({
+            "name": "planted", "tenant": DOMAIN, "mailbox": MAILBOX, "authority": rig.authority(),
+            "ca_file": lookalike::ca_file(),
+        }),
+    );
     let refused = m.run_with(&["setup", "create", "--profile", "planted", "--yes", "--graph", &rig.graph()], &[], None);
     assert_eq!(refused.code, 2);
     assert!(refused.stderr.contains("confirm-endpoints"), "{}", refused.stderr);

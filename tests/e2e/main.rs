@@ -215,6 +215,7 @@ async fn walk_every_step_then_resume_after_a_restart() {
     w.click("[data-step=service-principal]").await;
     assert_eq!(w.value("#field-sp-object-id").await, SP_OBJECT_ID, "filled from the token");
     w.screenshot("05-service-principal").await;
+    w.keyboard_walk("step 5").await;
     w.click("[data-step=finish]").await;
     session.stop().await;
 

@@ -68,7 +68,11 @@ fn signed_in(
     let session = runtime
         .block_on(async {
             let code = sign_in.start().await?;
-            say!("{}", code.message);
+            if code.message.trim().is_empty() {
+                say!("To sign in, open {} in a browser and enter the code {}.", code.verification_uri, code.user_code);
+            } else {
+                say!("{}", code.message);
+            }
             sign_in.finish(&code).await
         })
         .map_err(|e| {
