@@ -198,6 +198,31 @@ fn an_imported_authority_is_not_where_the_admin_signs_in_until_confirmed() {
 }
 
 #[test]
+fn the_admins_token_goes_to_another_graph_only_with_another_authority() {
+    let m = Machine::new();
+    let refused = m.run_with(
+        &[
+            "setup",
+            "create",
+            "--profile",
+            "x",
+            "--tenant",
+            DOMAIN,
+            "--mailbox",
+            MAILBOX,
+            "--yes",
+            "--graph",
+            "https://graph.example",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("--graph is for a test look-alike"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("To sign in"), "no sign-in was started");
+}
+
+#[test]
 fn a_device_code_blocked_by_conditional_access_says_what_to_do() {
     lookalike::needs!(Node);
     let mut dir = Directory::healthy();

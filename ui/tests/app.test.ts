@@ -719,6 +719,27 @@ const handover: Handover = {
 };
 
 describe('finish', () => {
+  it('never shows the verdict written for values changed since', async () => {
+    let calls_ = 0;
+    let later: (h: Handover) => void = () => {};
+    backend(savedAt('finish'), {
+      handover: () => (++calls_ === 1 ? handover : new Promise<Handover>((resolve) => (later = resolve))),
+    });
+    app = mount(App, { target });
+    await settle();
+    expect(target.querySelector('#verdict')?.textContent).toContain('Ready');
+    (target.querySelector('[data-step="app-registration"]') as HTMLButtonElement).click();
+    await settle();
+    typeInto('#field-tenant', 'fabrikam.onmicrosoft.com');
+    await afterSave();
+    (target.querySelector('[data-step="finish"]') as HTMLButtonElement).click();
+    await settle();
+    expect(target.querySelector('#verdict')?.textContent ?? '', 'the old verdict is not shown while the new one is written').not.toContain('Ready');
+    later({ ...handover, verdict: { overall: 'out-of-date', text: 'Not ready: the tenant changed since the test.', step: 'token' } });
+    await settle();
+    expect(target.querySelector('#verdict')?.textContent).toContain('Not ready');
+  });
+
   it('opens with the verdict and saves the report, the reminder and who prepared it', async () => {
     const save = vi.fn((): string | null => '/home/me/smtp-oauth-handover-contoso.html');
     const reminder = vi.fn((): string | null => '/home/me/expiry.ics');

@@ -53,6 +53,14 @@ fn signed_in(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Graph, Failure> {
     setup::may_sign_in(profile)?;
+    if graph.is_some() && profile.authority.is_none() {
+        // the admin's token, good for every application of the tenant, goes
+        // to Microsoft's Graph; another Graph is for a test look-alike, with
+        // its own authority
+        return Err(Failure::Input(
+            "--graph is for a test look-alike and needs the profile's own authority (--authority): with Microsoft's sign-in, the admin's token goes to Microsoft Graph only".into(),
+        ));
+    }
     let trust = Trust::load(profile.ca_file.as_deref()).map_err(|e| Failure::Input(e.to_string()))?;
     let graph_root = profile.cloud.graph();
     let scopes: Vec<String> = setup::SCOPES.iter().map(|s| format!("{graph_root}/{s}")).collect();

@@ -245,10 +245,13 @@ impl Graph {
         body: Option<Value>,
         on_wait: &(dyn Fn(&str, Duration) + Send + Sync),
     ) -> Result<Value, GraphError> {
+        // a POST that makes something may have made it before a 503 or 504
+        // came back: only a not-yet-visible object is waited out for it
+        let repeatable = method != reqwest::Method::POST || path.ends_with("servicePrincipals");
         let mut waits = REPLICATION_WAITS.iter();
         loop {
             match self.call(what, method.clone(), path, body.clone()).await {
-                Err(e) if e.is_replication() || matches!(e.status(), Some(429 | 503 | 504)) => {
+                Err(e) if e.is_replication() || (repeatable && matches!(e.status(), Some(429 | 503 | 504))) => {
                     let Some(&seconds) = waits.next() else { return Err(e) };
                     let wait = Duration::from_secs(seconds);
                     on_wait(what, wait);

@@ -164,6 +164,11 @@ pub async fn create(
 ) -> Result<Profile, SetupError> {
     let mut profile = load(store, name).await?;
     let signed_in = graph.session();
+    if !crate::shape::is_guid(&signed_in.tenant_id) {
+        return Err(SetupError::Stop(
+            "the sign-in did not say which tenant it was in (no tid in the token): nothing was changed".into(),
+        ));
+    }
     if crate::shape::is_guid(&profile.tenant) && !profile.tenant.eq_ignore_ascii_case(&signed_in.tenant_id) {
         return Err(SetupError::Stop(format!(
             "signed in to tenant {}, not the profile's {}: nothing was changed; sign in with an account of the customer's tenant",

@@ -388,6 +388,9 @@ export class Wizard {
   /** Asks the backend how the results stand against the draft; the latest answer wins. */
   async judge() {
     const mine = ++this.#judgement;
+    // The hand-over's verdict was written for the values as they were: away
+    // from Finish it is dropped at every change, and written again there.
+    if (this.progress.step !== 'finish') this.handover = null;
     try {
       const judged = await ipc.judge(normalized($state.snapshot(this.draft) as Profile), $state.snapshot(this.progress.results) as Results);
       if (mine === this.#judgement) this.judged = judged;
