@@ -90,52 +90,42 @@ impl SignIn<'_> {
         format!("{}/{tenant}/oauth2/v2.0/{what}", self.authority.trim_end_matches('/'))
     }
 
+    /// The one client of this sign-in (it polls with it), bounded and
+    /// following no redirect.
     fn client(&self) -> Result<reqwest::Client, SignInError> {
         let endpoint = self.endpoint("devicecode");
         let unusable = |detail: String| SignInError::Connect { endpoint: endpoint.clone(), detail };
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(self.timeouts.connect)
-            .timeout(self.timeouts.overall)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
-        if url::Url::parse(&endpoint)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]")
-        {
-            builder = builder.no_proxy();
-        }
-        self.trust.configure_http(builder).map_err(unusable)?.build().map_err(|e| unusable(e.to_string()))
+        let url = url::Url::parse(&endpoint).map_err(|e| unusable(format!("not a URL: {e}")))?;
+        crate::http::client(&url, self.timeouts, self.trust).map_err(unusable)
     }
 
-    async fn post(&self, what: &str, form: &[(&str, &str)]) -> Result<(u16, String), SignInError> {
+    async fn post(
+        &self,
+        client: &reqwest::Client,
+        what: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(u16, String), SignInError> {
         let endpoint = self.endpoint(what);
-        let response =
-            self.client()?.post(&endpoint).form(form).send().await.map_err(|e| SignInError::Connect {
-                endpoint: endpoint.clone(),
-                detail: crate::token::root_cause(&e),
-            })?;
-        let status = response.status().as_u16();
-        // a device code or token answer is a few KiB: read no more than 64
-        let mut response = response;
-        let mut bytes = Vec::new();
         let failed = |e: reqwest::Error| SignInError::Connect {
             endpoint: endpoint.clone(),
-            detail: crate::token::root_cause(&e),
+            detail: crate::http::root_cause(&e),
         };
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if bytes.len() + chunk.len() > 64 * 1024 {
-                return Err(SignInError::Unexpected { status, excerpt: "a body over 64 KiB".into() });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        let response = client.post(&endpoint).form(form).send().await.map_err(failed)?;
+        let status = response.status().as_u16();
+        // a device code or token answer is a few KiB: read no more than 64
+        let body = crate::http::read_bounded(response, 64 * 1024).await.map_err(|e| match e {
+            crate::http::Bounded::Failed(e) => failed(e),
+            crate::http::Bounded::TooLarge => SignInError::Unexpected { status, excerpt: "a body over 64 KiB".into() },
+        })?;
+        Ok((status, body))
     }
 
     /// Asks for a code for the admin to enter.
     pub async fn start(&self) -> Result<DeviceCode, SignInError> {
         let scope = self.scopes.join(" ");
-        let (status, body) = self.post("devicecode", &[("client_id", self.client_id), ("scope", &scope)]).await?;
+        let client = self.client()?;
+        let (status, body) =
+            self.post(&client, "devicecode", &[("client_id", self.client_id), ("scope", &scope)]).await?;
         if status != 200 {
             return Err(refused(status, &body));
         }
@@ -153,6 +143,7 @@ impl SignIn<'_> {
 
     /// Polls until the admin has signed in, declined, or the code expired.
     pub async fn finish(&self, code: &DeviceCode) -> Result<AdminSession, SignInError> {
+        let client = self.client()?;
         let started = tokio::time::Instant::now();
         let mut interval = code.interval;
         loop {
@@ -162,7 +153,7 @@ impl SignIn<'_> {
                 ("client_id", self.client_id),
                 ("device_code", code.device_code.expose().as_str()),
             ];
-            let (status, body) = self.post("token", &form).await?;
+            let (status, body) = self.post(&client, "token", &form).await?;
             if status == 200 {
                 #[derive(Deserialize)]
                 struct Token {

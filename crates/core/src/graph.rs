@@ -170,15 +170,7 @@ impl Graph {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.overall)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
-        if base.host_str().is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]") {
-            builder = builder.no_proxy();
-        }
-        let http = trust.configure_http(builder).map_err(unusable)?.build().map_err(|e| unusable(e.to_string()))?;
+        let http = crate::http::client(&base, timeouts, trust).map_err(unusable)?;
         Ok(Graph { base, session, http, timeouts })
     }
 
@@ -206,7 +198,7 @@ impl Graph {
             if e.is_timeout() {
                 GraphError::Timeout { what: what.into(), seconds: self.timeouts.overall.as_secs() }
             } else {
-                GraphError::Connect { endpoint: self.base.to_string(), detail: crate::token::root_cause(&e) }
+                GraphError::Connect { endpoint: self.base.to_string(), detail: crate::http::root_cause(&e) }
             }
         };
         let response = request.send().await.map_err(failed)?;
@@ -214,9 +206,9 @@ impl Graph {
         if response.status().is_redirection() {
             return Err(GraphError::Redirect { what: what.into(), status });
         }
-        let body = read_bounded(response).await.map_err(|e| match e {
-            Some(e) => failed(e),
-            None => GraphError::Unexpected {
+        let body = crate::http::read_bounded(response, MAX_BODY).await.map_err(|e| match e {
+            crate::http::Bounded::Failed(e) => failed(e),
+            crate::http::Bounded::TooLarge => GraphError::Unexpected {
                 what: what.into(),
                 status,
                 excerpt: format!("a body over {} KiB (not read further)", MAX_BODY / 1024),
@@ -455,21 +447,6 @@ fn refusal(what: &str, status: u16, body: &str) -> GraphError {
             excerpt: if body.trim().is_empty() { "an empty body".into() } else { text::shown(body, 200) },
         },
     }
-}
-
-/// The body, up to [`MAX_BODY`] bytes; `None` when it is larger.
-async fn read_bounded(mut response: reqwest::Response) -> Result<String, Option<reqwest::Error>> {
-    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(None);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(Some)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 #[cfg(test)]

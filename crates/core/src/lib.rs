@@ -23,6 +23,7 @@ pub mod files;
 pub mod fleet;
 pub mod graph;
 pub mod handover;
+pub mod http;
 pub mod keychain;
 pub mod powershell;
 pub mod profile;

@@ -9,6 +9,7 @@
 //! a proxy have echoed it). A success body is never quoted: it holds a token.
 
 use crate::credential::Credential;
+use crate::http::{self, Bounded};
 use crate::ready::TokenRequest;
 use crate::secret::{AccessToken, Sensitive};
 use crate::text;
@@ -164,23 +165,9 @@ impl ErrorBody {
     }
 }
 
-/// An HTTP client bounded by `timeouts`, trusting `trust`, following no
-/// redirect (a 307 would re-send the form, secret included, to wherever it
-/// points).
 fn client(request: &TokenRequest, timeouts: Timeouts, trust: &Trust) -> Result<reqwest::Client, TokenError> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.overall)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("smtp-oauth-wizard/", env!("CARGO_PKG_VERSION")));
-    if crate::shape::is_loopback(&request.url) {
-        // This machine is reached directly: a proxy from HTTP_PROXY would
-        // get the form, secret included (in clear, for an http:// test
-        // endpoint), and could answer for this machine.
-        builder = builder.no_proxy();
-    }
-    let unusable = |detail: String| TokenError::Connect { endpoint: request.endpoint(), detail };
-    trust.configure_http(builder).map_err(unusable)?.build().map_err(|e| unusable(root_cause(&e)))
+    http::client(&request.url, timeouts, trust)
+        .map_err(|detail| TokenError::Connect { endpoint: request.endpoint(), detail })
 }
 
 /// Requests an app-only token for Exchange Online, trusting `trust`.
@@ -213,7 +200,7 @@ pub async fn fetch(
             .map(|l| text::shown(l, 300));
         return Err(TokenError::Redirect { status, location });
     }
-    let body = read_bounded(response).await.map_err(|e| match e {
+    let body = http::read_bounded(response, MAX_BODY).await.map_err(|e| match e {
         Bounded::Failed(e) => classify(e),
         Bounded::TooLarge => TokenError::Unexpected {
             status,
@@ -254,26 +241,6 @@ fn blank_out(text: &str, sensitive: &[&str]) -> String {
 /// few KiB; anything far larger is not one, and is not kept in memory.
 const MAX_BODY: usize = 64 * 1024;
 
-enum Bounded {
-    Failed(reqwest::Error),
-    TooLarge,
-}
-
-/// The body as text, up to [`MAX_BODY`] bytes.
-async fn read_bounded(mut response: reqwest::Response) -> Result<String, Bounded> {
-    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(Bounded::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(Bounded::Failed)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(Bounded::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
-
 fn excerpt(body: &str) -> String {
     let flat: String = body.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
     if flat.trim().is_empty() { "(empty body)".into() } else { flat.trim().to_string() }
@@ -289,23 +256,14 @@ fn classify(err: reqwest::Error, endpoint: &str, timeouts: Timeouts) -> TokenErr
     }
     match trust::handshake_failure(&err) {
         Some(trust::HandshakeFailure::Certificate(problem)) => {
-            return TokenError::Tls { endpoint, problem, detail: root_cause(&err) };
+            return TokenError::Tls { endpoint, problem, detail: http::root_cause(&err) };
         }
         Some(trust::HandshakeFailure::Other(words)) => {
             return TokenError::Connect { endpoint, detail: format!("the TLS handshake failed: {words}") };
         }
         None => {}
     }
-    TokenError::Connect { endpoint, detail: root_cause(&err) }
-}
-
-/// The innermost error's message: the part that says what actually happened.
-pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
+    TokenError::Connect { endpoint, detail: http::root_cause(&err) }
 }
 
 #[cfg(test)]
