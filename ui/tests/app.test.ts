@@ -350,6 +350,13 @@ describe('results that no longer hold', () => {
     await afterSave();
     expect(target.querySelector('#header-state')?.textContent, 'not the list read at start').toBe('out of date');
     expect(target.querySelector('#header-tenant')?.textContent).toBe('fabrikam.onmicrosoft.com');
+    // and in the header's list, and on the customers home
+    (target.querySelector('#switcher') as HTMLButtonElement).click();
+    await settle();
+    expect(target.querySelector('[data-profile="contoso"]')?.getAttribute('data-overall')).toBe('out-of-date');
+    (target.querySelector('#home') as HTMLButtonElement).click();
+    await settle();
+    expect(target.querySelector('tr[data-customer="contoso"]')?.getAttribute('data-overall')).toBe('out-of-date');
   });
 
   it('asks the backend again after an edit, with the edited value', async () => {
@@ -867,7 +874,12 @@ describe('many customers', () => {
   });
 
   it('switches profiles from the header, with each one\'s state and expiry', async () => {
-    backend(savedAt('token'), { profiles_overview: () => overview, profiles_list: () => ['contoso', 'fabrikam'] });
+    // the open profile's row is the live judgement, here the same as the store's
+    backend(savedAt('token'), {
+      profiles_overview: () => overview,
+      profiles_list: () => ['contoso', 'fabrikam'],
+      judge: () => judgedWith({}, { overall: 'ready' }),
+    });
     app = mount(App, { target });
     await settle();
     expect(target.querySelector('#switcher')?.textContent).toContain('Contoso Ltd');

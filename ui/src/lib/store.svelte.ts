@@ -186,6 +186,15 @@ export class Wizard {
     }
   }
 
+  /**
+   * A listed profile's state: for the open one the judgement the rail and
+   * the steps show, taken again at every edit; the others' as the store has
+   * them.
+   */
+  overallOf(summary: Summary): Summary['overall'] {
+    return this.created && this.draft.name === summary.name ? (this.judged?.overall ?? summary.overall) : summary.overall;
+  }
+
   /** Asks for every profile's state again, judged with its saved results. */
   async refreshOverview() {
     try {
@@ -554,10 +563,7 @@ export class Wizard {
   async checkOrFix(name: string) {
     await this.open(name);
     if (!this.created) return;
-    const upTo = STEP_IDS.indexOf('test-message');
-    const visited = [...new Set([...this.progress.visited, ...STEP_IDS.slice(0, upTo + 1)])];
-    this.progress = { ...this.progress, visited };
-    this.goto('test-message');
+    this.#openThrough('test-message');
     this.view = 'steps';
     await this.checkSignIn();
   }
@@ -590,10 +596,15 @@ export class Wizard {
 
   /** For a setup that is done: straight to the token and the test message. */
   checkExisting() {
-    const upTo = STEP_IDS.indexOf('token');
+    this.#openThrough('token');
+  }
+
+  /** Goes to `step`, every step before it openable in the rail. */
+  #openThrough(step: WizardStep) {
+    const upTo = STEP_IDS.indexOf(step);
     const visited = [...new Set([...this.progress.visited, ...STEP_IDS.slice(0, upTo + 1)])];
     this.progress = { ...this.progress, visited };
-    this.goto('token');
+    this.goto(step);
   }
 
   async exportProfile() {
