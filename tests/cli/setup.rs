@@ -223,6 +223,19 @@ fn the_admins_token_goes_to_another_graph_only_with_another_authority() {
 }
 
 #[test]
+fn bad_input_names_the_flag_to_fix_and_changes_nothing() {
+    let m = Machine::new();
+    let refused = m.run_with(
+        &["setup", "create", "--profile", "Bad", "--tenant", "contoso", "--mailbox", "nobody", "--dry-run"],
+        &[],
+        None,
+    );
+    assert_eq!(refused.code, 2);
+    assert_contains_all(&refused.stderr, &["profile name must be", "(--profile)", "(--tenant)", "(--mailbox)"]);
+    assert!(refused.stdout.is_empty(), "no plan for bad input: {}", refused.stdout);
+}
+
+#[test]
 fn a_device_code_blocked_by_conditional_access_says_what_to_do() {
     lookalike::needs!(Node);
     let mut dir = Directory::healthy();

@@ -8,7 +8,7 @@ use crate::{Failure, ask};
 use smtp_oauth_core::admin_sign_in::SignIn;
 use smtp_oauth_core::api::ApiError;
 use smtp_oauth_core::graph::Graph;
-use smtp_oauth_core::profile::Profile;
+use smtp_oauth_core::profile::{Field, Profile};
 use smtp_oauth_core::setup::{self, Options, SetupError};
 use smtp_oauth_core::store::{Expect, ProfileError, ProfileStore};
 use smtp_oauth_core::trust::Trust;
@@ -163,7 +163,11 @@ fn run_create(store: &ProfileStore, command: SetupCreate, now: OffsetDateTime, o
     let mut problems: Vec<String> = profile
         .problems_so_far()
         .into_iter()
-        .map(|p| format!("{} ({})", p.message, crate::args::flag(p.field)))
+        .map(|p| {
+            // here the name comes from --profile
+            let flag = if p.field == Field::Name { "--profile" } else { crate::args::flag(p.field) };
+            format!("{} ({flag})", p.message)
+        })
         .collect();
     if profile.tenant.is_empty() {
         problems.push("the customer's tenant is needed (--tenant)".into());
